@@ -1,0 +1,111 @@
+"""Job arguments: validation, Glue's resolution order, and masking of secret-looking values."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from stoker.errors import InvalidInput
+
+ARGUMENT_KEY = re.compile(r"^--[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+#: Glue reserves these; a user may not set them.
+RESERVED_KEYS = frozenset({"--conf", "--debug", "--mode", "--JOB_NAME", "--JOB_RUN_ID", "--JOB_ID"})
+MAX_ARGUMENTS = 1000
+#: Glue refuses StartJobRun requests above ~180 KB; we hold every argument map to that.
+MAX_ARGUMENTS_BYTES = 180 * 1024
+MAX_VALUE_BYTES = 100 * 1024
+
+SECRET_KEY = re.compile(
+    r"(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)",
+    re.IGNORECASE,
+)
+MASK = "****"
+
+
+def validate_arguments(arguments: Mapping[str, str], field: str) -> dict[str, str]:
+    """Check an argument map; return it as a plain dict or raise InvalidInput naming the key."""
+    if not isinstance(arguments, Mapping):
+        raise InvalidInput(f"{field} must be a map of '--key' to string value", field=field)
+    if len(arguments) > MAX_ARGUMENTS:
+        raise InvalidInput(
+            f"{field} has {len(arguments)} entries; at most {MAX_ARGUMENTS} are allowed",
+            field=field,
+        )
+    total = 0
+    for key, value in arguments.items():
+        where = f"{field}.{key}"
+        if not isinstance(key, str) or not ARGUMENT_KEY.match(key):
+            raise InvalidInput(
+                f"argument key {key!r} is invalid: keys are written '--name' (letters, digits, "
+                "'_', '.', '-'; at most 130 characters)",
+                field=where,
+                value=key,
+            )
+        if key in RESERVED_KEYS:
+            raise InvalidInput(
+                f"argument {key} is reserved (stoker sets it itself); reserved: "
+                + ", ".join(sorted(RESERVED_KEYS)),
+                field=where,
+                value=key,
+            )
+        if not isinstance(value, str):
+            raise InvalidInput(
+                f"argument {key} must be a string, got {type(value).__name__}",
+                field=where,
+                value=value,
+            )
+        size = len(value.encode())
+        if size > MAX_VALUE_BYTES:
+            raise InvalidInput(
+                f"argument {key} is {size} bytes; a value may be at most {MAX_VALUE_BYTES} bytes",
+                field=where,
+            )
+        total += size + len(key)
+    if total > MAX_ARGUMENTS_BYTES:
+        raise InvalidInput(
+            f"{field} total {total} bytes; all arguments together may be at most "
+            f"{MAX_ARGUMENTS_BYTES} bytes",
+            field=field,
+        )
+    return dict(arguments)
+
+
+def resolve_arguments(
+    defaults: Mapping[str, str],
+    non_overridable: Mapping[str, str],
+    run_arguments: Mapping[str, str],
+) -> dict[str, str]:
+    """Glue's order: job defaults, overlaid by the run's, with non-overridable keys on top.
+
+    Unlike Glue, which silently ignores a run value for a non-overridable key, stoker refuses
+    it: a user who tries to override one has made a mistake and should hear about it.
+    """
+    clashing = sorted(set(run_arguments) & set(non_overridable))
+    if clashing:
+        raise InvalidInput(
+            f"argument {clashing[0]} is non-overridable for this job; the run may not set it "
+            f"(non-overridable: {', '.join(sorted(non_overridable))})",
+            field=f"arguments.{clashing[0]}",
+            value=clashing[0],
+        )
+    resolved = dict(defaults)
+    resolved.update(run_arguments)
+    resolved.update(non_overridable)
+    return resolved
+
+
+def is_secret_key(key: str) -> bool:
+    return SECRET_KEY.search(key) is not None
+
+
+def mask_arguments(arguments: Mapping[str, str]) -> dict[str, str]:
+    """The map with secret-looking values replaced, for every output a person or log sees."""
+    return {k: (MASK if is_secret_key(k) else v) for k, v in arguments.items()}
+
+
+def argv_from_arguments(arguments: Mapping[str, str]) -> list[str]:
+    """``{'--k': 'v'}`` → ``['--k', 'v']``, the sys.argv shape Glue scripts parse."""
+    argv: list[str] = []
+    for key, value in arguments.items():
+        argv.extend((key, value))
+    return argv

@@ -1,0 +1,106 @@
+"""The one exception tree: every error stoker raises on purpose is a StokerError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StokerError(Exception):
+    """Raised for any failure stoker reports to a user; carries a stable code.
+
+    ``code`` is part of the API contract (it is the ``code`` of every JSON error),
+    ``field`` names the offending input when there is one.
+    """
+
+    code = "InternalError"
+    http_status = 500
+    exit_code = 1
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.value = value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class ConfigError(StokerError):
+    """Raised when the configuration file or STOKER_* variables are invalid."""
+
+    code = "ConfigError"
+    exit_code = 2
+
+
+class InvalidInput(StokerError):
+    """Raised when a request or definition breaks a validation rule."""
+
+    code = "InvalidInput"
+    http_status = 400
+    exit_code = 2
+
+
+class NotFound(StokerError):
+    """Raised when a named job, run or other entity does not exist."""
+
+    code = "EntityNotFound"
+    http_status = 404
+    exit_code = 3
+
+
+class Conflict(StokerError):
+    """Raised when an entity already exists or the request clashes with stored state."""
+
+    code = "AlreadyExists"
+    http_status = 409
+    exit_code = 4
+
+
+class ConcurrentRunsExceeded(Conflict):
+    """Raised when a run would exceed the job's max concurrent runs and queuing is off."""
+
+    code = "ConcurrentRunsExceeded"
+    http_status = 429
+
+
+class InvalidTransition(Conflict):
+    """Raised when a run is not in the state a transition expects (someone else won)."""
+
+    code = "InvalidTransition"
+
+
+class Unauthorized(StokerError):
+    """Raised when an API call lacks a valid bearer token."""
+
+    code = "Unauthorized"
+    http_status = 401
+    exit_code = 5
+
+
+class ShuttingDown(StokerError):
+    """Raised when the daemon is stopping and no longer accepts new runs."""
+
+    code = "ShuttingDown"
+    http_status = 503
+    exit_code = 6
+
+
+class StoreUnavailable(StokerError):
+    """Raised when the database cannot be reached or is newer than this stoker."""
+
+    code = "StoreUnavailable"
+    http_status = 503
+    exit_code = 6
+
+
+class ExecutorError(StokerError):
+    """Raised when an executor cannot start or control a run."""
+
+    code = "ExecutorError"
+
+
+class DriverLost(ExecutorError):
+    """Raised when a pool driver died while it held a run."""
+
+    code = "DriverLost"

@@ -1,0 +1,57 @@
+"""The executor port: start a claimed run, stop it, learn how it ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from stoker.domain.jobs import ExecutorKind, SparkResources
+from stoker.domain.runs import Exit
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything an executor needs to run one attempt; built by the run service."""
+
+    run_id: str
+    job_name: str
+    attempt: int
+    kind: ExecutorKind
+    script_location: str
+    #: Resolved arguments, keys written '--name' (job defaults ← run ← non-overridable).
+    arguments: dict[str, str]
+    stdout_path: Path
+    stderr_path: Path
+    resources: SparkResources = field(default_factory=SparkResources)
+    spark_conf: dict[str, str] = field(default_factory=dict)
+
+
+class RunHandle(Protocol):
+    """A started attempt. ``wait`` returns once, when the attempt has ended."""
+
+    @property
+    def run_id(self) -> str: ...
+
+    async def wait(self) -> Exit:
+        """How the attempt ended: SUCCEEDED, FAILED (script's error), STOPPED, or LOST."""
+        ...
+
+    async def stop(self) -> None:
+        """Ask the attempt to end now; returns at once. ``wait`` then reports STOPPED
+        (or the script's own end if it finished first). Escalates to killing the
+        process on its own if the script does not yield within the grace period."""
+        ...
+
+
+class Executor(Protocol):
+    """Starts attempts of one kind (warm pool, isolated spark-submit, Python shell)."""
+
+    async def start(self, spec: RunSpec) -> RunHandle:
+        """Wait for capacity (e.g. an idle warm driver), hand the run over and return
+        once the script has been launched. Raises ExecutorError if it cannot."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop every process this executor owns."""
+        ...

@@ -1,0 +1,136 @@
+"""Database connections: SQLite (WAL, BEGIN IMMEDIATE) or PostgreSQL, and schema upgrades."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from stoker.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would defer BEGIN; we issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
+
+
+def _begin_immediate(conn: Connection) -> None:
+    # Take the write lock before reading, so a claim's read and write are one critical section.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Owns the engines. ``write()`` is a transaction that holds the write lock from its start."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 10_000) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self._write = create_engine(parsed, pool_size=4, max_overflow=4)
+            self._read = create_engine(parsed, pool_size=8, max_overflow=8)
+            for engine, begin in ((self._write, _begin_immediate), (self._read, _begin_deferred)):
+                event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+                event.listen(engine, "begin", begin)
+        else:
+            self._write = create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self._read = self._write
+
+    @property
+    def engine(self) -> Engine:
+        return self._write
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        try:
+            with self._write.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        try:
+            with self._read.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
+
+    def dispose(self) -> None:
+        self._write.dispose()
+        if self._read is not self._write:
+            self._read.dispose()
+
+
+def alembic_config(db: Database) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database"] = db
+    return cfg
+
+
+def head_revision() -> str:
+    script = ScriptDirectory(str(MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(db: Database) -> None:
+    """Bring the schema to this stoker's head; refuse a database a newer stoker wrote."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    try:
+        current = current_revision(db)
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"cannot open database {_safe(db.url)}: {exc}") from exc
+    if current is not None and script.get_revision(current) is None:
+        raise StoreUnavailable(
+            f"database {_safe(db.url)} is at schema revision {current!r}, which this stoker "
+            f"does not know (its newest is {head_revision()!r}): it was written by a newer "
+            "stoker. Upgrade stoker, or point it at another database."
+        )
+    if current != head_revision():
+        log.info(
+            "upgrading database schema",
+            extra={"action": "db.upgrade", "from": current, "to": head_revision()},
+        )
+        command.upgrade(alembic_config(db), "head")
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,82 @@
+"""Job definitions: create, replace, get, list, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from stoker.domain.jobs import Job
+from stoker.errors import Conflict, NotFound
+from stoker.store.codec import job_from_row, job_to_json
+from stoker.store.engine import Database
+from stoker.store.tables import jobs
+
+
+class JobStore:
+    """Job rows. Deleting a job leaves its runs (they carry the job's name and a snapshot)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(self, job: Job, now: datetime) -> Job:
+        try:
+            with self._db.write() as conn:
+                conn.execute(
+                    insert(jobs).values(
+                        name=job.name,
+                        definition=job_to_json(job),
+                        max_concurrent_runs=job.max_concurrent_runs,
+                        created_on=now,
+                        last_modified_on=now,
+                    )
+                )
+        except IntegrityError as exc:
+            raise Conflict(
+                f"job {job.name!r} already exists; update it or choose another name",
+                field="name",
+                value=job.name,
+            ) from exc
+        return job.with_times(now, now)
+
+    def replace(self, job: Job, now: datetime) -> Job:
+        with self._db.write() as conn:
+            result = conn.execute(
+                update(jobs)
+                .where(jobs.c.name == job.name)
+                .values(
+                    definition=job_to_json(job),
+                    max_concurrent_runs=job.max_concurrent_runs,
+                    last_modified_on=now,
+                )
+                .returning(jobs.c.created_on)
+            )
+            created = result.scalar_one_or_none()
+        if created is None:
+            raise _missing(job.name)
+        return job.with_times(created, now)
+
+    def get(self, name: str) -> Job:
+        with self._db.read() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.name == name)).one_or_none()
+        if row is None:
+            raise _missing(name)
+        return job_from_row(row)
+
+    def list_jobs(self, limit: int, after: str | None = None) -> list[Job]:
+        query = select(jobs).order_by(jobs.c.name).limit(limit)
+        if after is not None:
+            query = query.where(jobs.c.name > after)
+        with self._db.read() as conn:
+            return [job_from_row(row) for row in conn.execute(query)]
+
+    def delete(self, name: str) -> None:
+        with self._db.write() as conn:
+            deleted = conn.execute(delete(jobs).where(jobs.c.name == name)).rowcount
+        if deleted == 0:
+            raise _missing(name)
+
+
+def _missing(name: str) -> NotFound:
+    return NotFound(f"job {name!r} does not exist", field="name", value=name)

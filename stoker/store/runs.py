@@ -1,0 +1,300 @@
+"""Job runs: create with a slot decision, guarded transitions with their outbox event, queries.
+
+Every state change here is one transaction: ``UPDATE … WHERE id = :id AND state IN
+(:expected)`` (0 rows → InvalidTransition), the outbox row for it, and — when a failed
+attempt has retries left — the next attempt. On SQLite the transaction holds the write lock
+from its start (BEGIN IMMEDIATE); on PostgreSQL the job row is locked FOR UPDATE, so two
+actors never both take a job's last slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from stoker.domain.events import EventIdentity, state_change_event
+from stoker.domain.ids import new_run_id
+from stoker.domain.jobs import ExecutorKind, Job
+from stoker.domain.runs import JobRun, execution_seconds, should_retry
+from stoker.domain.states import ACTIVE_STATES, RunState
+from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
+from stoker.store import outbox as outbox_rows
+from stoker.store.codec import job_from_json, job_from_row, run_from_row, run_values
+from stoker.store.engine import Database
+from stoker.store.tables import job_runs, jobs
+
+_ACTIVE = [s.value for s in ACTIVE_STATES]
+
+
+@dataclass(frozen=True)
+class Transitioned:
+    """A transition's result: the run as now stored, and the retry it started, if any."""
+
+    run: JobRun
+    retry: JobRun | None = None
+
+
+class RunStore:
+    """Run rows and their state machine. ``pool_capacity`` is how many pool runs may be active."""
+
+    def __init__(self, db: Database, identity: EventIdentity, pool_capacity: int) -> None:
+        self._db = db
+        self._identity = identity
+        self.pool_capacity = pool_capacity
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def create(self, run: JobRun, job: Job, now: datetime) -> JobRun:
+        """Insert a new run as STARTING when a slot is free, else WAITING (or refuse)."""
+        with self._db.write() as conn:
+            current = self._lock_job(conn, job.name)
+            limit = current.max_concurrent_runs if current else job.max_concurrent_runs
+            free, reason = self._slot(conn, job.name, limit, run.executor)
+            if not free and not run.queuing_enabled and reason == "job":
+                raise ConcurrentRunsExceeded(
+                    f"Concurrent runs exceeded for {job.name}: it allows {limit} at a time "
+                    "and job-run queuing is off for this run",
+                    field="max_concurrent_runs",
+                    value=limit,
+                )
+            state = RunState.STARTING if free else RunState.WAITING
+            detail = None if free else _waiting_detail(reason, limit)
+            created = replace(run, state=state, state_detail=detail)
+            return self._insert(conn, created, job, now)
+
+    def transition(
+        self,
+        run_id: str,
+        expected: RunState | Iterable[RunState],
+        target: RunState,
+        now: datetime,
+        *,
+        error_message: str | None = None,
+        state_detail: str | None = None,
+    ) -> Transitioned:
+        sources = [expected] if isinstance(expected, RunState) else list(expected)
+        values: dict[str, Any] = {"state": target.value, "last_modified_on": now}
+        if error_message is not None:
+            values["error_message"] = error_message
+        if state_detail is not None:
+            values["state_detail"] = state_detail
+        if target is RunState.RUNNING:
+            values["running_on"] = now
+        with self._db.write() as conn:
+            before = self._get(conn, run_id)
+            if target.terminal:
+                values["completed_on"] = now
+                values["execution_time"] = execution_seconds(before.running_on, now)
+            row = conn.execute(
+                update(job_runs)
+                .where(job_runs.c.id == run_id, job_runs.c.state.in_([s.value for s in sources]))
+                .values(**values)
+                .returning(*job_runs.c)
+            ).one_or_none()
+            if row is None:
+                raise InvalidTransition(
+                    f"run {run_id} is {before.state.value}, not "
+                    f"{' or '.join(s.value for s in sources)}; cannot move it to {target.value}",
+                    field="state",
+                    value=before.state.value,
+                )
+            run = run_from_row(row)
+            self._event(conn, run, before.state, now)
+            retry = None
+            if should_retry(run.state, run.attempt, run.max_retries):
+                retry = self._next_attempt(conn, run, now)
+            return Transitioned(run, retry)
+
+    def promote_waiting(self, now: datetime) -> list[JobRun]:
+        """Move WAITING runs that now have a slot to STARTING, oldest first."""
+        promoted: list[JobRun] = []
+        with self._db.write() as conn:
+            waiting = conn.execute(
+                select(job_runs)
+                .where(job_runs.c.state == RunState.WAITING.value)
+                .order_by(job_runs.c.seq)
+            ).all()
+            blocked: set[str] = set()
+            for row in waiting:
+                run = run_from_row(row)
+                if run.job_name in blocked:
+                    continue
+                moved = self._try_promote(conn, run, row.job_snapshot, now)
+                if moved is None:
+                    blocked.add(run.job_name)
+                else:
+                    promoted.append(moved)
+        return promoted
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, run_id: str) -> JobRun:
+        with self._db.read() as conn:
+            return self._get(conn, run_id)
+
+    def snapshot(self, run_id: str) -> tuple[JobRun, Job]:
+        """The run and the job definition it runs with (its own copy)."""
+        with self._db.read() as conn:
+            row = conn.execute(select(job_runs).where(job_runs.c.id == run_id)).one_or_none()
+        if row is None:
+            raise _missing(run_id)
+        return run_from_row(row), job_from_json(row.job_snapshot)
+
+    def list_runs(
+        self,
+        *,
+        job_name: str | None = None,
+        state: RunState | None = None,
+        limit: int = 100,
+        before_seq: int | None = None,
+    ) -> list[JobRun]:
+        query = select(job_runs).order_by(job_runs.c.seq.desc()).limit(limit)
+        if job_name is not None:
+            query = query.where(job_runs.c.job_name == job_name)
+        if state is not None:
+            query = query.where(job_runs.c.state == state.value)
+        if before_seq is not None:
+            query = query.where(job_runs.c.seq < before_seq)
+        with self._db.read() as conn:
+            return [run_from_row(row) for row in conn.execute(query)]
+
+    def live(self) -> list[JobRun]:
+        """Every run not in a terminal state, oldest first (what recovery must settle)."""
+        query = (
+            select(job_runs)
+            .where(job_runs.c.state.in_([s.value for s in RunState if s.live]))
+            .order_by(job_runs.c.seq)
+        )
+        with self._db.read() as conn:
+            return [run_from_row(row) for row in conn.execute(query)]
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _get(self, conn: Connection, run_id: str) -> JobRun:
+        row = conn.execute(select(job_runs).where(job_runs.c.id == run_id)).one_or_none()
+        if row is None:
+            raise _missing(run_id)
+        return run_from_row(row)
+
+    def _lock_job(self, conn: Connection, name: str) -> Job | None:
+        query = select(jobs).where(jobs.c.name == name)
+        if not self._db.is_sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).one_or_none()
+        return job_from_row(row) if row else None
+
+    def _slot(
+        self, conn: Connection, job_name: str, limit: int, executor: ExecutorKind
+    ) -> tuple[bool, str]:
+        """Is a slot free for a new run of this job? FIFO: anyone already waiting goes first."""
+        job_active, job_waiting = conn.execute(
+            select(
+                func.count().filter(job_runs.c.state.in_(_ACTIVE)),
+                func.count().filter(job_runs.c.state == RunState.WAITING.value),
+            ).where(job_runs.c.job_name == job_name)
+        ).one()
+        if job_active >= limit or job_waiting:
+            return False, "job"
+        if executor is ExecutorKind.POOL and not self._pool_free(conn, queued_first=True):
+            return False, "pool"
+        return True, ""
+
+    def _pool_free(self, conn: Connection, *, queued_first: bool) -> bool:
+        states = [*_ACTIVE, RunState.WAITING.value] if queued_first else _ACTIVE
+        used = conn.execute(
+            select(func.count())
+            .select_from(job_runs)
+            .where(
+                job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(states)
+            )
+        ).scalar_one()
+        return int(used) < self.pool_capacity
+
+    def _try_promote(
+        self, conn: Connection, run: JobRun, snapshot: dict[str, Any], now: datetime
+    ) -> JobRun | None:
+        job = self._lock_job(conn, run.job_name)
+        if job is None:
+            self._force(conn, run, RunState.ERROR, now, error=_deleted(run.job_name))
+            return None
+        active = conn.execute(
+            select(func.count())
+            .select_from(job_runs)
+            .where(job_runs.c.job_name == run.job_name, job_runs.c.state.in_(_ACTIVE))
+        ).scalar_one()
+        if active >= job.max_concurrent_runs:
+            return None
+        if run.executor is ExecutorKind.POOL and not self._pool_free(conn, queued_first=False):
+            return None
+        return self._force(conn, run, RunState.STARTING, now)
+
+    def _force(
+        self, conn: Connection, run: JobRun, target: RunState, now: datetime, error: str = ""
+    ) -> JobRun:
+        values: dict[str, Any] = {"state": target.value, "last_modified_on": now}
+        if target.terminal:
+            values.update(completed_on=now, error_message=error or None)
+        if target is RunState.STARTING:
+            values["state_detail"] = None
+        row = conn.execute(
+            update(job_runs)
+            .where(job_runs.c.id == run.id, job_runs.c.state == run.state.value)
+            .values(**values)
+            .returning(*job_runs.c)
+        ).one()
+        moved = run_from_row(row)
+        self._event(conn, moved, run.state, now)
+        return moved
+
+    def _insert(self, conn: Connection, run: JobRun, job: Job, now: datetime) -> JobRun:
+        row = conn.execute(
+            insert(job_runs).values(**run_values(run, job)).returning(*job_runs.c)
+        ).one()
+        created = run_from_row(row)
+        self._event(conn, created, None, now)
+        return created
+
+    def _next_attempt(self, conn: Connection, failed: JobRun, now: datetime) -> JobRun:
+        row = conn.execute(select(job_runs.c.job_snapshot).where(job_runs.c.id == failed.id)).one()
+        current = self._lock_job(conn, failed.job_name)
+        job = current or job_from_json(row.job_snapshot)
+        free, reason = self._slot(conn, job.name, job.max_concurrent_runs, failed.executor)
+        retry = replace(
+            failed,
+            id=new_run_id(),
+            state=RunState.STARTING if free else RunState.WAITING,
+            attempt=failed.attempt + 1,
+            previous_run_id=failed.id,
+            started_on=now,
+            last_modified_on=now,
+            running_on=None,
+            completed_on=None,
+            execution_time=0,
+            error_message=None,
+            state_detail=None if free else _waiting_detail(reason, job.max_concurrent_runs),
+        )
+        return self._insert(conn, retry, job, now)
+
+    def _event(
+        self, conn: Connection, run: JobRun, previous: RunState | None, now: datetime
+    ) -> None:
+        payload = state_change_event(run, previous, now, self._identity)
+        outbox_rows.append(conn, payload, run.id, now)
+
+
+def _waiting_detail(reason: str, limit: int) -> str:
+    if reason == "pool":
+        return "waiting for a free warm driver (pool capacity reached)"
+    return f"waiting for a slot: the job allows {limit} concurrent run(s)"
+
+
+def _deleted(job_name: str) -> str:
+    return f"job {job_name!r} was deleted while the run was waiting"
+
+
+def _missing(run_id: str) -> NotFound:
+    return NotFound(f"job run {run_id!r} does not exist", field="run_id", value=run_id)

@@ -1,0 +1,101 @@
+"""Table definitions (SQLAlchemy Core); Alembic migrations must produce exactly these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, whatever the backend keeps (SQLite keeps naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; stoker stores UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    #: The whole definition (domain Job fields) as JSON; columns below are what SQL filters on.
+    Column("definition", JSON, nullable=False),
+    Column("max_concurrent_runs", Integer, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+    Column("last_modified_on", UTCDateTime(), nullable=False),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    #: Creation order: FIFO of the WAITING queue and newest-first listing.
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(80), nullable=False, unique=True),
+    Column("job_name", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("previous_run_id", String(80)),
+    Column("triggered_by", String(255), nullable=False),
+    Column("arguments", JSON, nullable=False),
+    Column("resolved_arguments", JSON, nullable=False),
+    Column("timeout", Integer, nullable=False),
+    Column("notify_delay_after", Integer),
+    Column("executor", String(16), nullable=False),
+    Column("max_retries", Integer, nullable=False),
+    Column("queuing_enabled", Boolean, nullable=False),
+    #: The job definition as it was when the run was created (the run's own copy).
+    Column("job_snapshot", JSON, nullable=False),
+    Column("started_on", UTCDateTime(), nullable=False),
+    Column("last_modified_on", UTCDateTime(), nullable=False),
+    Column("running_on", UTCDateTime()),
+    Column("completed_on", UTCDateTime()),
+    Column("execution_time", Integer, nullable=False, default=0),
+    Column("error_message", Text),
+    Column("state_detail", Text),
+    Column("predecessor_runs", JSON, nullable=False),
+    Index("ix_job_runs_job_state", "job_name", "state"),
+    Index("ix_job_runs_state", "state"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("run_id", String(80)),
+    Column("job_name", String(255), nullable=False),
+    Column("detail_type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+    Column("sent_on", UTCDateTime()),
+    Index("ix_outbox_sent_on", "sent_on"),
+)

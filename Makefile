@@ -1,0 +1,70 @@
+# stoker — developer entry points. Nothing clever: each target is a few plain commands.
+#   make run     the daemon in the foreground, SQLite + local Spark, example jobs registered
+#   make test    the whole suite against a throw-away PostgreSQL (started and stopped here)
+#   make lint    ruff, mypy (strict on stoker/), import-linter contracts
+#   make bench   start-latency benchmark (prints figures)
+#   make pg-up / make pg-down   the test PostgreSQL by hand (scripts/postgres.sh)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall only when pyproject.toml is newer than the last install.
+STAMP := $(VENV)/.installed
+
+# Spark binds to the external interface otherwise.
+export SPARK_LOCAL_IP ?= 127.0.0.1
+
+.PHONY: help venv install run test lint bench pg-up pg-down test-deps
+
+help:
+	@sed -n '2,6s/^# *//p' Makefile
+
+venv install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "stoker needs Python 3.11+; $(PYTHON) is $$($(PYTHON) --version 2>&1)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing stoker into $(VENV) (log: $(VENV)/pip.log)"
+	@$(BIN)/python -m pip install -q --upgrade pip >$(VENV)/pip.log 2>&1 \
+		&& $(BIN)/python -m pip install -q -e '.[dev]' >>$(VENV)/pip.log 2>&1 \
+		|| { cat $(VENV)/pip.log >&2; echo "pip install failed (log: $(VENV)/pip.log)" >&2; exit 1; }
+	@touch $(STAMP)
+
+# Defaults: data in ./stoker-data, SQLite, Spark local[*], API on 127.0.0.1:8421.
+# Example job files use paths relative to the repository root, the daemon's working directory.
+run: $(STAMP)
+	STOKER_DAEMON__EXAMPLE_JOBS_DIR='$(CURDIR)/examples' exec $(BIN)/stoker daemon
+
+test-deps:
+	@PYTHON='$(PYTHON)' scripts/test-deps.sh
+
+# PostgreSQL is stopped whatever pytest does; pytest's exit status is make's
+# (5, "no tests collected", is a failure like any other non-zero status).
+test: test-deps $(STAMP)
+	@trap 'scripts/postgres.sh down' EXIT; trap 'exit 130' INT TERM; \
+	url=$$(scripts/postgres.sh up); \
+	status=0; \
+	STOKER_TEST_PG_URL="$$url" $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ "$$status" -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; fi; \
+	exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/python bench/start_latency.py
+
+pg-up:
+	@scripts/postgres.sh up
+
+pg-down:
+	scripts/postgres.sh down

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# System packages the test suite needs on a fresh Debian machine, installed only when absent:
+# Java 17+ (Spark), systemd-analyze (unit file test), the venv module for $PYTHON.
+# PostgreSQL is installed by scripts/postgres.sh. Quiet when everything is there.
+set -euo pipefail
+
+python=${PYTHON:-python3}
+missing=()
+
+if ! command -v java >/dev/null; then
+  missing+=(openjdk-17-jre-headless)
+fi
+if ! command -v systemd-analyze >/dev/null; then
+  missing+=(systemd)
+fi
+# Debian's python3 ships venv/ensurepip separately.
+if [ "$(command -v "$python")" = /usr/bin/python3 ] && ! "$python" -c 'import ensurepip' 2>/dev/null; then
+  missing+=(python3-venv)
+fi
+
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "test-deps.sh: missing packages: ${missing[*]} (install them with apt-get as root)" >&2
+  exit 1
+fi
+if ! out=$(export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq 2>&1 && apt-get install -y -qq --no-install-recommends "${missing[@]}" 2>&1); then
+  echo "$out" >&2
+  echo "test-deps.sh: apt-get install ${missing[*]} failed" >&2
+  exit 1
+fi

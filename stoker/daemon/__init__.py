@@ -1,0 +1,1 @@
+"""The daemon: composition root and process lifecycle (signals, systemd, leadership)."""

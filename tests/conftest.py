@@ -1,0 +1,44 @@
+"""Fixtures every test may use: the test PostgreSQL, and Spark bound to loopback."""
+
+from __future__ import annotations
+
+import os
+from typing import NoReturn
+
+import pytest
+import sqlalchemy as sa
+
+# Spark binds to the external interface unless told otherwise; set before any session starts.
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def in_ci() -> bool:
+    """CI=true: a missing service is a failure there, never a silent skip."""
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def service_unavailable(reason: str) -> NoReturn:
+    """Fail under CI, skip elsewhere; shared by fixtures for every external service."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: services are required)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """SQLAlchemy URL of the test PostgreSQL (`make test` or `make pg-up` provides it)."""
+    url = os.environ.get("STOKER_TEST_PG_URL", "")
+    if not url:
+        service_unavailable(
+            "STOKER_TEST_PG_URL is not set: run `make test`, or `make pg-up` and export "
+            "STOKER_TEST_PG_URL=$(scripts/postgres.sh url)"
+        )
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        service_unavailable(f"PostgreSQL at STOKER_TEST_PG_URL is unreachable: {exc}")
+    finally:
+        engine.dispose()
+    return url

@@ -1,0 +1,279 @@
+"""A warm pool driver process: one warm SparkSession that runs scripts one at a time.
+
+Started by the supervisor as ``python -m stoker.executors.pool.driver --fd N --master M
+--conf k=v ...``; talks over the inherited socket ``N`` (see protocol.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import os
+import queue
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, TextIO
+
+from stoker.domain.arguments import argv_from_arguments
+from stoker.domain.runs import Outcome
+from stoker.executors.pool import protocol
+from stoker.executors.runner import ScriptResult, StopRequested, run_script
+
+DEFAULT_CONF = {
+    # A cancelled Python-UDF task holds its slot this long; Spark's 2 s default delays the next run.
+    "spark.python.task.killTimeout": "200ms",
+    "spark.ui.showConsoleProgress": "false",
+}
+_LIBRARY_MARKERS = (f"{os.sep}py4j{os.sep}", f"{os.sep}pyspark{os.sep}")
+#: While a stop is pending: how often to re-check the script thread and re-cancel its jobs.
+_STOP_POLL_SECONDS = 0.02
+_RECANCEL_SECONDS = 0.5
+
+
+@dataclass
+class _Run:
+    run_id: str
+    job_name: str
+    script: str
+    arguments: dict[str, str]
+    stdout: str
+    stderr: str
+    stop_requested: bool = False
+
+
+def _async_raise(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Make ``exc`` raise in the thread at its next bytecode (None clears a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None
+    )
+
+
+def _in_library(frame: FrameType | None) -> bool:
+    """An exception raised inside py4j could leave its connection half-read: don't."""
+    return frame is not None and any(m in frame.f_code.co_filename for m in _LIBRARY_MARKERS)
+
+
+class Driver:
+    """Serves control messages on the main thread; runs scripts on one worker thread."""
+
+    def __init__(self, channel: protocol.SyncChannel, spark: Any) -> None:
+        self._channel = channel
+        self._spark = spark
+        self._sc = spark.sparkContext
+        self._runs: queue.SimpleQueue[_Run] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._current: _Run | None = None
+        self._in_script = False
+        self._warm = threading.Event()
+        self._warm_error: str | None = None
+        self._worker = threading.Thread(target=self._work, name="stoker-run", daemon=True)
+        self._saved_fds = (os.dup(1), os.dup(2))
+        self._saved_streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
+        self._open_files: list[TextIO] = []
+
+    def serve(self) -> None:
+        self._worker.start()
+        self._warm.wait()
+        if self._warm_error is not None:
+            sys.stderr.write(self._warm_error)
+            self._channel.send({"type": protocol.FATAL, "error": self._warm_error})
+            sys.exit(1)
+        self._channel.send({"type": protocol.READY, "pid": os.getpid()})
+        while True:
+            message = self._channel.recv()
+            if message is None:
+                os._exit(0)  # the supervisor is gone: nobody will read our results
+            kind = message["type"]
+            if kind == protocol.RUN:
+                self._accept(message)
+            elif kind == protocol.CANCEL:
+                self._cancel(str(message["run_id"]))
+            elif kind == protocol.PING:
+                self._channel.send({"type": protocol.PONG})
+
+    def _accept(self, message: protocol.Message) -> None:
+        run = _Run(
+            run_id=message["run_id"],
+            job_name=message["job_name"],
+            script=message["script"],
+            arguments=message["arguments"],
+            stdout=message["stdout"],
+            stderr=message["stderr"],
+        )
+        with self._lock:
+            self._current = run
+        self._runs.put(run)
+
+    def _cancel(self, run_id: str) -> None:
+        with self._lock:
+            run = self._current
+            if run is None or run.run_id != run_id or run.stop_requested:
+                return
+            run.stop_requested = True
+        self._sc.cancelJobGroup(run_id)
+        threading.Thread(target=self._stopper, args=(run,), name="stoker-stop", daemon=True).start()
+
+    def _stopper(self, run: _Run) -> None:
+        """Interrupt plain-Python code too; Spark jobs are re-cancelled in case the script
+        caught the cancellation and submitted more. The supervisor kills us if neither works."""
+        worker_id = self._worker.ident
+        assert worker_id is not None
+        last_cancel = time.monotonic()
+        while True:
+            with self._lock:
+                if self._current is not run or not self._in_script:
+                    return
+                frame = sys._current_frames().get(worker_id)
+                if not _in_library(frame):
+                    _async_raise(worker_id, StopRequested)
+            time.sleep(_STOP_POLL_SECONDS)
+            if time.monotonic() - last_cancel > _RECANCEL_SECONDS:
+                self._sc.cancelJobGroup(run.run_id)
+                last_cancel = time.monotonic()
+
+    def _work(self) -> None:
+        # Warm this thread's own py4j connection and the JIT before taking runs.
+        try:
+            self._sc.setJobGroup("stoker-warmup", "stoker driver warm-up", interruptOnCancel=True)
+            self._spark.range(1).count()
+        except Exception:
+            self._warm_error = traceback.format_exc()
+            return
+        finally:
+            self._warm.set()
+        while True:
+            run = self._runs.get()
+            try:
+                result = self._execute(run)
+            except StopRequested:  # landed just after the script ended
+                self._restore()
+                result = ScriptResult(Outcome.STOPPED)
+            except Exception as exc:
+                self._restore()
+                result = ScriptResult(Outcome.FAILED, "DriverError", repr(exc))
+            self._finish(run, result)
+
+    def _execute(self, run: _Run) -> ScriptResult:
+        self._channel.send({"type": protocol.STARTED, "run_id": run.run_id})
+        self._redirect(run)
+        try:
+            self._sc.setJobGroup(run.run_id, f"stoker run {run.run_id}", interruptOnCancel=True)
+            with self._lock:
+                self._in_script = True
+            argv = ["--JOB_NAME", run.job_name, "--JOB_RUN_ID", run.run_id]
+            argv += argv_from_arguments(run.arguments)
+            args = {"JOB_NAME": run.job_name, "JOB_RUN_ID": run.run_id}
+            args.update({k.removeprefix("--"): v for k, v in run.arguments.items()})
+            namespace = {"spark": self._spark, "sc": self._sc, "args": args}
+            return run_script(run.script, argv, namespace)
+        finally:
+            with self._lock:
+                self._in_script = False
+                _async_raise(threading.get_ident(), None)
+            self._restore()
+
+    def _finish(self, run: _Run, result: ScriptResult) -> None:
+        alive = self._context_alive()
+        outcome = Outcome.STOPPED if run.stop_requested else result.outcome
+        error = result.error_message if outcome is Outcome.FAILED else None
+        retire = None
+        if not alive:
+            retire = "the script stopped or replaced the SparkContext"
+        elif outcome is Outcome.STOPPED and result.raised_in_library:
+            retire = "a stop interrupted Spark's Python bridge mid-call"
+        with self._lock:
+            self._current = None
+        self._channel.send(
+            {
+                "type": protocol.FINISHED,
+                "run_id": run.run_id,
+                "outcome": outcome.value,
+                "error": error,
+                "retire": retire,
+            }
+        )
+        if not alive:
+            os._exit(0)  # useless without a context; the supervisor replaces us
+
+    def _redirect(self, run: _Run) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out = open(run.stdout, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        err = (
+            out
+            if run.stderr == run.stdout
+            else open(run.stderr, "a", buffering=1, encoding="utf-8")
+        )  # noqa: SIM115, E501
+        self._open_files = [out] if err is out else [out, err]
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        sys.stdout, sys.stderr = out, err
+
+    def _restore(self) -> None:
+        """Point fds 1/2 and sys.stdout/err back at the driver log (idempotent)."""
+        for stream in (sys.stdout, sys.stderr):
+            # The script may have closed or broken its stream; nothing left to save then.
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os.dup2(self._saved_fds[0], 1)
+        os.dup2(self._saved_fds[1], 2)
+        sys.stdout, sys.stderr = self._saved_streams
+        for fh in self._open_files:
+            fh.close()
+        self._open_files = []
+
+    def _context_alive(self) -> bool:
+        from pyspark import SparkContext
+
+        sc: Any = self._sc
+        if id(SparkContext._active_spark_context) != id(sc) or sc._jsc is None:
+            return False
+        try:
+            return not bool(sc._jsc.sc().isStopped())
+        except Exception:
+            return False
+
+
+def build_session(master: str, conf: dict[str, str]) -> Any:
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master).appName("stoker-pool-driver")
+    for key, value in {**DEFAULT_CONF, **conf}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="stoker.executors.pool.driver")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--master", required=True)
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = _parse(sys.argv[1:] if argv is None else argv)
+    # A terminal Ctrl-C is for the daemon; it stops us in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    channel = protocol.SyncChannel(socket.socket(fileno=options.fd))
+    conf = dict(item.split("=", 1) for item in options.conf)
+    try:
+        spark = build_session(options.master, conf)
+        driver = Driver(channel, spark)
+    except Exception:
+        error = traceback.format_exc()
+        sys.stderr.write(error)
+        channel.send({"type": protocol.FATAL, "error": error})
+        sys.exit(1)
+    driver.serve()
+
+
+if __name__ == "__main__":
+    main()

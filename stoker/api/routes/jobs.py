@@ -1,0 +1,132 @@
+"""Routes for job definitions and their scripts: /jobs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from stoker.api.deps import Services
+from stoker.api.paging import decode_str_token, encode_token
+from stoker.api.schemas import (
+    ErrorOut,
+    JobIn,
+    JobOut,
+    JobPage,
+    ScriptIn,
+    ScriptOut,
+    job_from_in,
+    job_out,
+)
+from stoker.domain.arguments import MASK, is_secret_key
+from stoker.domain.jobs import Job, validate_job, validate_job_name
+from stoker.errors import InvalidInput
+
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses={400: {"model": ErrorOut}})
+
+#: Stands in for script_location while validating a job whose script content is uploaded.
+_UPLOADED = "<uploaded script>"
+
+
+def _checked(body: JobIn, name: str) -> Job:
+    """The domain job for ``body``, after the domain's rules and the one-script rule."""
+    has_location = bool(body.command.script_location)
+    if has_location == (body.script is not None):
+        raise InvalidInput(
+            "give exactly one of command.script_location (a path or URL the daemon reads) "
+            "and script (the script's content)",
+            field="command.script_location" if has_location else "script",
+        )
+    job = job_from_in(body, name)
+    validate_job(replace(job, script_location=job.script_location or _UPLOADED))
+    return job
+
+
+def _unmask(incoming: dict[str, str], current: dict[str, str]) -> dict[str, str]:
+    """Keep stored secrets when a client sends back the '****' it was shown.
+
+    GET masks secret-looking values, so a read-modify-write (``stoker jobs update``) would
+    otherwise overwrite every secret with the mask.
+    """
+    return {
+        key: current[key] if value == MASK and is_secret_key(key) and key in current else value
+        for key, value in incoming.items()
+    }
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses={409: {"model": ErrorOut}})
+async def create_job(body: JobIn, services: Services) -> JobOut:
+    """Create a job (Glue CreateJob)."""
+    if body.name is None:
+        raise InvalidInput("name is required", field="name")
+    job = _checked(body, body.name)
+    return job_out(await services.jobs.create_job(job, body.script))
+
+
+@router.get("")
+async def list_jobs(
+    services: Services,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    next_token: str | None = None,
+) -> JobPage:
+    """Jobs ordered by name, a page at a time."""
+    after = decode_str_token(next_token, "jobs")
+    # One extra row tells whether another page exists, so the last page has no token.
+    jobs = await services.jobs.list_jobs(limit + 1, after)
+    page = jobs[:limit]
+    token = encode_token("jobs", page[-1].name) if len(jobs) > limit else None
+    return JobPage(jobs=[job_out(j) for j in page], next_token=token)
+
+
+@router.get("/{name}", responses={404: {"model": ErrorOut}})
+async def get_job(name: str, services: Services) -> JobOut:
+    return job_out(await services.jobs.get_job(name))
+
+
+@router.put("/{name}", responses={404: {"model": ErrorOut}})
+async def update_job(name: str, body: JobIn, services: Services) -> JobOut:
+    """Replace the whole definition (Glue UpdateJob).
+
+    Secret-looking argument and spark_conf values sent as '****' keep their stored value.
+    """
+    validate_job_name(name)
+    if body.name is not None and body.name != name:
+        raise InvalidInput(
+            f"name {body.name!r} in the body differs from {name!r} in the path; jobs cannot "
+            "be renamed (omit name, or create a new job)",
+            field="name",
+            value=body.name,
+        )
+    current = await services.jobs.get_job(name)
+    job = _checked(body, name)
+    job = replace(
+        job,
+        default_arguments=_unmask(job.default_arguments, current.default_arguments),
+        non_overridable_arguments=_unmask(
+            job.non_overridable_arguments, current.non_overridable_arguments
+        ),
+        spark_conf=_unmask(job.spark_conf, current.spark_conf),
+    )
+    return job_out(await services.jobs.update_job(job, body.script))
+
+
+@router.delete(
+    "/{name}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
+)
+async def delete_job(name: str, services: Services) -> Response:
+    """Delete the job; its runs stay readable."""
+    await services.jobs.delete_job(name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{name}/script", responses={404: {"model": ErrorOut}})
+async def get_script(name: str, services: Services) -> ScriptOut:
+    job = await services.jobs.get_job(name)
+    script = await services.jobs.get_script(name)
+    return ScriptOut(job_name=job.name, script_location=job.script_location, script=script)
+
+
+@router.put("/{name}/script", responses={404: {"model": ErrorOut}})
+async def put_script(name: str, body: ScriptIn, services: Services) -> JobOut:
+    return job_out(await services.jobs.put_script(name, body.script))

@@ -1,0 +1,129 @@
+"""Routes for job runs: start, read, list, stop, and read their logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from starlette.concurrency import run_in_threadpool
+
+from stoker.api.deps import Services
+from stoker.api.paging import decode_int_token, encode_token
+from stoker.api.schemas import ErrorOut, LogChunk, RunOut, RunPage, StartRunIn, run_out
+from stoker.domain.arguments import validate_arguments
+from stoker.domain.states import RunState
+from stoker.errors import ShuttingDown
+
+router = APIRouter(tags=["runs"], responses={400: {"model": ErrorOut}})
+
+MAX_LOG_CHUNK = 1024 * 1024
+
+
+@router.post(
+    "/jobs/{name}/runs",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        404: {"model": ErrorOut},
+        429: {"model": ErrorOut, "description": "ConcurrentRunsExceeded"},
+        503: {"model": ErrorOut, "description": "ShuttingDown"},
+    },
+)
+async def start_run(name: str, body: StartRunIn, services: Services) -> RunOut:
+    """Start a run of the job (Glue StartJobRun)."""
+    if not services.accepting_runs:
+        raise ShuttingDown("the daemon is shutting down and accepts no new runs; retry later")
+    validate_arguments(body.arguments, "arguments")
+    run = await services.runs.start_run(
+        name,
+        dict(body.arguments),
+        timeout=body.timeout,
+        notify_delay_after=body.notify_delay_after,
+        queuing=body.job_run_queuing_enabled,
+    )
+    return run_out(run)
+
+
+@router.get("/runs")
+async def list_runs(
+    services: Services,
+    job: str | None = None,
+    state: RunState | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    next_token: str | None = None,
+) -> RunPage:
+    """Runs, newest first, a page at a time; filter by job name and state."""
+    before = decode_int_token(next_token, "runs")
+    runs = await services.runs.list_runs(
+        job_name=job, state=state, limit=limit + 1, before_seq=before
+    )
+    page = runs[:limit]
+    token = encode_token("runs", page[-1].seq) if len(runs) > limit else None
+    return RunPage(runs=[run_out(r) for r in page], next_token=token)
+
+
+@router.get("/runs/{run_id}", responses={404: {"model": ErrorOut}})
+async def get_run(run_id: str, services: Services) -> RunOut:
+    return run_out(await services.runs.get_run(run_id))
+
+
+@router.post("/runs/{run_id}/stop", responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}})
+async def stop_run(run_id: str, services: Services) -> RunOut:
+    """Ask a live run to stop (Glue BatchStopJobRun); a terminal run answers 409."""
+    return run_out(await services.runs.stop_run(run_id))
+
+
+@router.get("/runs/{run_id}/logs", responses={404: {"model": ErrorOut}})
+async def get_logs(
+    run_id: str,
+    services: Services,
+    stream: Literal["stdout", "stderr"] = "stdout",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LOG_CHUNK)] = 65536,
+) -> LogChunk:
+    """A chunk of a run's log from byte ``offset``; poll with ``next_offset`` to follow."""
+    # The state is read before the file: a run terminal by then has written its last byte.
+    run = await services.runs.get_run(run_id)
+    path = services.runs.log_path(run_id, stream)
+    data, size = await run_in_threadpool(read_chunk, path, offset, limit, run.state.terminal)
+    next_offset = offset + len(data)
+    return LogChunk(
+        data=data.decode("utf-8", errors="replace"),
+        offset=offset,
+        next_offset=next_offset,
+        complete=run.state.terminal and next_offset >= size,
+    )
+
+
+def read_chunk(path: Path, offset: int, limit: int, final: bool) -> tuple[bytes, int]:
+    """Up to ``limit`` bytes from ``offset`` and the file's size; a missing file is empty.
+
+    Unless this is the last chunk of a terminal run, a chunk cut inside a multi-byte
+    character ends before it, so a follower never sees a replacement character the file
+    does not have: the next request starts at the character.
+    """
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(min(offset, size))
+            data = fh.read(limit)
+    except FileNotFoundError:
+        return b"", 0
+    if not (final and offset + len(data) >= size):
+        keep = _complete_length(data)
+        # A limit smaller than one character must still make progress.
+        if keep > 0 or len(data) < limit:
+            data = data[:keep]
+    return data, size
+
+
+def _complete_length(data: bytes) -> int:
+    """Length of ``data`` without a trailing, incomplete UTF-8 sequence."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return len(data)
+        if byte >= 0xC0:
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(data) if back >= needed else len(data) - back
+    return len(data)

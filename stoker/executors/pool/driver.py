@@ -206,11 +206,9 @@ class Driver:
         sys.stdout.flush()
         sys.stderr.flush()
         out = open(run.stdout, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-        err = (
-            out
-            if run.stderr == run.stdout
-            else open(run.stderr, "a", buffering=1, encoding="utf-8")
-        )  # noqa: SIM115, E501
+        err = out
+        if run.stderr != run.stdout:
+            err = open(run.stderr, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
         self._open_files = [out] if err is out else [out, err]
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)

@@ -1,0 +1,118 @@
+"""One pool driver process as the supervisor sees it: spawn, channel, state, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stoker.config.settings import SparkSettings
+from stoker.executors.pool.protocol import AsyncChannel
+
+if TYPE_CHECKING:
+    from stoker.executors.pool.handle import PoolRunHandle
+
+_PR_SET_PDEATHSIG = 1
+
+
+class DriverState(StrEnum):
+    """Where a driver is in its life; only IDLE drivers take runs."""
+
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    #: Asked to go (recycled, context lost, pool closing); never takes another run.
+    RETIRED = "retired"
+    DEAD = "dead"
+
+
+def _death_signal_setter() -> Callable[[], None]:
+    """A pre-exec hook: the kernel SIGKILLs the driver if the daemon dies, and the driver's
+    JVM follows when its stdin (the gateway pipe) closes. libc is resolved here, in the
+    parent, because the forked child must not take the loader's locks."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return set_death_signal
+
+
+def describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "an unknown status"
+    if returncode < 0:
+        try:
+            return f"signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"code {returncode}"
+
+
+class DriverProcess:
+    """A driver process plus the supervisor's book-keeping about it."""
+
+    def __init__(
+        self, serial: int, proc: asyncio.subprocess.Process, channel: AsyncChannel, log: Path
+    ) -> None:
+        self.serial = serial
+        self.proc = proc
+        self.channel = channel
+        self.log_path = log
+        self.state = DriverState.STARTING
+        self.runs_done = 0
+        #: Past its run budget: serves on until its replacement is warm.
+        self.recycling = False
+        self.retire_when_idle = False
+        self.handle: PoolRunHandle | None = None
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pong: asyncio.Future[None] | None = None
+
+    @classmethod
+    async def spawn(
+        cls, serial: int, settings: SparkSettings, log: Path, python: str
+    ) -> DriverProcess:
+        parent_sock, child_sock = socket.socketpair()
+        child_fd = child_sock.fileno()
+        command = [python, "-m", "stoker.executors.pool.driver", "--fd", str(child_fd)]
+        command += ["--master", settings.master]
+        for key, value in settings.conf.items():
+            command += ["--conf", f"{key}={value}"]
+        env = dict(os.environ)
+        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python
+        try:
+            with log.open("ab") as log_file:
+                proc = await asyncio.create_subprocess_exec(
+                    *command,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=log_file,
+                    pass_fds=(child_fd,),
+                    # Own process group: the driver and its JVM are killed together.
+                    start_new_session=True,
+                    preexec_fn=_death_signal_setter(),
+                    env=env,
+                )
+        finally:
+            child_sock.close()
+        channel = await AsyncChannel.open(parent_sock)
+        return cls(serial, proc, channel, log)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def signal_group(self, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+
+    def __repr__(self) -> str:
+        return f"<driver {self.serial} pid={self.pid} {self.state}>"

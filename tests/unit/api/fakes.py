@@ -1,0 +1,205 @@
+"""In-memory ApiServices for API and CLI tests: behaves like the daemon, stores nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from stoker.domain.events import OutboxEvent
+from stoker.domain.ids import new_run_id
+from stoker.domain.jobs import Job, validate_job
+from stoker.domain.runs import JobRun
+from stoker.domain.states import RunState
+from stoker.errors import Conflict, InvalidTransition, NotFound
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeJobs:
+    jobs: dict[str, Job] = field(default_factory=dict)
+    scripts: dict[str, str] = field(default_factory=dict)
+    calls: list[tuple[str, object]] = field(default_factory=list)
+
+    def _store_script(self, job: Job, script: str | None) -> Job:
+        if script is not None:
+            self.scripts[job.name] = script
+            return replace(job, script_location=f"/data/scripts/{job.name}.py")
+        return job
+
+    async def create_job(self, job: Job, script: str | None) -> Job:
+        self.calls.append(("create_job", (job, script)))
+        if job.name in self.jobs:
+            raise Conflict(f"job {job.name!r} already exists", field="name")
+        job = validate_job(self._store_script(job, script)).with_times(T0, T0)
+        self.jobs[job.name] = job
+        return job
+
+    async def update_job(self, job: Job, script: str | None) -> Job:
+        self.calls.append(("update_job", (job, script)))
+        old = await self.get_job(job.name)
+        assert old.created_on is not None
+        job = validate_job(self._store_script(job, script))
+        job = job.with_times(old.created_on, T0 + timedelta(hours=1))
+        self.jobs[job.name] = job
+        return job
+
+    async def get_job(self, name: str) -> Job:
+        try:
+            return self.jobs[name]
+        except KeyError:
+            raise NotFound(f"job {name!r} does not exist", field="name") from None
+
+    async def list_jobs(self, limit: int, after: str | None) -> list[Job]:
+        names = sorted(n for n in self.jobs if after is None or n > after)
+        return [self.jobs[n] for n in names[:limit]]
+
+    async def delete_job(self, name: str) -> None:
+        await self.get_job(name)
+        del self.jobs[name]
+
+    async def get_script(self, name: str) -> str:
+        await self.get_job(name)
+        return self.scripts.get(name, "")
+
+    async def put_script(self, name: str, script: str) -> Job:
+        job = await self.get_job(name)
+        self.scripts[name] = script
+        return job
+
+
+@dataclass
+class FakeRuns:
+    jobs: FakeJobs
+    log_dir: Path
+    runs: dict[str, JobRun] = field(default_factory=dict)
+    seq: int = 0
+    #: The state a started run is created in (tests flip it to exercise --wait).
+    start_state: RunState = RunState.RUNNING
+    #: Raised by start_run when set (e.g. ConcurrentRunsExceeded).
+    start_error: Exception | None = None
+
+    async def start_run(
+        self,
+        job_name: str,
+        arguments: dict[str, str],
+        *,
+        timeout: int | None = None,
+        notify_delay_after: int | None = None,
+        queuing: bool | None = None,
+        triggered_by: str = "manual",
+    ) -> JobRun:
+        job = await self.jobs.get_job(job_name)
+        if self.start_error is not None:
+            raise self.start_error
+        self.seq += 1
+        run = JobRun(
+            id=new_run_id(),
+            job_name=job_name,
+            state=self.start_state,
+            attempt=0,
+            previous_run_id=None,
+            triggered_by=triggered_by,
+            arguments=dict(arguments),
+            resolved_arguments={**job.default_arguments, **arguments},
+            timeout=timeout or job.timeout,
+            notify_delay_after=notify_delay_after,
+            executor=job.effective_executor,
+            max_retries=job.max_retries,
+            queuing_enabled=job.job_run_queuing_enabled if queuing is None else queuing,
+            started_on=T0.replace(tzinfo=None),  # naive, as SQLite hands them back
+            last_modified_on=T0,
+            seq=self.seq,
+        )
+        self.runs[run.id] = run
+        return run
+
+    def add(self, run: JobRun) -> None:
+        self.runs[run.id] = run
+
+    def set_state(self, run_id: str, state: RunState, error: str | None = None) -> None:
+        completed = T0 + timedelta(minutes=5) if state.terminal else None
+        self.runs[run_id] = replace(
+            self.runs[run_id], state=state, error_message=error, completed_on=completed
+        )
+
+    async def stop_run(self, run_id: str) -> JobRun:
+        run = await self.get_run(run_id)
+        if run.state.terminal:
+            raise InvalidTransition(f"run {run_id} is already {run.state}", field="run_id")
+        run = replace(run, state=RunState.STOPPING)
+        self.runs[run_id] = run
+        return run
+
+    async def get_run(self, run_id: str) -> JobRun:
+        try:
+            return self.runs[run_id]
+        except KeyError:
+            raise NotFound(f"job run {run_id!r} does not exist", field="run_id") from None
+
+    async def list_runs(
+        self,
+        *,
+        job_name: str | None,
+        state: RunState | None,
+        limit: int,
+        before_seq: int | None,
+    ) -> list[JobRun]:
+        runs = sorted(self.runs.values(), key=lambda r: r.seq, reverse=True)
+        runs = [
+            r
+            for r in runs
+            if (job_name is None or r.job_name == job_name)
+            and (state is None or r.state == state)
+            and (before_seq is None or r.seq < before_seq)
+        ]
+        return runs[:limit]
+
+    def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
+        return self.log_dir / run_id / f"{stream}.log"
+
+
+@dataclass
+class FakeEvents:
+    events: list[OutboxEvent] = field(default_factory=list)
+
+    async def list_events(
+        self, *, pending: bool | None, limit: int, after_seq: int | None
+    ) -> list[OutboxEvent]:
+        found = [
+            e
+            for e in sorted(self.events, key=lambda e: e.seq)
+            if (after_seq is None or e.seq > after_seq)
+            and (pending is None or (e.sent_on is None) == pending)
+        ]
+        return found[:limit]
+
+
+class FakeServices:
+    """Satisfies stoker.api.ports.ApiServices structurally, like the daemon's services."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.jobs = FakeJobs()
+        self.runs = FakeRuns(self.jobs, log_dir)
+        self.events = FakeEvents()
+        self.accepting_runs = True
+
+
+def make_job(name: str = "etl", **changes: object) -> Job:
+    job = Job(name=name, script_location=f"/scripts/{name}.py").with_times(T0, T0)
+    return replace(job, **changes)  # type: ignore[arg-type]
+
+
+def make_event(seq: int, *, sent: bool = False, state: str = "RUNNING") -> OutboxEvent:
+    return OutboxEvent(
+        seq=seq,
+        id=f"ev-{seq}",
+        run_id="jr_" + "0" * 64,
+        job_name="etl",
+        detail_type="Job State Change",
+        payload={"detail-type": "Job State Change", "detail": {"state": state}},
+        created_on=T0 + timedelta(seconds=seq),
+        sent_on=T0 if sent else None,
+    )

@@ -1,0 +1,105 @@
+"""App-wide behaviour: health, OpenAPI, request validation errors, auth, bind rule."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from stoker.api.app import create_app
+from stoker.api.auth import check_bind_allowed
+from stoker.config.settings import ApiSettings
+from stoker.errors import ConfigError
+from tests.unit.api.asgi import asgi_client
+from tests.unit.api.fakes import FakeServices
+
+
+def test_health(client: httpx.Client, services: FakeServices) -> None:
+    assert client.get("/health").json() == {
+        "status": "ok",
+        "version": "9.9.9",
+        "accepting_runs": True,
+    }
+    services.accepting_runs = False
+    assert client.get("/health").json()["accepting_runs"] is False
+
+
+def test_openapi_and_docs(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/jobs/{name}/runs" in spec["paths"] and spec["info"]["version"] == "9.9.9"
+    assert client.get("/docs").status_code == 200
+
+
+def test_unknown_body_fields_are_named(client: httpx.Client) -> None:
+    resp = client.post("/jobs", json={"name": "x", "command": {"nme": "glueetl"}})
+    assert resp.status_code == 400
+    out = resp.json()
+    assert out["code"] == "InvalidInput" and out["field"] == "command.nme"
+    assert "allowed fields: name, script_location, python_version" in out["message"]
+
+
+def test_type_and_range_errors_say_what_is_allowed(client: httpx.Client) -> None:
+    resp = client.post("/jobs", json={"name": "x", "executor": "cluster"})
+    assert resp.json()["field"] == "executor"
+    assert "'pool' or 'isolated'" in resp.json()["message"]
+    limit = client.get("/jobs", params={"limit": 5000})
+    assert limit.status_code == 400 and limit.json()["field"] == "limit"
+    assert "1000" in limit.json()["message"]
+
+
+def test_malformed_json_and_missing_body(client: httpx.Client) -> None:
+    bad = client.post("/jobs", content=b"{", headers={"content-type": "application/json"})
+    assert bad.status_code == 400 and "not valid JSON" in bad.json()["message"]
+    none = client.put("/jobs/x/script")
+    assert none.status_code == 400 and none.json()["code"] == "InvalidInput"
+
+
+def test_unknown_route_is_json(client: httpx.Client) -> None:
+    resp = client.get("/nope")
+    assert resp.status_code == 404 and resp.json()["code"] == "RouteNotFound"
+    assert client.delete("/runs").json()["code"] == "MethodNotAllowed"
+
+
+def test_unexpected_errors_are_500_json(
+    services: FakeServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def boom(name: str) -> None:
+        raise RuntimeError("secret internals")
+
+    services.jobs.get_job = boom  # type: ignore[assignment,method-assign]
+    app = create_app(services, ApiSettings(), version="1")
+    with asgi_client(app, raise_app_exceptions=False) as client, caplog.at_level(logging.ERROR):
+        resp = client.get("/jobs/x")
+    assert resp.status_code == 500
+    assert resp.json() == {
+        "code": "InternalError",
+        "message": "internal error; see the daemon log",
+        "field": None,
+    }
+
+
+def test_tokens_guard_everything_but_health(services: FakeServices) -> None:
+    api = ApiSettings(tokens=[SecretStr("s3cret"), SecretStr("other")])
+    with asgi_client(create_app(services, api, version="1")) as client:
+        assert client.get("/health").status_code == 200
+        missing = client.get("/jobs")
+        assert missing.status_code == 401 and missing.json()["code"] == "Unauthorized"
+        assert missing.headers["www-authenticate"] == "Bearer"
+        wrong = client.get("/jobs", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and "nope" not in wrong.text
+        for token in ("s3cret", "other"):
+            ok = client.get("/jobs", headers={"Authorization": f"Bearer {token}"})
+            assert ok.status_code == 200
+        assert client.post("/runs/x/stop").status_code == 401
+
+
+def test_bind_rule() -> None:
+    check_bind_allowed(ApiSettings())
+    check_bind_allowed(ApiSettings(host="0.0.0.0", tokens=[SecretStr("t")]))
+    with pytest.raises(ConfigError) as open_public:
+        check_bind_allowed(ApiSettings(host="0.0.0.0"))
+    assert open_public.value.field == "api.tokens"
+    with pytest.raises(ConfigError):
+        check_bind_allowed(ApiSettings(tokens=[SecretStr(" ")]))

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -118,7 +119,7 @@ def upgrade(db: Database) -> None:
         current = current_revision(db)
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot open database {_safe(db.url)}: {exc}") from exc
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known(script, current):
         raise StoreUnavailable(
             f"database {_safe(db.url)} is at schema revision {current!r}, which this stoker "
             f"does not know (its newest is {head_revision()!r}): it was written by a newer "
@@ -130,6 +131,13 @@ def upgrade(db: Database) -> None:
             extra={"action": "db.upgrade", "from": current, "to": head_revision()},
         )
         command.upgrade(alembic_config(db), "head")
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def _safe(url: str) -> str:

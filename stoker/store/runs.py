@@ -208,9 +208,7 @@ class RunStore:
         used = conn.execute(
             select(func.count())
             .select_from(job_runs)
-            .where(
-                job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(states)
-            )
+            .where(job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(states))
         ).scalar_one()
         return int(used) < self.pool_capacity
 

@@ -1,0 +1,170 @@
+"""The composition root: builds every component explicitly and runs the daemon's lifecycle.
+
+Shutdown order (reverse of start, via the AsyncExitStack): stop intake (API refuses new
+runs, dispatcher stops dequeuing) → drain running runs for the grace period → stop the
+rest (STOPPED, with the reason) → stop the API → stop the executors → close the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from stoker import __version__
+from stoker.api.app import create_app
+from stoker.bus import Bus
+from stoker.config.settings import Settings
+from stoker.daemon.examples import register_examples
+from stoker.daemon.http import ApiServer
+from stoker.daemon.signals import StopRequest
+from stoker.daemon.systemd import Notifier, watchdog_loop
+from stoker.domain.events import EventIdentity
+from stoker.executors.base import Executor
+from stoker.executors.isolated import IsolatedExecutor
+from stoker.executors.pool.supervisor import WarmPool
+from stoker.executors.pyshell import PythonShellExecutor
+from stoker.notifications.outbox import EventLog
+from stoker.runs.catalog import JobCatalog
+from stoker.runs.dispatcher import Dispatcher
+from stoker.runs.recovery import recover
+from stoker.runs.service import RunService
+from stoker.store.aio import Blocking
+from stoker.store.engine import Database, upgrade
+from stoker.store.jobs import JobStore
+from stoker.store.outbox import OutboxStore
+from stoker.store.runs import RunStore
+
+log = logging.getLogger(__name__)
+SHUTDOWN_DETAIL = "stopped because the daemon shut down"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Components:
+    """The built daemon, before it starts serving."""
+
+    services: Services
+    dispatcher: Dispatcher
+    runs: RunStore
+    io: Blocking
+
+
+@dataclass
+class Services:
+    """What the API reaches (satisfies stoker.api.ports.ApiServices)."""
+
+    jobs: JobCatalog
+    runs: RunService
+    events: EventLog
+
+    @property
+    def accepting_runs(self) -> bool:
+        return self.runs.accepting_runs
+
+
+class Daemon:
+    def __init__(self, settings: Settings, notifier: Notifier | None = None) -> None:
+        self.settings = settings
+        self.notifier = notifier or Notifier()
+
+    async def run(self, stop: StopRequest) -> None:
+        async with AsyncExitStack() as stack:
+            built = await self._build(stack)
+            services, dispatcher = built.services, built.dispatcher
+            await self._recover(built)
+            if self.settings.daemon.example_jobs_dir is not None:
+                await register_examples(services.jobs, self.settings.daemon.example_jobs_dir)
+            server = ApiServer(
+                create_app(services, self.settings.api, version=__version__),
+                self.settings.api.host,
+                self.settings.api.port,
+            )
+            await server.start()
+            stack.push_async_callback(server.stop)
+            dispatcher.start()
+            self._announce_ready(server.address)
+            watchdog = asyncio.create_task(watchdog_loop(self.notifier, stop.requested))
+            await stop.requested.wait()
+            self.notifier.stopping()
+            self.notifier.status("draining runs")
+            await dispatcher.stop()
+            await self._drain(services.runs, stop)
+            await watchdog
+        log.info("daemon stopped", extra={"action": "daemon.stopped"})
+
+    async def _build(self, stack: AsyncExitStack) -> Components:
+        cfg = self.settings
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        io = Blocking()
+        stack.callback(io.close)
+        db = Database(cfg.database_url, busy_timeout_ms=cfg.database.busy_timeout_ms)
+        stack.callback(db.dispose)
+        await io(upgrade, db)
+        identity = EventIdentity(
+            source=cfg.events.source,
+            account=cfg.events.account,
+            region=cfg.events.region,
+            glue_compatible=cfg.events.glue_compatible,
+        )
+        jobs = JobStore(db)
+        runs = RunStore(db, identity, pool_capacity=cfg.spark.pool_size)
+        executors = await self._executors(stack)
+        bus = Bus()
+        service = RunService(
+            runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
+            logs_dir=cfg.logs_dir, clock=utcnow,
+        )  # fmt: skip
+        catalog = JobCatalog(jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow)
+        dispatcher = Dispatcher(
+            runs=runs, service=service, bus=bus, io=io, clock=utcnow,
+            poll_interval=cfg.daemon.poll_interval_seconds,
+        )  # fmt: skip
+        services = Services(catalog, service, EventLog(OutboxStore(db), io))
+        return Components(services, dispatcher, runs, io)
+
+    async def _executors(self, stack: AsyncExitStack) -> dict[str, Executor]:
+        spark = self.settings.spark
+        logs = self.settings.logs_dir
+        pool = WarmPool(spark, logs / "drivers")
+        await pool.start()
+        stack.push_async_callback(pool.aclose)
+        isolated = IsolatedExecutor(spark)
+        stack.push_async_callback(isolated.aclose)
+        pyshell = PythonShellExecutor(spark)
+        stack.push_async_callback(pyshell.aclose)
+        return {"pool": pool, "isolated": isolated, "pyshell": pyshell}
+
+    async def _recover(self, built: Components) -> None:
+        counts = await recover(built.runs, built.services.runs, built.io)
+        if any(counts.values()):
+            log.warning("recovered runs", extra={"action": "daemon.recovered", **counts})
+
+    def _announce_ready(self, address: str) -> None:
+        log.info(
+            "stoker daemon ready",
+            extra={"action": "daemon.ready", "api": address, "version": __version__,
+                   "database": self.settings.database_url.split("://", 1)[0]},
+        )  # fmt: skip
+        self.notifier.ready()
+        self.notifier.status(f"ready; API on {address}")
+
+    async def _drain(self, runs: RunService, stop: StopRequest) -> None:
+        grace = self.settings.daemon.shutdown_grace_seconds
+        if runs.active_count:
+            log.info(
+                "waiting for running runs",
+                extra={"action": "daemon.draining", "runs": runs.active_count, "grace": grace},
+            )
+        drain = asyncio.create_task(runs.drain(grace, SHUTDOWN_DETAIL))
+        forced = asyncio.create_task(stop.forced.wait())
+        await asyncio.wait([drain, forced], return_when=asyncio.FIRST_COMPLETED)
+        if not drain.done():
+            await runs.drain(0, SHUTDOWN_DETAIL)
+            await drain
+        forced.cancel()

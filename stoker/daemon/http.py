@@ -1,0 +1,59 @@
+"""Serves the API with uvicorn inside the daemon's event loop (the daemon owns signals)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from stoker.errors import ConfigError
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The daemon handles SIGTERM/SIGINT itself and decides the shutdown order.
+        yield
+
+
+class ApiServer:
+    """Binds the socket itself so a taken port is a clear start-up error, not an exit(1)."""
+
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        config = uvicorn.Config(app, log_config=None, lifespan="off", access_log=False)
+        self._server = _Server(config)
+        self._host = host
+        self._port = port
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self._host}:{self._port}"
+
+    async def start(self) -> None:
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self._host, self._port))
+        except OSError as exc:
+            sock.close()
+            raise ConfigError(
+                f"API cannot listen on {self.address}: {exc.strerror}; set [api] port / "
+                "STOKER_API__PORT to a free port",
+                field="api.port",
+                value=self._port,
+            ) from exc
+        sock.listen(512)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="api")
+        while not self._server.started and not self._task.done():
+            await asyncio.sleep(0.005)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task

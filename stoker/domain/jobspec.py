@@ -1,0 +1,69 @@
+"""Job definitions as plain data (job files, stored JSON) → a validated domain Job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stoker.domain.jobs import CommandName, ExecutorKind, Job, SparkResources, validate_job
+from stoker.errors import InvalidInput
+
+_TOP = {
+    "name", "description", "command", "script_location", "default_arguments",
+    "non_overridable_arguments", "max_concurrent_runs", "max_retries", "timeout",
+    "notify_delay_after", "resources", "spark_conf", "tags", "executor",
+    "job_run_queuing_enabled",
+}  # fmt: skip
+_COMMAND = {"name", "script_location", "python_version"}
+_RESOURCES = {"driver_memory", "driver_cores", "executor_memory", "executor_cores", "num_executors"}
+
+
+def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidInput(
+            f"unknown field {where}{unknown[0]!r}; allowed: {', '.join(sorted(allowed))}",
+            field=f"{where}{unknown[0]}",
+        )
+
+
+def _enum(kind: type[CommandName] | type[ExecutorKind], value: Any, field: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind if m.value != "pyshell")
+        raise InvalidInput(
+            f"{field} {value!r} is not one of: {allowed}", field=field, value=value
+        ) from None
+
+
+def job_from_dict(data: dict[str, Any]) -> Job:
+    """Strict: unknown keys and wrong types are InvalidInput naming the field."""
+    _only(data, _TOP, "")
+    command = data.get("command") or {}
+    if isinstance(command, str):
+        command = {"name": command}
+    _only(command, _COMMAND, "command.")
+    resources = data.get("resources") or {}
+    _only(resources, _RESOURCES, "resources.")
+    location = command.get("script_location") or data.get("script_location") or ""
+    job = Job(
+        name=data.get("name", ""),
+        script_location=location,
+        command=_enum(CommandName, command.get("name", "glueetl"), "command.name"),
+        python_version=str(command.get("python_version", "3")),
+        description=data.get("description", ""),
+        default_arguments=data.get("default_arguments", {}),
+        non_overridable_arguments=data.get("non_overridable_arguments", {}),
+        max_concurrent_runs=data.get("max_concurrent_runs", 1),
+        max_retries=data.get("max_retries", 0),
+        timeout=data.get("timeout", 2880),
+        notify_delay_after=data.get("notify_delay_after"),
+        resources=SparkResources(**resources),
+        spark_conf=data.get("spark_conf", {}),
+        tags=data.get("tags", {}),
+        executor=_enum(ExecutorKind, data.get("executor", "pool"), "executor"),
+        job_run_queuing_enabled=bool(data.get("job_run_queuing_enabled", True)),
+    )
+    if location:
+        validate_job(job)
+    return job

@@ -1,0 +1,86 @@
+"""The queue: promotes WAITING runs to STARTING when a slot frees, first in first out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from stoker.bus import Bus, RunChanged
+from stoker.errors import StoreUnavailable
+from stoker.runs.service import RunService
+from stoker.store.aio import Blocking
+from stoker.store.runs import RunStore
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Wakes on any run ending (a hint) or every poll interval (the guarantee)."""
+
+    def __init__(
+        self,
+        *,
+        runs: RunStore,
+        service: RunService,
+        bus: Bus,
+        io: Blocking,
+        clock: Callable[[], datetime],
+        poll_interval: float,
+    ) -> None:
+        self._runs = runs
+        self._service = service
+        self._io = io
+        self._clock = clock
+        self._poll = poll_interval
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._unsubscribe = bus.subscribe(self._on_change)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="dispatcher")
+
+    async def stop(self) -> None:
+        self._unsubscribe()
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+
+    def _on_change(self, event: RunChanged) -> None:
+        if event.run.state.terminal or event.run.state.value == "WAITING":
+            self._wake.set()
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.dispatch_once()
+            except StoreUnavailable as exc:
+                log.warning(
+                    "queue check failed; will retry",
+                    extra={"action": "dispatch.failed", "error": str(exc)},
+                )
+            await self._wait()
+
+    async def dispatch_once(self) -> int:
+        promoted = await self._io(self._runs.promote_waiting, self._clock())
+        for run in promoted:
+            log.info(
+                "run dequeued",
+                extra={"action": "run.dequeued", "run_id": run.id, "job": run.job_name},
+            )
+            self._service.launch(run)
+        return len(promoted)
+
+    async def _wait(self) -> None:
+        waits = [asyncio.create_task(self._wake.wait()), asyncio.create_task(self._stopping.wait())]
+        try:
+            await asyncio.wait(waits, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

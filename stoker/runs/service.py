@@ -1,0 +1,379 @@
+"""The run service: the only code that changes a run's state.
+
+It creates runs, hands STARTING runs to their executor, turns each executor's report into
+a transition, stops runs on request or timeout, and starts retries. Every transition goes
+through RunStore.transition (guarded UPDATE + outbox row in one transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from stoker.bus import Bus, RunChanged
+from stoker.domain.arguments import resolve_arguments, validate_arguments
+from stoker.domain.ids import is_run_id, new_run_id
+from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, Job
+from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome
+from stoker.domain.states import RunState
+from stoker.errors import (
+    ExecutorError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    ShuttingDown,
+)
+from stoker.executors.base import Executor, RunHandle, RunSpec
+from stoker.runs.timeouts import Deadlines
+from stoker.store.aio import Blocking
+from stoker.store.jobs import JobStore
+from stoker.store.runs import RunStore, Transitioned
+
+log = logging.getLogger(__name__)
+
+_LIVE_EXECUTION = (RunState.STARTING, RunState.RUNNING, RunState.STOPPING)
+_OUTCOME_STATE = {
+    Outcome.SUCCEEDED: RunState.SUCCEEDED,
+    Outcome.FAILED: RunState.FAILED,
+    Outcome.STOPPED: RunState.STOPPED,
+    Outcome.TIMEOUT: RunState.TIMEOUT,
+    Outcome.LOST: RunState.ERROR,
+}
+
+
+class RunService:
+    """Starts, stops and settles runs; owns the asyncio tasks that watch each attempt."""
+
+    def __init__(
+        self,
+        *,
+        runs: RunStore,
+        jobs: JobStore,
+        executors: Mapping[str, Executor],
+        bus: Bus,
+        io: Blocking,
+        logs_dir: Path,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._runs = runs
+        self._jobs = jobs
+        self._executors = executors
+        self._bus = bus
+        self._io = io
+        self._logs_dir = logs_dir
+        self._clock = clock
+        self._deadlines = Deadlines(self._on_timeout, clock)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._handles: dict[str, RunHandle] = {}
+        self._timed_out: set[str] = set()
+        self._stop_details: dict[str, str] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self.accepting_runs = True
+
+    # -- the API -------------------------------------------------------------------------
+
+    async def start_run(
+        self,
+        job_name: str,
+        arguments: dict[str, str],
+        *,
+        timeout: int | None = None,
+        notify_delay_after: int | None = None,
+        queuing: bool | None = None,
+        triggered_by: str = MANUAL,
+    ) -> JobRun:
+        if not self.accepting_runs:
+            raise ShuttingDown("the daemon is shutting down and does not start new runs")
+        job = await self._io(self._jobs.get, job_name)
+        run = self._new_run(
+            job,
+            arguments=arguments,
+            timeout=timeout,
+            notify_delay_after=notify_delay_after,
+            queuing=queuing,
+            triggered_by=triggered_by,
+        )
+        created = await self._io(self._runs.create, run, job, self._clock())
+        log.info(
+            "run created",
+            extra={
+                "action": "run.created",
+                "run_id": created.id,
+                "job": job_name,
+                "state": created.state.value,
+            },
+        )
+        self._changed(created)
+        if created.state is RunState.STARTING:
+            self.launch(created)
+        return created
+
+    async def stop_run(self, run_id: str, detail: str = "stopped by request") -> JobRun:
+        run = await self.get_run(run_id)
+        if run.state is RunState.WAITING:
+            stopped = await self._transition(
+                run_id, RunState.WAITING, RunState.STOPPED, detail=detail
+            )
+            return stopped.run
+        if run.state is RunState.STOPPING:
+            return run
+        if run.state.terminal:
+            raise InvalidTransition(
+                f"run {run_id} already ended ({run.state.value}); only WAITING, STARTING or "
+                "RUNNING runs can be stopped",
+                field="state",
+                value=run.state.value,
+            )
+        self._stop_details[run_id] = detail
+        moved = await self._transition(
+            run_id, (RunState.STARTING, RunState.RUNNING), RunState.STOPPING, detail=detail
+        )
+        handle = self._handles.get(run_id)
+        if handle is not None:
+            await handle.stop()
+        return moved.run
+
+    async def get_run(self, run_id: str) -> JobRun:
+        if not is_run_id(run_id):
+            raise NotFound(
+                f"{run_id!r} is not a job run id (expected 'jr_' and 64 hex characters)",
+                field="run_id",
+                value=run_id,
+            )
+        return await self._io(self._runs.get, run_id)
+
+    async def list_runs(
+        self,
+        *,
+        job_name: str | None = None,
+        state: RunState | None = None,
+        limit: int = 100,
+        before_seq: int | None = None,
+    ) -> list[JobRun]:
+        return await self._io(
+            self._runs.list_runs,
+            job_name=job_name,
+            state=state,
+            limit=limit,
+            before_seq=before_seq,
+        )
+
+    def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
+        if not is_run_id(run_id):
+            raise NotFound(f"{run_id!r} is not a job run id", field="run_id", value=run_id)
+        return self._logs_dir / "runs" / run_id / f"{stream}.log"
+
+    # -- lifecycle used by the dispatcher, recovery and the daemon -----------------------
+
+    def launch(self, run: JobRun) -> None:
+        """Watch a STARTING run: hand it to its executor and settle how it ends."""
+        if run.id in self._tasks:
+            return
+        task = asyncio.create_task(self._execute(run.id), name=f"run-{run.id}")
+        self._tasks[run.id] = task
+        task.add_done_callback(functools.partial(self._forget, run.id))
+
+    def _forget(self, run_id: str, _task: asyncio.Task[None]) -> None:
+        self._tasks.pop(run_id, None)
+
+    @property
+    def active_count(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, grace: float, detail: str) -> None:
+        """Shutdown: wait ``grace`` seconds for runs to end, then stop the rest and wait."""
+        self.accepting_runs = False
+        pending = list(self._tasks.values())
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+        for run_id in list(self._tasks):
+            try:
+                await self.stop_run(run_id, detail)
+            except (InvalidTransition, NotFound):
+                continue
+        remaining = list(self._tasks.values())
+        if remaining:
+            await asyncio.wait(remaining)
+        self._deadlines.cancel_all()
+
+    async def settle(self, run: JobRun, target: RunState, detail: str) -> Transitioned:
+        """Recovery: force a run nobody is executing into a terminal state."""
+        error = detail if target is RunState.ERROR else None
+        return await self._finish_transition(run.id, run.state, target, error=error, detail=detail)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _new_run(
+        self,
+        job: Job,
+        *,
+        arguments: dict[str, str],
+        timeout: int | None,
+        notify_delay_after: int | None,
+        queuing: bool | None,
+        triggered_by: str,
+    ) -> JobRun:
+        run_args = validate_arguments(arguments, "arguments")
+        resolved = resolve_arguments(job.default_arguments, job.non_overridable_arguments, run_args)
+        for name, value in (("timeout", timeout), ("notify_delay_after", notify_delay_after)):
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 1 <= value <= MAX_TIMEOUT_MINUTES
+            ):
+                raise InvalidInput(
+                    f"{name} must be whole minutes from 1 to {MAX_TIMEOUT_MINUTES}, got {value!r}",
+                    field=name,
+                    value=value,
+                )
+        now = self._clock()
+        return JobRun(
+            id=new_run_id(),
+            job_name=job.name,
+            state=RunState.WAITING,
+            attempt=0,
+            previous_run_id=None,
+            triggered_by=triggered_by,
+            arguments=run_args,
+            resolved_arguments=resolved,
+            timeout=timeout or job.timeout,
+            notify_delay_after=notify_delay_after or job.notify_delay_after,
+            executor=job.effective_executor,
+            max_retries=job.max_retries,
+            queuing_enabled=job.job_run_queuing_enabled if queuing is None else queuing,
+            started_on=now,
+            last_modified_on=now,
+        )
+
+    async def _execute(self, run_id: str) -> None:
+        run, job = await self._io(self._runs.snapshot, run_id)
+        spec = RunSpec(
+            run_id=run.id,
+            job_name=run.job_name,
+            attempt=run.attempt,
+            kind=run.executor,
+            script_location=job.script_location,
+            arguments=run.resolved_arguments,
+            stdout_path=self.log_path(run.id, "stdout"),
+            stderr_path=self.log_path(run.id, "stderr"),
+            resources=job.resources,
+            spark_conf=job.spark_conf,
+        )
+        try:
+            handle = await self._executors[run.executor.value].start(spec)
+        except ExecutorError as exc:
+            await self._settle_exit(run_id, Exit(Outcome.LOST, f"executor failed: {exc}"))
+            return
+        self._handles[run_id] = handle
+        try:
+            await self._after_start(run_id, handle)
+            outcome = await handle.wait()
+        finally:
+            self._handles.pop(run_id, None)
+            self._deadlines.cancel(run_id)
+        await asyncio.shield(self._settle_exit(run_id, outcome))
+
+    async def _after_start(self, run_id: str, handle: RunHandle) -> None:
+        try:
+            moved = await self._transition(run_id, RunState.STARTING, RunState.RUNNING)
+        except InvalidTransition:
+            # Stopped while it was STARTING: the script has just been launched, end it.
+            await handle.stop()
+            return
+        assert moved.run.running_on is not None
+        self._deadlines.arm(run_id, moved.run.running_on, moved.run.timeout)
+
+    async def _settle_exit(self, run_id: str, outcome: Exit) -> None:
+        target = _OUTCOME_STATE[outcome.outcome]
+        if run_id in self._timed_out:
+            target = RunState.TIMEOUT
+        error = outcome.error_message
+        if target is RunState.TIMEOUT:
+            run = await self.get_run(run_id)
+            error = f"Job run timed out after {run.timeout} minute(s)"
+        elif target is RunState.STOPPED:
+            error = None
+        detail = self._stop_details.pop(run_id, None)
+        self._timed_out.discard(run_id)
+        try:
+            await self._finish_transition(
+                run_id, _LIVE_EXECUTION, target, error=error, detail=detail
+            )
+        except InvalidTransition:
+            log.warning(
+                "run already settled", extra={"action": "run.settle_skipped", "run_id": run_id}
+            )
+
+    async def _finish_transition(
+        self,
+        run_id: str,
+        expected: RunState | tuple[RunState, ...],
+        target: RunState,
+        *,
+        error: str | None,
+        detail: str | None = None,
+    ) -> Transitioned:
+        moved = await self._transition(run_id, expected, target, error=error, detail=detail)
+        log.info(
+            "run ended",
+            extra={
+                "action": "run.ended",
+                "run_id": run_id,
+                "job": moved.run.job_name,
+                "state": target.value,
+                "execution_time": moved.run.execution_time,
+            },
+        )
+        if moved.retry is not None:
+            log.info(
+                "retrying run",
+                extra={
+                    "action": "run.retry",
+                    "run_id": moved.retry.id,
+                    "previous_run_id": run_id,
+                    "attempt": moved.retry.attempt,
+                },
+            )
+            self._changed(moved.retry)
+            if moved.retry.state is RunState.STARTING:
+                self.launch(moved.retry)
+        return moved
+
+    async def _transition(
+        self,
+        run_id: str,
+        expected: RunState | tuple[RunState, ...],
+        target: RunState,
+        *,
+        error: str | None = None,
+        detail: str | None = None,
+    ) -> Transitioned:
+        moved = await self._io(
+            self._runs.transition,
+            run_id,
+            expected,
+            target,
+            self._clock(),
+            error_message=error,
+            state_detail=detail,
+        )
+        self._changed(moved.run)
+        return moved
+
+    def _changed(self, run: JobRun) -> None:
+        self._bus.publish(RunChanged(run))
+
+    def _on_timeout(self, run_id: str) -> None:
+        handle = self._handles.get(run_id)
+        if handle is None:
+            return
+        log.info("run timed out", extra={"action": "run.timeout", "run_id": run_id})
+        self._timed_out.add(run_id)
+        task = asyncio.get_running_loop().create_task(handle.stop())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -1,0 +1,1 @@
+"""The `stoker` command line: talks to the daemon over its HTTP API only."""

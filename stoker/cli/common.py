@@ -1,0 +1,102 @@
+"""What every command shares: the context with its API client, error exits, KEY=VALUE."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+import httpx
+
+from stoker.cli.client import DEFAULT_API_URL, StokerClient
+from stoker.config.settings import load_settings
+from stoker.errors import StokerError
+
+TOKEN_VARIABLE = "STOKER_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
+
+
+@dataclass
+class CliContext:
+    """Global options, and the client built from them on first use."""
+
+    api_url: str | None = None
+    config: str | None = None
+    #: Tests inject an in-process transport here; None means real HTTP.
+    transport: httpx.BaseTransport | None = None
+    _client: StokerClient | None = field(default=None, repr=False)
+
+    def resolved_url(self) -> str:
+        """--api-url / STOKER_API_URL, else the configured API address, else the default."""
+        if self.api_url:
+            return self.api_url
+        try:
+            return load_settings(self.config).api_url
+        except StokerError:
+            # A CLI on a machine without the daemon's config still works with the default.
+            return DEFAULT_API_URL
+
+    def client(self) -> StokerClient:
+        if self._client is None:
+            token = os.environ.get(TOKEN_VARIABLE) or None
+            self._client = StokerClient(self.resolved_url(), token, transport=self.transport)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def client_of(ctx: click.Context) -> StokerClient:
+    obj = ctx.find_object(CliContext)
+    if obj is None:
+        raise click.UsageError("no CLI context; run commands through 'stoker'")
+    return obj.client()
+
+
+def format_error(error: StokerError) -> str:
+    line = f"error: {error.code}: {error.message}"
+    if error.field:
+        line += f" (field: {error.field})"
+    return line
+
+
+class StokerGroup(click.Group):
+    """A group whose commands turn a StokerError into a message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StokerError as error:
+            click.echo(format_error(error), err=True)
+            ctx.exit(error.exit_code)
+
+
+def parse_pairs(
+    ctx: click.Context | None, param: click.Parameter | None, values: Sequence[str]
+) -> dict[str, str]:
+    """``KEY=VALUE`` options as Glue arguments: ``--KEY`` → VALUE (a leading ``--`` is kept)."""
+    name = param.opts[0] if param is not None and param.opts else "--arg"
+    pairs: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key.lstrip("-"):
+            raise click.BadParameter(
+                f"{item!r} is not KEY=VALUE; write e.g. {name} day=2024-05-01 "
+                "(sets the job argument --day)",
+                ctx=ctx,
+                param=param,
+            )
+        pairs[key if key.startswith("--") else f"--{key}"] = value
+    return pairs
+
+
+def read_text(path: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {what} {path!r}: {exc.strerror}") from exc

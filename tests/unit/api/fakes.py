@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,6 +81,8 @@ class FakeRuns:
     start_state: RunState = RunState.RUNNING
     #: Raised by start_run when set (e.g. ConcurrentRunsExceeded).
     start_error: Exception | None = None
+    #: Called with the run id on every get_run: tests move runs along as clients poll.
+    on_get_run: Callable[[str], None] | None = None
 
     async def start_run(
         self,
@@ -134,6 +137,8 @@ class FakeRuns:
         return run
 
     async def get_run(self, run_id: str) -> JobRun:
+        if self.on_get_run is not None and run_id in self.runs:
+            self.on_get_run(run_id)
         try:
             return self.runs[run_id]
         except KeyError:

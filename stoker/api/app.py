@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from stoker.api.auth import bearer_auth
 from stoker.api.errors import install_error_handlers
 from stoker.api.ports import ApiServices
 from stoker.api.routes import events, health, jobs, runs
+from stoker.api.schemas import ErrorOut
 from stoker.config.settings import ApiSettings
 
 DESCRIPTION = """\
 stoker runs Spark ETL jobs with AWS Glue's job semantics.
 
 Errors are JSON `{"code", "message", "field"}`. Lists are paged: pass the `next_token` of a
-response to get the next page. Unless the daemon has no `api.tokens`, every route but
-`/health` needs `Authorization: Bearer <token>`.
+response to get the next page. Unless the daemon has no `api.tokens`, every route except
+`/health`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
 """
+
+_INVALID_INPUT = {
+    "description": "InvalidInput",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
 
 
 def create_app(services: ApiServices, api: ApiSettings, *, version: str) -> FastAPI:
@@ -36,6 +45,33 @@ def create_app(services: ApiServices, api: ApiSettings, *, version: str) -> Fast
     install_error_handlers(app)
     app.include_router(health.router)
     protected = [Depends(bearer_auth(api))]
+    unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (jobs.router, runs.router, events.router):
-        app.include_router(router, dependencies=protected)
+        app.include_router(router, dependencies=protected, responses=unauthorized)
+    _document_errors_as_400(app)
     return app
+
+
+def _document_errors_as_400(app: FastAPI) -> None:
+    """Request validation errors are answered 400 {code,message,field}, not FastAPI's 422."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    responses = operation.get("responses", {})
+                    if responses.pop("422", None) is not None:
+                        responses.setdefault("400", _INVALID_INPUT)
+            components = schema.get("components", {}).get("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -30,6 +30,8 @@ def test_openapi_and_docs(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
     assert "/jobs/{name}/runs" in spec["paths"] and spec["info"]["version"] == "9.9.9"
     assert client.get("/docs").status_code == 200
+    responses = spec["paths"]["/jobs"]["post"]["responses"]
+    assert "422" not in responses and {"400", "401", "409"} <= set(responses)
 
 
 def test_unknown_body_fields_are_named(client: httpx.Client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import types
 from pathlib import Path
@@ -41,7 +42,9 @@ def test_token_from_environment(
 
 
 def test_unreachable_daemon_names_url_and_hint(runner: CliRunner) -> None:
-    url = "http://127.0.0.1:9"  # discard port: nothing listens there
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     res = runner.invoke(cli, ["--api-url", url, "runs", "list"])
     assert res.exit_code == 6
     assert url in res.stderr and "stoker daemon" in res.stderr and "make run" in res.stderr

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import signal
 import socket
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stoker.config.settings import SparkSettings
 from stoker.executors.pool.protocol import AsyncChannel
+from stoker.executors.process import death_signal_setter, describe_exit
 
 if TYPE_CHECKING:
     from stoker.executors.pool.handle import PoolRunHandle
 
-_PR_SET_PDEATHSIG = 1
+__all__ = ["DriverProcess", "DriverState", "describe_exit"]
 
 
 class DriverState(StrEnum):
@@ -31,29 +30,6 @@ class DriverState(StrEnum):
     #: Asked to go (recycled, context lost, pool closing); never takes another run.
     RETIRED = "retired"
     DEAD = "dead"
-
-
-def _death_signal_setter() -> Callable[[], None]:
-    """A pre-exec hook: the kernel SIGKILLs the driver if the daemon dies, and the driver's
-    JVM follows when its stdin (the gateway pipe) closes. libc is resolved here, in the
-    parent, because the forked child must not take the loader's locks."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def set_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return set_death_signal
-
-
-def describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "an unknown status"
-    if returncode < 0:
-        try:
-            return f"signal {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"signal {-returncode}"
-    return f"code {returncode}"
 
 
 class DriverProcess:
@@ -98,7 +74,7 @@ class DriverProcess:
                     pass_fds=(child_fd,),
                     # Own process group: the driver and its JVM are killed together.
                     start_new_session=True,
-                    preexec_fn=_death_signal_setter(),
+                    preexec_fn=death_signal_setter(),
                     env=env,
                 )
         finally:

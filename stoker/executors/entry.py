@@ -1,0 +1,101 @@
+"""Entry of a process-per-run executor: run one script, write its outcome as JSON.
+
+``spark-submit .../entry.py --spark ...`` (isolated) or ``python -m stoker.executors.entry``
+(Python shell), with ``--result PATH --script PATH --job-name J --run-id R -- ARGV...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+# Run by path, this file's directory is sys.path[0]; its module names must not shadow the
+# script's imports (e.g. a user module called "logs" or "process").
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
+from stoker.domain.runs import Outcome
+from stoker.executors.runner import ScriptResult, StopRequested, run_script
+
+_stop_signalled = False
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    global _stop_signalled  # noqa: PLW0603 - the one flag a signal handler may set
+    _stop_signalled = True
+    raise StopRequested(f"signal {signum}")
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="stoker.executors.entry")
+    parser.add_argument("--spark", action="store_true")
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--script", required=True)
+    parser.add_argument("--job-name", required=True)
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--stdout", help="append the script's stdout here")
+    parser.add_argument("--stderr", help="append the script's stderr here")
+    parser.add_argument("argv", nargs=argparse.REMAINDER)
+    options = parser.parse_args(argv)
+    if options.argv[:1] == ["--"]:
+        options.argv = options.argv[1:]
+    return options
+
+
+def _redirect(stdout: str | None, stderr: str | None) -> None:
+    """spark-submit merges its Python child's stderr into stdout; keep them apart."""
+    for path, fd in ((stdout, 1), (stderr, 2)):
+        if path:
+            target = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.dup2(target, fd)
+            os.close(target)
+
+
+def _namespace(options: argparse.Namespace) -> dict[str, Any]:
+    args = {"JOB_NAME": options.job_name, "JOB_RUN_ID": options.run_id}
+    pairs = zip(options.argv[::2], options.argv[1::2], strict=False)
+    args.update({k.removeprefix("--"): v for k, v in pairs})
+    namespace: dict[str, Any] = {"args": args}
+    if options.spark:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.builder.getOrCreate()
+        spark.sparkContext.setJobGroup(options.run_id, f"stoker run {options.run_id}", True)
+        namespace.update(spark=spark, sc=spark.sparkContext)
+    return namespace
+
+
+def _write(path: str, result: ScriptResult) -> None:
+    tmp = Path(path + ".tmp")
+    tmp.write_text(result.to_json())
+    tmp.replace(path)  # atomic: the executor never reads half a result
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = _parse(sys.argv[1:] if argv is None else argv)
+    _redirect(options.stdout, options.stderr)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        namespace = _namespace(options)
+        run_argv = ["--JOB_NAME", options.job_name, "--JOB_RUN_ID", options.run_id, *options.argv]
+        result = run_script(options.script, run_argv, namespace)
+    except StopRequested:
+        result = ScriptResult(Outcome.STOPPED)
+    if _stop_signalled:
+        result = ScriptResult(Outcome.STOPPED)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _write(options.result, result)
+    spark = namespace.get("spark") if "namespace" in locals() else None
+    if spark is not None:
+        spark.stop()
+    return 0 if result.outcome is Outcome.SUCCEEDED else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

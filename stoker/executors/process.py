@@ -1,0 +1,184 @@
+"""Process-per-run plumbing shared by the isolated and Python shell executors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import stoker
+from stoker.domain.runs import Exit, Outcome
+from stoker.executors.base import RunSpec
+from stoker.executors.logs import prepare_run_logs, result_path
+from stoker.executors.runner import ScriptResult
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+#: The entry module; spark-submit needs it as a file, python -m as a module.
+ENTRY_FILE = str(Path(__file__).with_name("entry.py"))
+ENTRY_MODULE = "stoker.executors.entry"
+
+
+def death_signal_setter() -> Callable[[], None]:
+    """A pre-exec hook: the kernel SIGKILLs the child if the daemon dies. libc is resolved
+    here, in the parent, because the forked child must not take the loader's locks."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return set_death_signal
+
+
+def child_env(python: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python
+    # The entry file imports stoker even when spark-submit runs it by path.
+    root = str(Path(stoker.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def entry_arguments(spec: RunSpec, *, spark: bool) -> list[str]:
+    from stoker.domain.arguments import argv_from_arguments
+
+    args = (
+        ["--spark", "--stdout", str(spec.stdout_path), "--stderr", str(spec.stderr_path)]
+        if spark
+        else []
+    )
+    args += [
+        "--result",
+        str(result_path(spec)),
+        "--script",
+        spec.script_location.removeprefix("file://"),
+    ]
+    args += ["--job-name", spec.job_name, "--run-id", spec.run_id, "--"]
+    return args + argv_from_arguments(spec.arguments)
+
+
+def describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "an unknown status"
+    if returncode < 0:
+        try:
+            return f"signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"code {returncode}"
+
+
+class ProcessRunHandle:
+    """One run in its own process group; implements the RunHandle port."""
+
+    def __init__(self, spec: RunSpec, proc: asyncio.subprocess.Process, grace: float) -> None:
+        self.spec = spec
+        self.proc = proc
+        self._grace = grace
+        self._stopping = False
+        self._done = asyncio.ensure_future(self._watch())
+
+    @property
+    def run_id(self) -> str:
+        return self.spec.run_id
+
+    @property
+    def done(self) -> bool:
+        return self._done.done()
+
+    async def wait(self) -> Exit:
+        return await asyncio.shield(self._done)
+
+    async def stop(self) -> None:
+        if self._done.done() or self._stopping:
+            return
+        self._stopping = True
+        log.info(
+            "stopping run %s (pid %s)",
+            self.run_id,
+            self.proc.pid,
+            extra={"action": "process.run.stop", "run_id": self.run_id},
+        )
+        self.signal(signal.SIGTERM)
+        asyncio.get_running_loop().call_later(self._grace, self._kill_if_running)
+
+    def _kill_if_running(self) -> None:
+        if not self._done.done():
+            log.warning(
+                "run %s ignored SIGTERM for %ss; killing it",
+                self.run_id,
+                self._grace,
+                extra={"action": "process.run.kill", "run_id": self.run_id},
+            )
+            self.signal(signal.SIGKILL)
+
+    def signal(self, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+    async def _watch(self) -> Exit:
+        returncode = await self.proc.wait()
+        # Whatever is left of the group (e.g. spark-submit's Python child) goes too.
+        self.signal(signal.SIGKILL)
+        try:
+            result = ScriptResult.from_json(result_path(self.spec).read_text())
+        except (OSError, ValueError, TypeError):
+            result = None
+        if result is not None:
+            return Exit(Outcome.STOPPED) if self._stopping else result.to_exit()
+        if self._stopping:
+            return Exit(Outcome.STOPPED)
+        return Exit(
+            Outcome.LOST,
+            f"run process exited with {describe_exit(returncode)} without reporting a result",
+        )
+
+
+async def launch(spec: RunSpec, command: list[str], python: str, grace: float) -> ProcessRunHandle:
+    """Start ``command`` in its own session with stdout/stderr going to the run's logs."""
+    prepare_run_logs(spec)
+    with contextlib.suppress(FileNotFoundError):
+        result_path(spec).unlink()
+    with spec.stdout_path.open("ab") as out, spec.stderr_path.open("ab") as err:
+        proc = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=death_signal_setter(),
+            env=child_env(python),
+        )
+    log.info(
+        "run %s started as pid %s",
+        spec.run_id,
+        proc.pid,
+        extra={"action": "process.run.start", "run_id": spec.run_id},
+    )
+    return ProcessRunHandle(spec, proc, grace)
+
+
+class HandleSet:
+    """The live handles of one executor, so aclose() can end them all."""
+
+    def __init__(self) -> None:
+        self._handles: set[ProcessRunHandle] = set()
+
+    def add(self, handle: ProcessRunHandle) -> ProcessRunHandle:
+        self._handles.add(handle)
+        handle._done.add_done_callback(lambda _: self._handles.discard(handle))
+        return handle
+
+    async def close(self, grace: float = 5.0) -> None:
+        live = [h for h in self._handles if not h.done]
+        for handle in live:
+            await handle.stop()
+        if live:
+            await asyncio.wait([h._done for h in live], timeout=grace + 5)

@@ -132,11 +132,11 @@ class Daemon:
         spark = self.settings.spark
         logs = self.settings.logs_dir
         pool = WarmPool(spark, logs / "drivers")
-        await pool.start()
+        await pool.open()
         stack.push_async_callback(pool.aclose)
         isolated = IsolatedExecutor(spark)
         stack.push_async_callback(isolated.aclose)
-        pyshell = PythonShellExecutor(spark)
+        pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds)
         stack.push_async_callback(pyshell.aclose)
         return {"pool": pool, "isolated": isolated, "pyshell": pyshell}
 

@@ -1,0 +1,124 @@
+"""Acceptance tests: `stoker daemon` and the `stoker` CLI as subprocesses, as a user meets them.
+
+Shared here: a factory that starts daemons (and always stops them), a runner for the CLI
+pointed at a daemon, and helpers to wait for things without timed assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.daemon import STOKER, DaemonProcess
+
+#: A pythonshell script that prints a line, then sleeps in short steps for up to N seconds
+#: (``--seconds``, default 60): a run that stays RUNNING until it is stopped or lost.
+SLEEPER = """\
+import sys, time
+from stoker.job import get_resolved_options
+seconds = 60.0
+if "--seconds" in sys.argv:
+    seconds = float(get_resolved_options(sys.argv, ["seconds"])["seconds"])
+print("sleeping", seconds, flush=True)
+deadline = time.monotonic() + seconds
+while time.monotonic() < deadline:
+    time.sleep(0.2)
+print("slept", seconds, flush=True)
+"""
+
+PYSHELL = {"name": "pythonshell"}
+
+
+def base_env() -> dict[str, str]:
+    """The test process's environment without any STOKER_* setting it may carry."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("STOKER_")}
+
+
+def stoker(
+    *args: str,
+    daemon: DaemonProcess | None = None,
+    token: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess[str]:
+    """Run the `stoker` CLI; with ``daemon`` it is pointed at it (and its token, if any)."""
+    full = base_env()
+    if daemon is not None:
+        full["STOKER_API_URL"] = daemon.url
+        if daemon.token:
+            full["STOKER_API_TOKEN"] = daemon.token
+    if token is not None:
+        full["STOKER_API_TOKEN"] = token
+    full.update(env or {})
+    return subprocess.run(
+        [STOKER, *args], env=full, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """stdout of a command that must have exited 0."""
+    assert result.returncode == 0, (
+        f"{result.args} exited {result.returncode}\nstdout: {result.stdout}\n"
+        f"stderr: {result.stderr}"
+    )
+    return result.stdout
+
+
+def ok_json(result: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(ok(result))
+
+
+def eventually(
+    check: Callable[[], Any], what: str, timeout: float = 60, interval: float = 0.2
+) -> Any:
+    """The first truthy result of ``check`` within a generous deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(interval)
+
+
+def entry_processes(marker: str) -> list[str]:
+    """Command lines of live processes that mention ``marker`` (e.g. a test's data dir)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            raw = (proc / "cmdline").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state == "Z":
+            continue  # a zombie is dead; it only waits for its parent to reap it
+        cmdline = raw.replace(b"\0", b" ").decode(errors="replace")
+        if marker in cmdline:
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+@pytest.fixture
+def start_daemon(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
+    """Start a daemon in tmp_path/<name> (same name = same data dir); all stop at teardown."""
+    started: list[DaemonProcess] = []
+
+    def start(name: str = "d", **kwargs: Any) -> DaemonProcess:
+        daemon = DaemonProcess(tmp_path / name, **kwargs)
+        started.append(daemon)
+        return daemon.start()
+
+    yield start
+    for daemon in reversed(started):
+        daemon.stop()

@@ -40,8 +40,9 @@ class DaemonProcess:
         self.workdir = workdir
         self.port = free_port()
         self.token = token
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("STOKER_")}
         self.env = {
-            **os.environ,
+            **inherited,
             "STOKER_DATA_DIR": str(workdir / "data"),
             "STOKER_API__PORT": str(self.port),
             "STOKER_SPARK__POOL_SIZE": str(pool_size),

@@ -59,7 +59,13 @@ def stoker(
         full["STOKER_API_TOKEN"] = token
     full.update(env or {})
     return subprocess.run(
-        [STOKER, *args], env=full, cwd=cwd, capture_output=True, text=True, timeout=timeout
+        [STOKER, *args],
+        check=False,
+        env=full,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -90,25 +96,6 @@ def eventually(
         time.sleep(interval)
 
 
-def entry_processes(marker: str) -> list[str]:
-    """Command lines of live processes that mention ``marker`` (e.g. a test's data dir)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            raw = (proc / "cmdline").read_bytes()
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state == "Z":
-            continue  # a zombie is dead; it only waits for its parent to reap it
-        cmdline = raw.replace(b"\0", b" ").decode(errors="replace")
-        if marker in cmdline:
-            found.append(f"{proc.name}: {cmdline}")
-    return found
-
-
 @pytest.fixture
 def start_daemon(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
     """Start a daemon in tmp_path/<name> (same name = same data dir); all stop at teardown."""
@@ -122,3 +109,41 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
     yield start
     for daemon in reversed(started):
         daemon.stop()
+
+
+def _proc_info(pid: int) -> tuple[int, str, str] | None:
+    """(parent pid, state, command line) of a live process, None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[1]), fields[0], cmdline.replace(b"\0", b" ").decode(errors="replace")
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Every live process below ``root``: pid → command line."""
+    children: dict[int, list[int]] = {}
+    lines: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (info := _proc_info(int(entry.name))):
+            children.setdefault(info[0], []).append(int(entry.name))
+            lines[int(entry.name)] = info[2]
+    found: dict[int, str] = {}
+    pending = list(children.get(root, []))
+    while pending:
+        pid = pending.pop()
+        found[pid] = lines.get(pid, "")
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def survivors(processes: dict[int, str]) -> dict[int, str]:
+    """Those of ``processes`` still alive (same command line, so not a reused pid)."""
+    alive = {}
+    for pid, cmdline in processes.items():
+        info = _proc_info(pid)
+        if info is not None and info[1] != "Z" and info[2] == cmdline:
+            alive[pid] = cmdline
+    return alive

@@ -11,6 +11,13 @@ import sqlalchemy as sa
 # Spark binds to the external interface unless told otherwise; set before any session starts.
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
+# STOKER_TEST_* configure the test services, not stoker: taken out of the environment so
+# load_settings() and the daemons tests start (which reject unknown STOKER_* names) never
+# see them. Tests get the URL from the pg_url fixture.
+_TEST_SETTINGS = {
+    name: os.environ.pop(name) for name in list(os.environ) if name.startswith("STOKER_TEST_")
+}
+
 
 def in_ci() -> bool:
     """CI=true: a missing service is a failure there, never a silent skip."""
@@ -27,7 +34,7 @@ def service_unavailable(reason: str) -> NoReturn:
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """SQLAlchemy URL of the test PostgreSQL (`make test` or `make pg-up` provides it)."""
-    url = os.environ.get("STOKER_TEST_PG_URL", "")
+    url = _TEST_SETTINGS.get("STOKER_TEST_PG_URL", "")
     if not url:
         service_unavailable(
             "STOKER_TEST_PG_URL is not set: run `make test`, or `make pg-up` and export "

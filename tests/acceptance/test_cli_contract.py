@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.conftest import SLEEPER, base_env, eventually, ok, ok_json, stoker
-from tests.support.daemon import STOKER, DaemonProcess
+from tests.support.daemon import STOKER, DaemonProcess, free_port
 
 pytestmark = pytest.mark.spark
 
@@ -267,3 +267,9 @@ def test_bad_input_exit_codes(daemon: DaemonProcess, tmp_path: Path) -> None:
 
     duplicate = cli(daemon, "jobs", "create", "--name", "etl", "--script", __file__)
     assert duplicate.returncode == 4, duplicate
+
+
+def test_unreachable_daemon_exits_6(tmp_path: Path) -> None:
+    result = stoker("jobs", "list", env={"STOKER_API_URL": f"http://127.0.0.1:{free_port()}"})
+    assert result.returncode == 6, result
+    assert "Traceback" not in result.stderr

@@ -12,13 +12,15 @@ from tests.support.daemon import DaemonProcess
 
 pytestmark = pytest.mark.spark  # daemon A has a warm Spark driver, which must die too
 
+STUBBORN = "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
 LIVE = {"WAITING", "STARTING", "RUNNING", "STOPPING"}
 
 
 def test_kill9_then_restart_settles_every_live_run(
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    a = start_daemon("crash", pool_size=1)
+    # A long stop grace keeps the stubborn run (it ignores SIGTERM) in STOPPING until the kill.
+    a = start_daemon("crash", pool_size=1, env={"STOKER_SPARK__STOP_GRACE_SECONDS": "120"})
     a.create_job("retrying", SLEEPER, command=PYSHELL, max_retries=1)
     a.create_job("limited", SLEEPER, command=PYSHELL, max_concurrent_runs=1, max_retries=0)
     retrying = a.start_run("retrying")["id"]
@@ -26,6 +28,11 @@ def test_kill9_then_restart_settles_every_live_run(
     a.wait_state(retrying, {"RUNNING"}, timeout=60)
     a.wait_state(limited, {"RUNNING"}, timeout=60)
     waiting = a.start_run("limited", arguments={"--seconds": "1"})["id"]
+    a.create_job("stubborn", STUBBORN + SLEEPER, command=PYSHELL, max_retries=1)
+    stubborn = a.start_run("stubborn")["id"]
+    a.wait_state(stubborn, {"RUNNING"}, timeout=60)
+    eventually(lambda: "sleeping" in a.logs(stubborn), "the stubborn run ignores SIGTERM")
+    assert a.http.post(f"/runs/{stubborn}/stop").json()["state"] == "STOPPING"
     assert a.run(waiting)["state"] == "WAITING"
     eventually(lambda: "sleeping" in a.logs(retrying), "the sleeper prints", timeout=30)
 
@@ -38,7 +45,7 @@ def test_kill9_then_restart_settles_every_live_run(
         timeout=120,
     )
     entries = [c for c in children.values() if "stoker.executors.entry" in c]
-    assert len(entries) == 2, children  # the two running pythonshell runs
+    assert len(entries) == 3, children  # the three running pythonshell runs
     assert any("stoker.executors.pool.driver" in c for c in children.values()), children
     a.kill9()
     # Nothing the daemon started outlives it: run processes and the Spark driver (and its
@@ -46,16 +53,22 @@ def test_kill9_then_restart_settles_every_live_run(
     eventually(lambda: not survivors(children), "no orphans of the killed daemon", timeout=30)
 
     b = start_daemon("crash", pool_size=0)
+
+    def retry_of(run_id: str) -> list[dict[str, object]]:
+        return [r for r in b.runs() if r["previous_run_id"] == run_id]
+
     for run_id in (retrying, limited):
         lost = b.run(run_id)
         assert lost["state"] == "ERROR", lost
         assert "lost when the daemon stopped" in lost["error_message"]
         assert lost["completed_on"]
 
-    # Only the run with attempts left is retried, as attempt 1 pointing at the lost one.
-    def retry_of(run_id: str) -> list[dict[str, object]]:
-        return [r for r in b.runs() if r["previous_run_id"] == run_id]
+    stopped = b.run(stubborn)
+    assert stopped["state"] == "STOPPED", stopped
+    assert "stopped while the run was stopping" in stopped["state_detail"], stopped
+    assert not retry_of(stubborn)  # a stopped run is never retried
 
+    # Only the run with attempts left is retried, as attempt 1 pointing at the lost one.
     retry = eventually(lambda: retry_of(retrying), "the lost run's retry exists")[0]
     assert (retry["job_name"], retry["attempt"]) == ("retrying", 1)
     b.wait_state(str(retry["id"]), {"RUNNING"}, timeout=60)
@@ -76,4 +89,4 @@ def test_kill9_then_restart_settles_every_live_run(
     assert b.http.post(f"/runs/{retry['id']}/stop").status_code == 200
     assert b.wait_state(str(retry["id"]), timeout=60)["state"] == "STOPPED"
     assert not [r for r in b.runs() if r["state"] in LIVE]
-    assert len(b.runs()) == 4
+    assert len(b.runs()) == 5

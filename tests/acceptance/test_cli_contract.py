@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import queue
 import subprocess
 import threading
@@ -273,3 +274,23 @@ def test_unreachable_daemon_exits_6(tmp_path: Path) -> None:
     result = stoker("jobs", "list", env={"STOKER_API_URL": f"http://127.0.0.1:{free_port()}"})
     assert result.returncode == 6, result
     assert "Traceback" not in result.stderr
+
+
+def test_secret_arguments_are_masked_but_reach_the_script(
+    daemon: DaemonProcess, files: Path
+) -> None:
+    script = files / "pw.py"
+    script.write_text(
+        "import sys\nfrom stoker.job import get_resolved_options\n"
+        "print('pw is', get_resolved_options(sys.argv, ['db_password'])['db_password'])\n"
+    )
+    ok(cli(daemon, "jobs", "create", "--name", "pw", "--type", "pythonshell",
+           "--script", str(script), "--arg", "db_password=hunter2"))  # fmt: skip
+    shown = ok(cli(daemon, "jobs", "get", "pw", "-o", "json"))
+    assert json.loads(shown)["default_arguments"] == {"--db_password": "****"}
+    assert "hunter2" not in shown
+    # `jobs update` writes the (masked) definition back: the secret must survive it.
+    ok(cli(daemon, "jobs", "update", "pw", "--max-retries", "2"))
+    run_id = ok(cli(daemon, "runs", "start", "pw", "--wait")).splitlines()[0].strip()
+    assert "pw is hunter2" in ok(cli(daemon, "runs", "logs", run_id))
+    assert "hunter2" not in ok(cli(daemon, "events", "list", "-o", "json", "--limit", "1000"))

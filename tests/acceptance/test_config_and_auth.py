@@ -144,3 +144,12 @@ def test_database_from_a_newer_stoker_is_refused(
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
             "ffffffffffff",
         )
+
+
+def test_unreachable_database_fails_without_leaking_its_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://stoker:topsecretpw@127.0.0.1:1/stoker"
+    result = run_daemon(tmp_path, STOKER_DATABASE__URL=url)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, result
+    assert "cannot open database" in output and "127.0.0.1:1" in output, output
+    assert "topsecretpw" not in output

@@ -2,7 +2,7 @@
 #   make run     the daemon in the foreground, SQLite + local Spark, example jobs registered
 #   make test    the whole suite against a throw-away PostgreSQL (started and stopped here)
 #   make lint    ruff, mypy (strict on stoker/), import-linter contracts
-#   make bench   start-latency benchmark (prints figures)
+#   make bench   start-latency benchmark (prints figures; BENCH_ARGS="--runs 20")
 #   make pg-up / make pg-down   the test PostgreSQL by hand (scripts/postgres.sh)
 
 SHELL := /bin/bash
@@ -61,7 +61,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/python bench/start_latency.py
+	$(BIN)/python bench/start_latency.py $(BENCH_ARGS)
 
 pg-up:
 	@scripts/postgres.sh up

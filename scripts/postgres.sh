@@ -25,14 +25,12 @@ die() {
 }
 
 bindir() {
-  local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    if [ -x "$dir/initdb" ]; then
-      echo "$dir"
-      return 0
-    fi
-  done
-  return 1
+  # The newest major version whose initdb exists (globs sort 10 before 9: sort -V).
+  local found
+  found=$(printf '%s\n' /usr/lib/postgresql/*/bin/initdb | sort -V | while read -r f; do
+    if [ -x "$f" ]; then dirname "$f"; fi
+  done | tail -n 1)
+  [ -n "$found" ] && echo "$found"
 }
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to user postgres.
@@ -92,8 +90,8 @@ start_cluster() {
 }
 
 wait_ready() {
-  local i
-  for i in $(seq 1 60); do
+  local _
+  for _ in $(seq 1 60); do
     if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres; then
       return 0
     fi

@@ -1,0 +1,228 @@
+"""The run service and dispatcher over SQLite with the fake executor (no Spark)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stoker.bus import Bus
+from stoker.domain.events import EventIdentity
+from stoker.domain.jobs import Job
+from stoker.domain.runs import Exit, Outcome
+from stoker.domain.states import RunState
+from stoker.errors import InvalidTransition, ShuttingDown
+from stoker.executors.fake import Behaviour, FakeExecutor
+from stoker.runs.dispatcher import Dispatcher
+from stoker.runs.recovery import recover
+from stoker.runs.service import RunService
+from stoker.store.aio import Blocking
+from stoker.store.engine import Database, upgrade
+from stoker.store.jobs import JobStore
+from stoker.store.outbox import OutboxStore
+from stoker.store.runs import RunStore
+
+S = RunState
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class World:
+    service: RunService
+    dispatcher: Dispatcher
+    fake: FakeExecutor
+    jobs: JobStore
+    runs: RunStore
+    outbox: OutboxStore
+    io: Blocking
+
+    def job(self, name: str, script: str = "ok.py", **fields: Any) -> Job:
+        return self.jobs.create(Job(name=name, script_location=script, **fields), now())
+
+    async def until(self, run_id: str, *states: RunState, timeout: float = 5) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            run = await self.service.get_run(run_id)
+            if run.state in states:
+                return run
+            assert asyncio.get_running_loop().time() < deadline, f"{run.state} after {timeout}s"
+            await asyncio.sleep(0.01)
+
+    def states(self, run_id: str) -> list[str]:
+        events = self.outbox.list_events(pending=None, limit=1000, after_seq=None)
+        return [e.payload["detail"]["state"] for e in events if e.run_id == run_id]
+
+
+def scenario(
+    test: Callable[[World], Awaitable[None]], tmp_path: Path, capacity: int | None = None
+) -> None:
+    async def main() -> None:
+        db = Database(f"sqlite:///{tmp_path / 's.db'}")
+        upgrade(db)
+        io = Blocking()
+        bus = Bus()
+        jobs, runs = JobStore(db), RunStore(db, EventIdentity(), pool_capacity=10)
+        fake = FakeExecutor(default=Behaviour.succeed(), capacity=capacity)
+        executors = {"pool": fake, "isolated": fake, "pyshell": fake}
+        service = RunService(runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
+                             logs_dir=tmp_path / "logs", clock=now)  # fmt: skip
+        dispatcher = Dispatcher(runs=runs, service=service, bus=bus, io=io, clock=now,
+                                poll_interval=0.05)  # fmt: skip
+        dispatcher.start()
+        world = World(service, dispatcher, fake, jobs, runs, OutboxStore(db), io)
+        try:
+            await test(world)
+        finally:
+            await dispatcher.stop()
+            await service.drain(0, "test over")
+            io.close()
+            db.dispose()
+
+    asyncio.run(main())
+
+
+def test_success_walks_starting_running_succeeded(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        w.job("etl", default_arguments={"--a": "1", "--password": "x"})
+        run = await w.service.start_run("etl", {"--b": "2"})
+        assert run.state is S.STARTING
+        done = await w.until(run.id, S.SUCCEEDED)
+        assert done.resolved_arguments == {"--a": "1", "--password": "x", "--b": "2"}
+        assert w.states(run.id) == ["STARTING", "RUNNING", "SUCCEEDED"]
+        spec = w.fake.started[0]
+        assert spec.arguments == done.resolved_arguments
+        assert spec.stdout_path == tmp_path / "logs" / "runs" / run.id / "stdout.log"
+
+    scenario(test, tmp_path)
+
+
+def test_failed_attempt_retries_with_previous_run_id(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        w.job("etl", script="fails.py", max_retries=2)
+        w.fake.script("fails.py", Behaviour.fail("RuntimeError: nope"))
+        first = await w.service.start_run("etl", {})
+        await w.until(first.id, S.FAILED)
+        for _ in range(100):
+            attempts = await w.service.list_runs(job_name="etl")
+            if len(attempts) == 3 and all(r.state.terminal for r in attempts):
+                break
+            await asyncio.sleep(0.02)
+        assert [(r.attempt, r.state) for r in reversed(attempts)] == [
+            (0, S.FAILED), (1, S.FAILED), (2, S.FAILED)
+        ]  # fmt: skip
+        assert attempts[0].previous_run_id == attempts[1].id
+        assert attempts[0].error_message == "RuntimeError: nope"
+
+    scenario(test, tmp_path)
+
+
+def test_lost_driver_is_error(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        w.job("etl", script="lost.py")
+        w.fake.script("lost.py", Behaviour.lose())
+        run = await w.service.start_run("etl", {})
+        done = await w.until(run.id, S.ERROR)
+        assert "driver" in done.error_message
+
+    scenario(test, tmp_path)
+
+
+def test_stop_running_and_stop_terminal(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        w.job("etl", script="hang.py")
+        w.fake.script("hang.py", Behaviour.hang())
+        run = await w.service.start_run("etl", {})
+        await w.until(run.id, S.RUNNING)
+        stopping = await w.service.stop_run(run.id)
+        assert stopping.state is S.STOPPING
+        await w.until(run.id, S.STOPPED)
+        with pytest.raises(InvalidTransition, match="already ended"):
+            await w.service.stop_run(run.id)
+
+    scenario(test, tmp_path)
+
+
+def test_stop_while_starting_never_leaves_the_script_running(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        w.job("a", script="hang.py")
+        w.job("b", script="hang.py")
+        w.fake.script("hang.py", Behaviour.hang())
+        first = await w.service.start_run("a", {})
+        await w.until(first.id, S.RUNNING)
+        second = await w.service.start_run("b", {})  # waits inside start(): capacity 1
+        await asyncio.sleep(0.05)
+        assert (await w.service.stop_run(second.id)).state is S.STOPPING
+        await w.service.stop_run(first.id)
+        await w.until(second.id, S.STOPPED)
+        assert w.fake.handles[second.id].stop_requested
+
+    scenario(test, tmp_path, capacity=1)
+
+
+def test_queue_is_fifo_under_max_concurrent(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        w.job("etl", script="manual.py", max_concurrent_runs=1)
+        w.fake.script("manual.py", Behaviour.manual())
+        ids = [(await w.service.start_run("etl", {})).id for _ in range(3)]
+        await w.until(ids[0], S.RUNNING)
+        assert (await w.service.get_run(ids[1])).state is S.WAITING
+        for current, following in itertools.pairwise(ids):
+            w.fake.handles[current].finish(Exit(Outcome.SUCCEEDED))
+            await w.until(following, S.RUNNING)
+        w.fake.handles[ids[2]].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(ids[2], S.SUCCEEDED)
+        assert [s.run_id for s in w.fake.started] == ids
+
+    scenario(test, tmp_path)
+
+
+def test_drain_stops_what_does_not_finish_and_refuses_new_runs(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        w.job("etl", script="hang.py")
+        w.fake.script("hang.py", Behaviour.hang())
+        run = await w.service.start_run("etl", {})
+        await w.until(run.id, S.RUNNING)
+        await w.service.drain(0.05, "daemon shut down")
+        done = await w.service.get_run(run.id)
+        assert (done.state, done.state_detail) == (S.STOPPED, "daemon shut down")
+        with pytest.raises(ShuttingDown):
+            await w.service.start_run("etl", {})
+
+    scenario(test, tmp_path)
+
+
+def test_recovery_settles_runs_nobody_runs(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        job = w.job("etl", script="manual.py", max_retries=1, max_concurrent_runs=5)
+        w.fake.script("manual.py", Behaviour.manual())
+        # Runs a dead daemon left behind: created in the store, never launched here.
+        from tests.integration.store.test_runs import new_run
+
+        class Clock:
+            def __call__(self) -> datetime:
+                return now()
+
+        running = w.runs.create(new_run(job, Clock(), max_retries=1), job, now())
+        w.runs.transition(running.id, S.STARTING, S.RUNNING, now())
+        stopping = w.runs.create(new_run(job, Clock()), job, now())
+        w.runs.transition(stopping.id, S.STARTING, S.STOPPING, now())
+        counts = await recover(w.runs, w.service, w.io)
+        assert counts == {"errored": 1, "stopped": 1, "waiting": 0}
+        lost = await w.service.get_run(running.id)
+        assert lost.state is S.ERROR and "lost when the daemon stopped" in lost.error_message
+        assert (await w.service.get_run(stopping.id)).state is S.STOPPED
+        retry = next(r for r in await w.service.list_runs() if r.previous_run_id == running.id)
+        await w.until(retry.id, S.RUNNING)
+        w.fake.handles[retry.id].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(retry.id, S.SUCCEEDED)
+
+    scenario(test, tmp_path)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import cast
-
 import click
 
 from stoker.cli.common import CliContext, StokerGroup
@@ -66,8 +62,8 @@ def daemon(ctx: click.Context, config_file: str | None) -> None:
     """
     # Imported here: the daemon pulls in Spark, the store and the API, which no other
     # command needs (and which the CLI must not import at all otherwise).
-    module = importlib.import_module("stoker.daemon.main")
-    run_daemon = cast(Callable[[str | None], int], module.run_daemon)
+    from stoker.daemon.main import run_daemon
+
     parent = ctx.find_object(CliContext)
     ctx.exit(run_daemon(config_file or (parent.config if parent else None)))
 

@@ -30,6 +30,7 @@ from stoker.notifications.outbox import EventLog
 from stoker.runs.catalog import JobCatalog
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.recovery import recover
+from stoker.runs.retention import retention_loop
 from stoker.runs.service import RunService
 from stoker.store.aio import Blocking
 from stoker.store.engine import Database, upgrade
@@ -90,12 +91,18 @@ class Daemon:
             dispatcher.start()
             self._announce_ready(server.address)
             watchdog = asyncio.create_task(watchdog_loop(self.notifier, stop.requested))
+            retention = asyncio.create_task(
+                retention_loop(
+                    self.settings.logs_dir / "runs", built.runs, built.io,
+                    self.settings.logs.retention_days, stop.requested,
+                )
+            )  # fmt: skip
             await stop.requested.wait()
             self.notifier.stopping()
             self.notifier.status("draining runs")
             await dispatcher.stop()
             await self._drain(services.runs, stop)
-            await watchdog
+            await asyncio.gather(watchdog, retention)
         log.info("daemon stopped", extra={"action": "daemon.stopped"})
 
     async def _build(self, stack: AsyncExitStack) -> Components:

@@ -67,12 +67,12 @@ class Dispatcher:
 
     async def dispatch_once(self) -> int:
         promoted = await self._io(self._runs.promote_waiting, self._clock())
-        for run in promoted:
+        for run, job in promoted:
             log.info(
                 "run dequeued",
                 extra={"action": "run.dequeued", "run_id": run.id, "job": run.job_name},
             )
-            self._service.launch(run)
+            self._service.launch(run, job)
         return len(promoted)
 
     async def _wait(self) -> None:

@@ -110,7 +110,7 @@ class RunService:
         )
         self._changed(created)
         if created.state is RunState.STARTING:
-            self.launch(created)
+            self.launch(created, job)
         return created
 
     async def stop_run(self, run_id: str, detail: str = "stopped by request") -> JobRun:
@@ -170,11 +170,14 @@ class RunService:
 
     # -- lifecycle used by the dispatcher, recovery and the daemon -----------------------
 
-    def launch(self, run: JobRun) -> None:
-        """Watch a STARTING run: hand it to its executor and settle how it ends."""
+    def launch(self, run: JobRun, job: Job | None = None) -> None:
+        """Watch a STARTING run: hand it to its executor and settle how it ends.
+
+        ``job`` is the run's own job snapshot when the caller has it (saves a read).
+        """
         if run.id in self._tasks:
             return
-        task = asyncio.create_task(self._execute(run.id), name=f"run-{run.id}")
+        task = asyncio.create_task(self._execute(run, job), name=f"run-{run.id}")
         self._tasks[run.id] = task
         task.add_done_callback(functools.partial(self._forget, run.id))
 
@@ -250,8 +253,12 @@ class RunService:
             last_modified_on=now,
         )
 
-    async def _execute(self, run_id: str) -> None:
-        run, job = await self._io(self._runs.snapshot, run_id)
+    async def _execute(self, run: JobRun, known: Job | None) -> None:
+        run_id = run.id
+        if known is None:
+            run, job = await self._io(self._runs.snapshot, run_id)
+        else:
+            job = known
         spec = RunSpec(
             run_id=run.id,
             job_name=run.job_name,

@@ -109,25 +109,44 @@ class RunStore:
                 retry = self._next_attempt(conn, run, now)
             return Transitioned(run, retry)
 
-    def promote_waiting(self, now: datetime) -> list[JobRun]:
-        """Move WAITING runs that now have a slot to STARTING, oldest first."""
-        promoted: list[JobRun] = []
+    def promote_waiting(self, now: datetime) -> list[tuple[JobRun, Job]]:
+        """Move WAITING runs that now have a slot to STARTING, oldest first.
+
+        Reads only ids and counts until a run is actually promoted: the queue may hold
+        thousands of runs and this runs on every completion.
+        """
+        promoted: list[tuple[JobRun, Job]] = []
         with self._db.write() as conn:
             waiting = conn.execute(
-                select(job_runs)
+                select(job_runs.c.id, job_runs.c.job_name, job_runs.c.executor)
                 .where(job_runs.c.state == RunState.WAITING.value)
                 .order_by(job_runs.c.seq)
             ).all()
+            if not waiting:
+                return promoted
+            pool_free = self.pool_capacity - self._pool_used(conn)
+            limits: dict[str, int | None] = {}
             blocked: set[str] = set()
-            for row in waiting:
-                run = run_from_row(row)
-                if run.job_name in blocked:
+            for run_id, job_name, executor in waiting:
+                if job_name in blocked:
                     continue
-                moved = self._try_promote(conn, run, row.job_snapshot, now)
-                if moved is None:
-                    blocked.add(run.job_name)
-                else:
-                    promoted.append(moved)
+                if job_name not in limits:
+                    limits[job_name] = self._job_room(conn, job_name)
+                room = limits[job_name]
+                if room is None:
+                    self._force(conn, run_id, RunState.WAITING, RunState.ERROR, now=now,
+                                error=_deleted(job_name))  # fmt: skip
+                    continue
+                is_pool = executor == ExecutorKind.POOL.value
+                if room <= 0 or (is_pool and pool_free <= 0):
+                    blocked.add(job_name)
+                    continue
+                run, snapshot = self._force(
+                    conn, run_id, RunState.WAITING, RunState.STARTING, now=now
+                )
+                promoted.append((run, job_from_json(snapshot)))
+                limits[job_name] = room - 1
+                pool_free -= 1 if is_pool else 0
         return promoted
 
     # -- reads ----------------------------------------------------------------------------
@@ -199,40 +218,45 @@ class RunStore:
         ).one()
         if job_active >= limit or job_waiting:
             return False, "job"
-        if executor is ExecutorKind.POOL and not self._pool_free(conn, queued_first=True):
+        if executor is ExecutorKind.POOL and self._pool_used(conn, with_waiting=True) >= (
+            self.pool_capacity
+        ):
             return False, "pool"
         return True, ""
 
-    def _pool_free(self, conn: Connection, *, queued_first: bool) -> bool:
-        states = [*_ACTIVE, RunState.WAITING.value] if queued_first else _ACTIVE
+    def _pool_used(self, conn: Connection, *, with_waiting: bool = False) -> int:
+        states = [*_ACTIVE, RunState.WAITING.value] if with_waiting else _ACTIVE
         used = conn.execute(
             select(func.count())
             .select_from(job_runs)
             .where(job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(states))
         ).scalar_one()
-        return int(used) < self.pool_capacity
+        return int(used)
 
-    def _try_promote(
-        self, conn: Connection, run: JobRun, snapshot: dict[str, Any], now: datetime
-    ) -> JobRun | None:
-        job = self._lock_job(conn, run.job_name)
+    def _job_room(self, conn: Connection, job_name: str) -> int | None:
+        """Free slots of a job (locked for the rest of the transaction); None if deleted."""
+        job = self._lock_job(conn, job_name)
         if job is None:
-            self._force(conn, run, RunState.ERROR, now, error=_deleted(run.job_name))
             return None
         active = conn.execute(
             select(func.count())
             .select_from(job_runs)
-            .where(job_runs.c.job_name == run.job_name, job_runs.c.state.in_(_ACTIVE))
+            .where(job_runs.c.job_name == job_name, job_runs.c.state.in_(_ACTIVE))
         ).scalar_one()
-        if active >= job.max_concurrent_runs:
-            return None
-        if run.executor is ExecutorKind.POOL and not self._pool_free(conn, queued_first=False):
-            return None
-        return self._force(conn, run, RunState.STARTING, now)
+        return job.max_concurrent_runs - int(active)
 
     def _force(
-        self, conn: Connection, run: JobRun, target: RunState, now: datetime, error: str = ""
-    ) -> JobRun:
+        self,
+        conn: Connection,
+        run_id: str,
+        source: RunState,
+        target: RunState,
+        *,
+        now: datetime,
+        error: str = "",
+    ) -> tuple[JobRun, dict[str, Any]]:
+        """Move a run without an executor's say (queue, recovery); returns it and its
+        job snapshot."""
         values: dict[str, Any] = {"state": target.value, "last_modified_on": now}
         if target.terminal:
             values.update(completed_on=now, error_message=error or None)
@@ -240,13 +264,13 @@ class RunStore:
             values["state_detail"] = None
         row = conn.execute(
             update(job_runs)
-            .where(job_runs.c.id == run.id, job_runs.c.state == run.state.value)
+            .where(job_runs.c.id == run_id, job_runs.c.state == source.value)
             .values(**values)
             .returning(*job_runs.c)
         ).one()
         moved = run_from_row(row)
-        self._event(conn, moved, run.state, now)
-        return moved
+        self._event(conn, moved, source, now)
+        return moved, row.job_snapshot
 
     def _insert(self, conn: Connection, run: JobRun, job: Job, now: datetime) -> JobRun:
         row = conn.execute(

@@ -79,7 +79,7 @@ def test_over_the_limit_waits_fifo_and_is_promoted(
     assert runs.promote_waiting(clock()) == []
     runs.transition(first.id, S.STARTING, S.FAILED, clock(), error_message="x")
     promoted = runs.promote_waiting(clock())
-    assert [r.id for r in promoted] == [second.id]
+    assert [r.id for r, _ in promoted] == [second.id]
     assert runs.get(third.id).state is S.WAITING
 
 
@@ -101,7 +101,7 @@ def test_pool_capacity_is_shared_across_jobs(runs: RunStore, jobs: JobStore, clo
     assert (a.state, b.state, c.state, iso.state) == (S.STARTING, S.STARTING, S.WAITING, S.STARTING)
     assert "warm driver" in (c.state_detail or "")
     runs.transition(a.id, S.STARTING, S.ERROR, clock(), error_message="lost")
-    assert [r.id for r in runs.promote_waiting(clock())] == [c.id]
+    assert [r.id for r, _ in runs.promote_waiting(clock())] == [c.id]
 
 
 def test_failed_attempt_with_retries_left_starts_the_next(

@@ -25,10 +25,6 @@ def run_daemon(config_path: str | None) -> int:
         print(f"stoker: configuration error: {exc.message}", file=sys.stderr)
         return 2
     setup_logging(settings.logs.level, settings.logs.format)
-    # A run hops between the event loop and the store threads several times; with the
-    # default 5 ms GIL switch interval each hop under load waited up to 5 ms (measured:
-    # STARTING→RUNNING p50 5.0 ms). 0.5 ms keeps hops short at no measurable CPU cost.
-    sys.setswitchinterval(0.0005)
     if settings.spark.master.startswith("local"):
         # Spark binds to the external interface otherwise; local mode never needs it.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from stoker.domain.jobs import ExecutorKind
+from stoker.domain.arguments import resolve_arguments, validate_arguments
+from stoker.domain.ids import new_run_id
+from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, ExecutorKind, Job
 from stoker.domain.states import RETRYABLE_STATES, RunState
+from stoker.errors import InvalidInput
 
 MANUAL = "manual"
 
@@ -67,3 +70,54 @@ def execution_seconds(running_on: datetime | None, now: datetime) -> int:
     if running_on is None:
         return 0
     return max(0, round((now - running_on).total_seconds()))
+
+
+def _check_minutes(name: str, value: int | None) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int)
+        or not 1 <= value <= MAX_TIMEOUT_MINUTES
+    ):  # fmt: skip
+        raise InvalidInput(
+            f"{name} must be whole minutes from 1 to {MAX_TIMEOUT_MINUTES}, got {value!r}",
+            field=name,
+            value=value,
+        )
+
+
+def new_run(
+    job: Job,
+    now: datetime,
+    *,
+    arguments: dict[str, str],
+    timeout: int | None = None,
+    notify_delay_after: int | None = None,
+    queuing: bool | None = None,
+    triggered_by: str = MANUAL,
+    predecessor_runs: list[dict[str, str]] | None = None,
+) -> JobRun:
+    """A first attempt of ``job``: arguments validated and resolved, overrides checked.
+
+    The state is a placeholder; the store decides STARTING or WAITING when it inserts.
+    """
+    run_args = validate_arguments(arguments, "arguments")
+    resolved = resolve_arguments(job.default_arguments, job.non_overridable_arguments, run_args)
+    _check_minutes("timeout", timeout)
+    _check_minutes("notify_delay_after", notify_delay_after)
+    return JobRun(
+        id=new_run_id(),
+        job_name=job.name,
+        state=RunState.WAITING,
+        attempt=0,
+        previous_run_id=None,
+        triggered_by=triggered_by,
+        arguments=run_args,
+        resolved_arguments=resolved,
+        timeout=timeout or job.timeout,
+        notify_delay_after=notify_delay_after or job.notify_delay_after,
+        executor=job.effective_executor,
+        max_retries=job.max_retries,
+        queuing_enabled=job.job_run_queuing_enabled if queuing is None else queuing,
+        started_on=now,
+        last_modified_on=now,
+        predecessor_runs=list(predecessor_runs or []),
+    )

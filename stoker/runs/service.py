@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import Literal
 
 from stoker.bus import Bus, RunChanged
-from stoker.domain.arguments import resolve_arguments, validate_arguments
-from stoker.domain.ids import is_run_id, new_run_id
-from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, Job
-from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome
+from stoker.domain.ids import is_run_id
+from stoker.domain.jobs import Job
+from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
 from stoker.domain.states import RunState
 from stoker.errors import (
     ExecutorError,
-    InvalidInput,
     InvalidTransition,
     NotFound,
     ShuttingDown,
@@ -90,8 +88,9 @@ class RunService:
         if not self.accepting_runs:
             raise ShuttingDown("the daemon is shutting down and does not start new runs")
         job = await self._io(self._jobs.get, job_name)
-        run = self._new_run(
+        run = new_run(
             job,
+            self._clock(),
             arguments=arguments,
             timeout=timeout,
             notify_delay_after=notify_delay_after,
@@ -210,48 +209,6 @@ class RunService:
         return await self._finish_transition(run.id, run.state, target, error=error, detail=detail)
 
     # -- internals -----------------------------------------------------------------------
-
-    def _new_run(
-        self,
-        job: Job,
-        *,
-        arguments: dict[str, str],
-        timeout: int | None,
-        notify_delay_after: int | None,
-        queuing: bool | None,
-        triggered_by: str,
-    ) -> JobRun:
-        run_args = validate_arguments(arguments, "arguments")
-        resolved = resolve_arguments(job.default_arguments, job.non_overridable_arguments, run_args)
-        for name, value in (("timeout", timeout), ("notify_delay_after", notify_delay_after)):
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or not 1 <= value <= MAX_TIMEOUT_MINUTES
-            ):
-                raise InvalidInput(
-                    f"{name} must be whole minutes from 1 to {MAX_TIMEOUT_MINUTES}, got {value!r}",
-                    field=name,
-                    value=value,
-                )
-        now = self._clock()
-        return JobRun(
-            id=new_run_id(),
-            job_name=job.name,
-            state=RunState.WAITING,
-            attempt=0,
-            previous_run_id=None,
-            triggered_by=triggered_by,
-            arguments=run_args,
-            resolved_arguments=resolved,
-            timeout=timeout or job.timeout,
-            notify_delay_after=notify_delay_after or job.notify_delay_after,
-            executor=job.effective_executor,
-            max_retries=job.max_retries,
-            queuing_enabled=job.job_run_queuing_enabled if queuing is None else queuing,
-            started_on=now,
-            last_modified_on=now,
-        )
 
     async def _execute(self, run: JobRun, known: Job | None) -> None:
         run_id = run.id

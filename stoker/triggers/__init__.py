@@ -1,0 +1,1 @@
+"""Scheduled-trigger support: parsing schedule expressions and computing fire times."""

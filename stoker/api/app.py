@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from stoker.api.auth import bearer_auth
 from stoker.api.errors import install_error_handlers
 from stoker.api.ports import ApiServices
-from stoker.api.routes import events, health, jobs, runs
+from stoker.api.routes import definitions, events, health, jobs, runs, triggers
 from stoker.api.schemas import ErrorOut
 from stoker.config.settings import ApiSettings
 
@@ -46,7 +46,13 @@ def create_app(services: ApiServices, api: ApiSettings, *, version: str) -> Fast
     app.include_router(health.router)
     protected = [Depends(bearer_auth(api))]
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
-    for router in (jobs.router, runs.router, events.router):
+    for router in (
+        jobs.router,
+        runs.router,
+        events.router,
+        triggers.router,
+        definitions.router,
+    ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     _document_errors_as_400(app)
     return app

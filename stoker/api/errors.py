@@ -30,10 +30,17 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def _field(loc: Sequence[Any]) -> str | None:
-    parts = [str(p) for p in loc]
+    """``("body", "triggers", 3, "schedule")`` → ``"triggers[3].schedule"``."""
+    parts = list(loc)
     if parts and parts[0] in _SOURCES:
         parts = parts[1:]
-    return ".".join(parts) or None
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or None
 
 
 def describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:

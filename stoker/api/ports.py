@@ -9,6 +9,7 @@ from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
+from stoker.domain.triggers import ApplyReport, Trigger
 
 LogStream = Literal["stdout", "stderr"]
 
@@ -100,6 +101,69 @@ class EventLog(Protocol):
         ...
 
 
+class TriggerService(Protocol):
+    """Glue's trigger operations. Triggers reach the service validated (validate_trigger)."""
+
+    async def create_trigger(self, trigger: Trigger, *, start_on_creation: bool = False) -> Trigger:
+        """Conflict if the name exists; InvalidInput for a bad schedule (field "schedule"),
+        a cycle (field "predicate", the cycle's job names in the message), or
+        ``start_on_creation`` with an ON_DEMAND trigger (refused, as in Glue)."""
+        ...
+
+    async def update_trigger(self, trigger: Trigger) -> Trigger:
+        """Replace the definition (Glue UpdateTrigger), keeping its state; NotFound."""
+        ...
+
+    async def get_trigger(self, name: str) -> Trigger:
+        """NotFound if missing."""
+        ...
+
+    async def list_triggers(
+        self, *, limit: int, after: str | None, job_name: str | None = None
+    ) -> list[Trigger]:
+        """Ordered by name, names > ``after``, at most ``limit``; ``job_name`` keeps the
+        triggers that start that job or watch it."""
+        ...
+
+    async def delete_trigger(self, name: str) -> None:
+        """NotFound if missing."""
+        ...
+
+    async def start_trigger(self, name: str) -> list[JobRun]:
+        """Glue StartTrigger: ON_DEMAND fires now and returns the runs started;
+        SCHEDULED/CONDITIONAL/EVENT are activated and [] is returned."""
+        ...
+
+    async def activate_trigger(self, name: str) -> Trigger: ...
+
+    async def deactivate_trigger(self, name: str) -> Trigger: ...
+
+
+class Definitions(Protocol):
+    """Jobs as code: apply a whole set of definitions at once, and read them all back."""
+
+    async def apply(
+        self,
+        jobs: list[tuple[Job, str | None]],
+        triggers: list[tuple[Trigger, bool]],
+        *,
+        prune: bool,
+        dry_run: bool,
+    ) -> ApplyReport:
+        """Make the stored jobs and triggers match: all or nothing.
+
+        ``jobs`` are (job, script content or None); with content, ``script_location`` is ""
+        as for create_job. ``triggers`` are (trigger, start_on_creation). Secret values the
+        client sent back masked were already replaced by the stored ones. InvalidInput's
+        field indexes the lists given, e.g. "jobs[2].timeout", "triggers[0].schedule".
+        """
+        ...
+
+    async def export(self) -> tuple[list[Job], list[Trigger]]:
+        """Every job and trigger, each list ordered by name."""
+        ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -115,6 +179,12 @@ class ApiServices(Protocol):
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def triggers(self) -> TriggerService: ...
+
+    @property
+    def definitions(self) -> Definitions: ...
 
     @property
     def accepting_runs(self) -> bool:

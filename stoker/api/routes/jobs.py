@@ -19,7 +19,7 @@ from stoker.api.schemas import (
     job_from_in,
     job_out,
 )
-from stoker.domain.arguments import MASK, is_secret_key
+from stoker.api.secrets import unmask
 from stoker.domain.jobs import Job, validate_job, validate_job_name
 from stoker.errors import InvalidInput
 
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses={400: {"model": Erro
 _UPLOADED = "<uploaded script>"
 
 
-def _checked(body: JobIn, name: str) -> Job:
+def checked_job(body: JobIn, name: str) -> Job:
     """The domain job for ``body``, after the domain's rules and the one-script rule."""
     has_location = bool(body.command.script_location)
     if has_location == (body.script is not None):
@@ -43,24 +43,12 @@ def _checked(body: JobIn, name: str) -> Job:
     return job
 
 
-def _unmask(incoming: dict[str, str], current: dict[str, str]) -> dict[str, str]:
-    """Keep stored secrets when a client sends back the '****' it was shown.
-
-    GET masks secret-looking values, so a read-modify-write (``stoker jobs update``) would
-    otherwise overwrite every secret with the mask.
-    """
-    return {
-        key: current[key] if value == MASK and is_secret_key(key) and key in current else value
-        for key, value in incoming.items()
-    }
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, responses={409: {"model": ErrorOut}})
 async def create_job(body: JobIn, services: Services) -> JobOut:
     """Create a job (Glue CreateJob)."""
     if body.name is None:
         raise InvalidInput("name is required", field="name")
-    job = _checked(body, body.name)
+    job = checked_job(body, body.name)
     return job_out(await services.jobs.create_job(job, body.script))
 
 
@@ -99,14 +87,14 @@ async def update_job(name: str, body: JobIn, services: Services) -> JobOut:
             value=body.name,
         )
     current = await services.jobs.get_job(name)
-    job = _checked(body, name)
+    job = checked_job(body, name)
     job = replace(
         job,
-        default_arguments=_unmask(job.default_arguments, current.default_arguments),
-        non_overridable_arguments=_unmask(
+        default_arguments=unmask(job.default_arguments, current.default_arguments),
+        non_overridable_arguments=unmask(
             job.non_overridable_arguments, current.non_overridable_arguments
         ),
-        spark_conf=_unmask(job.spark_conf, current.spark_conf),
+        spark_conf=unmask(job.spark_conf, current.spark_conf),
     )
     return job_out(await services.jobs.update_job(job, body.script))
 

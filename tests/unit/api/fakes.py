@@ -13,7 +13,9 @@ from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import Job, validate_job
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
+from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
+from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -189,12 +191,26 @@ class FakeServices:
         self.jobs = FakeJobs()
         self.runs = FakeRuns(self.jobs, log_dir)
         self.events = FakeEvents()
+        self.triggers = FakeTriggers(self.runs)
+        self.definitions = FakeDefinitions(self.jobs, self.triggers)
         self.accepting_runs = True
 
 
 def make_job(name: str = "etl", **changes: object) -> Job:
     job = Job(name=name, script_location=f"/scripts/{name}.py").with_times(T0, T0)
     return replace(job, **changes)  # type: ignore[arg-type]
+
+
+def make_trigger(name: str = "nightly", **changes: object) -> Trigger:
+    trigger = Trigger(
+        name=name,
+        type=TriggerType.SCHEDULED,
+        actions=(Action("etl", {"--day": "x", "--api_token": "s3cret"}),),
+        schedule="cron(0 2 * * ? *)",
+        created_on=T0,
+        last_modified_on=T0,
+    )
+    return replace(trigger, **changes)  # type: ignore[arg-type]
 
 
 def make_event(seq: int, *, sent: bool = False, state: str = "RUNNING") -> OutboxEvent:

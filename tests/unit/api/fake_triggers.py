@@ -142,8 +142,8 @@ class FakeDefinitions:
     def _validate(self, jobs: list[tuple[Job, str | None]],
                   triggers: list[tuple[Trigger, bool]], prune: bool) -> None:  # fmt: skip
         for i, (job, script) in enumerate(jobs):
-            if job.timeout > 2000:  # a stand-in for a service-side rule
-                raise InvalidInput("timeout too long for this fake", field=f"jobs[{i}].timeout")
+            if job.timeout == 1234:  # a stand-in for a service-side rule
+                raise InvalidInput("timeout 1234 refused (fake)", field=f"jobs[{i}].timeout")
         for i, (trigger, _) in enumerate(triggers):
             if trigger.schedule == "cron(bad)":
                 raise InvalidInput("cron() needs 6 fields", field=f"triggers[{i}].schedule")

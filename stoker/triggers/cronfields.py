@@ -94,30 +94,33 @@ class _Parser:
             f"allowed {field.allowed}"
         )
 
-    def value(self, field: Field, text: str, lo: int | None = None, hi: int | None = None) -> int:
-        lo, hi = field.lo if lo is None else lo, field.hi if hi is None else hi
+    def value(
+        self, field: Field, text: str, item: str, bounds: tuple[int, int] | None = None
+    ) -> int:
+        """One number or name out of ``item``; errors quote the whole item."""
+        lo, hi = bounds or (field.lo, field.hi)
         if text.isdigit() and text.isascii():
             number = int(text)
             if not lo <= number <= hi:
-                raise self.bad(field, text, "is out of range")
+                raise self.bad(field, item, "is out of range")
             return number
         if field.names is not None and text in field.names:
             return field.names[text]
-        raise self.bad(field, text)
+        raise self.bad(field, item)
 
     def plain(self, field: Field, item: str) -> set[int]:
         """`*`, `n`, `a-b`, each optionally `/step` (`0/15` runs from 0 to the top)."""
         body, slash, step_text = item.partition("/")
-        step = self.value(field, step_text, 1, field.hi or 1) if slash else 1
+        step = self.value(field, step_text, item, (1, field.hi)) if slash else 1
         if body == "*":
             start, end = field.lo, field.hi
         elif "-" in body:
             first, _, last = body.partition("-")
-            start, end = self.value(field, first), self.value(field, last)
+            start, end = self.value(field, first, item), self.value(field, last, item)
             if start > end:
                 raise self.bad(field, item, "runs backwards")
         else:
-            start = self.value(field, body)
+            start = self.value(field, body, item)
             end = field.hi if slash else start
         return set(range(start, end + 1, step))
 
@@ -139,11 +142,11 @@ class _Parser:
             if item == "L":
                 last_minus.append(0)
             elif item.startswith("L-"):
-                last_minus.append(self.value(field, item[2:], 0, 30))
+                last_minus.append(self.value(field, item[2:], item, (0, 30)))
             elif item == "LW":
                 last_weekday = True
             elif item.endswith("W"):
-                nearest.append(self.value(field, item[:-1]))
+                nearest.append(self.value(field, item[:-1], item))
             else:
                 days |= self.plain(field, item)
         return DomSpec(frozenset(days), tuple(last_minus), tuple(nearest), last_weekday)
@@ -159,10 +162,10 @@ class _Parser:
             if item == "L":  # `L` alone is the last day of the week: Saturday
                 weekdays.add(SATURDAY)
             elif item.endswith("L"):
-                last_of.append(self.value(field, item[:-1]) - 1)
+                last_of.append(self.value(field, item[:-1], item) - 1)
             elif "#" in item:
                 day, _, k = item.partition("#")
-                nth.append((self.value(field, day) - 1, self.value(field, k, 1, 5)))
+                nth.append((self.value(field, day, item) - 1, self.value(field, k, item, (1, 5))))
             else:
                 weekdays |= {d - 1 for d in self.plain(field, item)}
         return DowSpec(frozenset(weekdays), tuple(last_of), tuple(nth))

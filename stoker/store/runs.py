@@ -9,7 +9,7 @@ actors never both take a job's last slot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -32,10 +32,16 @@ _ACTIVE = [s.value for s in ACTIVE_STATES]
 
 @dataclass(frozen=True)
 class Transitioned:
-    """A transition's result: the run as now stored, and the retry it started, if any."""
+    """A transition's result: the run as now stored, the retry it started, if any, and the
+    runs conditional triggers started from this completion (same transaction)."""
 
     run: JobRun
     retry: JobRun | None = None
+    started: tuple[JobRun, ...] = ()
+
+
+#: Called inside a terminal transition's transaction (conditional triggers hook in here).
+CompletionHook = Callable[[Connection, JobRun, datetime], list[JobRun]]
 
 
 class RunStore:
@@ -45,26 +51,43 @@ class RunStore:
         self._db = db
         self._identity = identity
         self.pool_capacity = pool_capacity
+        self.on_completion: CompletionHook | None = None
 
     # -- writes ---------------------------------------------------------------------------
 
     def create(self, run: JobRun, job: Job, now: datetime) -> JobRun:
         """Insert a new run as STARTING when a slot is free, else WAITING (or refuse)."""
         with self._db.write() as conn:
-            current = self._lock_job(conn, job.name)
-            limit = current.max_concurrent_runs if current else job.max_concurrent_runs
-            free, reason = self._slot(conn, job.name, limit, run.executor)
-            if not free and not run.queuing_enabled and reason == "job":
-                raise ConcurrentRunsExceeded(
-                    f"Concurrent runs exceeded for {job.name}: it allows {limit} at a time "
-                    "and job-run queuing is off for this run",
-                    field="max_concurrent_runs",
-                    value=limit,
-                )
-            state = RunState.STARTING if free else RunState.WAITING
-            detail = None if free else _waiting_detail(reason, limit)
-            created = replace(run, state=state, state_detail=detail)
-            return self._insert(conn, created, job, now)
+            return self.insert_in(conn, run, job, now, refuse=True)
+
+    def insert_in(
+        self, conn: Connection, run: JobRun, job: Job, now: datetime, *, refuse: bool
+    ) -> JobRun:
+        """Insert a run in the caller's transaction. Over the job's limit with queuing off:
+        ``refuse`` raises ConcurrentRunsExceeded (an API call, no run is created); otherwise
+        the run is recorded FAILED, as Glue does for trigger-started runs."""
+        current = self.lock_job(conn, job.name)
+        limit = current.max_concurrent_runs if current else job.max_concurrent_runs
+        free, reason = self._slot(conn, job.name, limit, run.executor)
+        if not free and not run.queuing_enabled and reason == "job":
+            message = (
+                f"Concurrent runs exceeded for {job.name}: it allows {limit} at a time "
+                "and job-run queuing is off for this run"
+            )
+            if refuse:
+                raise ConcurrentRunsExceeded(message, field="max_concurrent_runs", value=limit)
+            return self.insert_ended(conn, run, job, state=RunState.FAILED, error=message, now=now)
+        state = RunState.STARTING if free else RunState.WAITING
+        detail = None if free else _waiting_detail(reason, limit)
+        return self._insert(conn, replace(run, state=state, state_detail=detail), job, now)
+
+    def insert_ended(
+        self, conn: Connection, run: JobRun, job: Job, *, state: RunState, error: str,
+        now: datetime,
+    ) -> JobRun:  # fmt: skip
+        """Record a run that could not start (deleted job, refused) as already ended."""
+        ended = replace(run, state=state, error_message=error, completed_on=now)
+        return self._insert(conn, ended, job, now)
 
     def transition(
         self,
@@ -104,10 +127,13 @@ class RunStore:
                 )
             run = run_from_row(row)
             self._event(conn, run, before.state, now)
-            retry = None
             if should_retry(run.state, run.attempt, run.max_retries):
-                retry = self._next_attempt(conn, run, now)
-            return Transitioned(run, retry)
+                # Not the job's outcome yet: its next attempt's end is what triggers see.
+                return Transitioned(run, self._next_attempt(conn, run, now))
+            started: list[JobRun] = []
+            if run.state.terminal and self.on_completion is not None:
+                started = self.on_completion(conn, run, now)
+            return Transitioned(run, None, tuple(started))
 
     def promote_waiting(self, now: datetime) -> list[tuple[JobRun, Job]]:
         """Move WAITING runs that now have a slot to STARTING, oldest first.
@@ -193,13 +219,17 @@ class RunStore:
 
     # -- internals ------------------------------------------------------------------------
 
+    def get_in(self, conn: Connection, run_id: str) -> JobRun:
+        return self._get(conn, run_id)
+
     def _get(self, conn: Connection, run_id: str) -> JobRun:
         row = conn.execute(select(job_runs).where(job_runs.c.id == run_id)).one_or_none()
         if row is None:
             raise _missing(run_id)
         return run_from_row(row)
 
-    def _lock_job(self, conn: Connection, name: str) -> Job | None:
+    def lock_job(self, conn: Connection, name: str) -> Job | None:
+        """The job's current definition, its row locked for this transaction (PostgreSQL)."""
         query = select(jobs).where(jobs.c.name == name)
         if not self._db.is_sqlite:
             query = query.with_for_update()
@@ -235,7 +265,7 @@ class RunStore:
 
     def _job_room(self, conn: Connection, job_name: str) -> int | None:
         """Free slots of a job (locked for the rest of the transaction); None if deleted."""
-        job = self._lock_job(conn, job_name)
+        job = self.lock_job(conn, job_name)
         if job is None:
             return None
         active = conn.execute(
@@ -282,7 +312,7 @@ class RunStore:
 
     def _next_attempt(self, conn: Connection, failed: JobRun, now: datetime) -> JobRun:
         row = conn.execute(select(job_runs.c.job_snapshot).where(job_runs.c.id == failed.id)).one()
-        current = self._lock_job(conn, failed.job_name)
+        current = self.lock_job(conn, failed.job_name)
         job = current or job_from_json(row.job_snapshot)
         free, reason = self._slot(conn, job.name, job.max_concurrent_runs, failed.executor)
         retry = replace(

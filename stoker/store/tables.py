@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -99,4 +100,51 @@ outbox = Table(
     Column("created_on", UTCDateTime(), nullable=False),
     Column("sent_on", UTCDateTime()),
     Index("ix_outbox_sent_on", "sent_on"),
+)
+
+triggers = Table(
+    "triggers",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    #: The whole definition (domain Trigger fields) as JSON.
+    Column("definition", JSON, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+    Column("last_modified_on", UTCDateTime(), nullable=False),
+    Column("last_fire_time", UTCDateTime()),
+    Column("missed_fires", Integer, nullable=False),
+)
+
+#: Which conditional triggers watch which job, for the lookup on every run completion.
+trigger_watches = Table(
+    "trigger_watches",
+    metadata,
+    Column("trigger_name", String(255), primary_key=True),
+    Column("job_name", String(255), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Index("ix_trigger_watches_job", "job_name"),
+)
+
+#: One row per firing; the unique key is what makes a fire happen at most once.
+trigger_fires = Table(
+    "trigger_fires",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("trigger_name", String(255), nullable=False),
+    Column("fire_key", String(200), nullable=False),
+    Column("fired_on", UTCDateTime(), nullable=False),
+    Column("run_ids", JSON, nullable=False),
+    UniqueConstraint("trigger_name", "fire_key", name="uq_trigger_fires_key"),
+)
+
+#: Completions a conditional trigger has seen; consumed when the trigger fires.
+trigger_matches = Table(
+    "trigger_matches",
+    metadata,
+    Column("trigger_name", String(255), primary_key=True),
+    Column("run_id", String(80), primary_key=True),
+    Column("job_name", String(255), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("consumed", Boolean, nullable=False),
 )

@@ -1,0 +1,172 @@
+"""Trigger firing: a fire key recorded at most once, and its runs, in one transaction.
+
+Conditional triggers are evaluated inside the transaction that ends the watched run
+(RunStore.on_completion), so a completion is evaluated exactly once: never lost to a crash
+between the two, never doubled by a retry or a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from stoker.domain.ids import new_run_id
+from stoker.domain.jobs import Job
+from stoker.domain.runs import JobRun, new_run
+from stoker.domain.states import RunState
+from stoker.domain.triggers import WATCHABLE, Action, Logical, Trigger, TriggerState
+from stoker.errors import InvalidInput
+from stoker.store.engine import Database
+from stoker.store.runs import RunStore
+from stoker.store.tables import trigger_fires, trigger_matches, trigger_watches, triggers
+from stoker.store.triggers import TriggerStore
+
+
+class Firing:
+    def __init__(self, db: Database, runs: RunStore, triggers_: TriggerStore) -> None:
+        self._db = db
+        self._runs = runs
+        self._triggers = triggers_
+
+    def fire(
+        self, name: str, fire_key: str, now: datetime, fire_time: datetime | None = None
+    ) -> list[JobRun] | None:
+        """Start every action of ``name`` once for ``fire_key``; None if already fired."""
+        with self._db.write() as conn:
+            trigger = self._triggers.get_in(conn, name)
+            return self.fire_in(conn, trigger, fire_key, now, [], fire_time or now)
+
+    def fire_in(
+        self,
+        conn: Connection,
+        trigger: Trigger,
+        fire_key: str,
+        now: datetime,
+        predecessors: list[JobRun],
+        fire_time: datetime,
+    ) -> list[JobRun] | None:
+        try:
+            with conn.begin_nested():
+                seq = conn.execute(
+                    insert(trigger_fires)
+                    .values(trigger_name=trigger.name, fire_key=fire_key, fired_on=now,
+                            run_ids=[])
+                    .returning(trigger_fires.c.seq)
+                ).scalar_one()  # fmt: skip
+        except IntegrityError:
+            return None
+        links = [{"job_name": r.job_name, "run_id": r.id} for r in predecessors]
+        started = [self._start(conn, trigger, action, now, links) for action in trigger.actions]
+        conn.execute(
+            update(trigger_fires)
+            .where(trigger_fires.c.seq == seq)
+            .values(run_ids=[r.id for r in started])
+        )
+        self._triggers.record_fire(conn, trigger.name, fire_time)
+        return started
+
+    def _start(
+        self,
+        conn: Connection,
+        trigger: Trigger,
+        action: Action,
+        now: datetime,
+        predecessors: list[dict[str, str]],
+    ) -> JobRun:
+        job = self._runs.lock_job(conn, action.job_name)
+        if job is None:
+            return self._ended(conn, trigger, action, now, predecessors,
+                               f"trigger {trigger.name!r} tried to start job "
+                               f"{action.job_name!r}, which does not exist")  # fmt: skip
+        try:
+            run = new_run(
+                job, now, arguments=action.arguments, timeout=action.timeout,
+                notify_delay_after=action.notify_delay_after, triggered_by=trigger.name,
+                predecessor_runs=predecessors,
+            )  # fmt: skip
+        except InvalidInput as exc:
+            return self._ended(conn, trigger, action, now, predecessors, exc.message, job)
+        return self._runs.insert_in(conn, run, job, now, refuse=False)
+
+    def _ended(
+        self,
+        conn: Connection,
+        trigger: Trigger,
+        action: Action,
+        now: datetime,
+        predecessors: list[dict[str, str]],
+        error: str,
+        job: Job | None = None,
+    ) -> JobRun:
+        """Glue records ERROR when a trigger starts a job that cannot run."""
+        job = job or Job(name=action.job_name, script_location="")
+        run = JobRun(
+            id=new_run_id(), job_name=action.job_name, state=RunState.ERROR, attempt=0,
+            previous_run_id=None, triggered_by=trigger.name, arguments=action.arguments,
+            resolved_arguments={}, timeout=job.timeout, notify_delay_after=None,
+            executor=job.effective_executor, max_retries=0, queuing_enabled=True,
+            started_on=now, last_modified_on=now, predecessor_runs=predecessors,
+        )  # fmt: skip
+        return self._runs.insert_ended(conn, run, job, state=RunState.ERROR, error=error, now=now)
+
+    # -- conditional triggers ---------------------------------------------------------
+
+    def on_completion(self, conn: Connection, run: JobRun, now: datetime) -> list[JobRun]:
+        """Evaluate the ACTIVATED conditional triggers watching this run's job and state."""
+        if run.state not in WATCHABLE:
+            return []
+        names = conn.execute(
+            select(trigger_watches.c.trigger_name)
+            .join(triggers, triggers.c.name == trigger_watches.c.trigger_name)
+            .where(
+                trigger_watches.c.job_name == run.job_name,
+                trigger_watches.c.state == run.state.value,
+                triggers.c.state == TriggerState.ACTIVATED.value,
+            )
+            .order_by(trigger_watches.c.trigger_name)
+        ).scalars()
+        started: list[JobRun] = []
+        for name in list(names):
+            started.extend(self._evaluate(conn, self._triggers.get_in(conn, name), run, now))
+        return started
+
+    def _evaluate(
+        self, conn: Connection, trigger: Trigger, run: JobRun, now: datetime
+    ) -> list[JobRun]:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(trigger_matches).values(
+                        trigger_name=trigger.name, run_id=run.id, job_name=run.job_name,
+                        seq=run.seq, consumed=False,
+                    )
+                )  # fmt: skip
+        except IntegrityError:
+            return []  # this completion was already seen by this trigger
+        assert trigger.predicate is not None
+        if trigger.predicate.logical is Logical.ANY:
+            satisfied = [run]
+        else:
+            satisfied = self._all_met(conn, trigger)
+            if not satisfied:
+                return []
+        conn.execute(
+            update(trigger_matches)
+            .where(trigger_matches.c.trigger_name == trigger.name, ~trigger_matches.c.consumed)
+            .values(consumed=True)
+        )
+        return self.fire_in(conn, trigger, f"run:{run.id}", now, satisfied, now) or []
+
+    def _all_met(self, conn: Connection, trigger: Trigger) -> list[JobRun]:
+        """AND: the latest unconsumed matching completion of every watched job, or []."""
+        pending = conn.execute(
+            select(trigger_matches.c.job_name, trigger_matches.c.run_id)
+            .where(trigger_matches.c.trigger_name == trigger.name, ~trigger_matches.c.consumed)
+            .order_by(trigger_matches.c.seq)
+        ).all()
+        latest = {job: run_id for job, run_id in pending}
+        if set(latest) != set(trigger.watched_jobs):
+            return []
+        return [self._runs.get_in(conn, latest[job]) for job in sorted(latest)]

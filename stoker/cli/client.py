@@ -194,6 +194,49 @@ class StokerClient:
         result: Json = self._request("GET", f"/runs/{_seg(run_id)}/logs", params=params)
         return result
 
+    def job_triggers(self, name: str) -> Json:
+        result: Json = self._request("GET", f"/jobs/{_seg(name)}/triggers")
+        return result
+
+    # --- triggers -------------------------------------------------------------------------
+
+    def create_trigger(self, body: Json) -> Json:
+        result: Json = self._request("POST", "/triggers", json=body)
+        return result
+
+    def update_trigger(self, name: str, body: Json) -> Json:
+        result: Json = self._request("PUT", f"/triggers/{_seg(name)}", json=body)
+        return result
+
+    def get_trigger(self, name: str) -> Json:
+        result: Json = self._request("GET", f"/triggers/{_seg(name)}")
+        return result
+
+    def list_triggers_page(
+        self, limit: int, next_token: str | None = None, *, job_name: str | None = None
+    ) -> Json:
+        params = {"limit": limit, "next_token": next_token, "job": job_name}
+        result: Json = self._request("GET", "/triggers", params=params)
+        return result
+
+    def delete_trigger(self, name: str) -> None:
+        self._request("DELETE", f"/triggers/{_seg(name)}")
+
+    def trigger_action(self, name: str, action: str) -> Json:
+        """POST /triggers/{name}/{action}: start, activate or deactivate."""
+        result: Json = self._request("POST", f"/triggers/{_seg(name)}/{action}")
+        return result
+
+    # --- jobs as code ---------------------------------------------------------------------
+
+    def apply(self, body: Json) -> Json:
+        result: Json = self._request("POST", "/apply", json=body)
+        return result
+
+    def export(self) -> Json:
+        result: Json = self._request("GET", "/export")
+        return result
+
     # --- events ---------------------------------------------------------------------------
 
     def list_events_page(

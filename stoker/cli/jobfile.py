@@ -41,7 +41,7 @@ class JobFlags:
     non_overridable: dict[str, str] = field(default_factory=dict)
 
 
-def _parse(path: Path, raw: str) -> Any:
+def parse_document(path: Path, raw: str) -> Any:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return json.loads(raw)
@@ -59,7 +59,7 @@ def load_job_file(path_text: str) -> Json:
     path = Path(path_text)
     raw = read_text(path_text, "job file")
     try:
-        data = _parse(path, raw)
+        data = parse_document(path, raw)
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidInput(f"job file {path} cannot be parsed: {exc}", field="-f") from exc
     if not isinstance(data, dict):

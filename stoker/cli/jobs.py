@@ -19,6 +19,7 @@ from stoker.cli.output import (
     table,
     text,
 )
+from stoker.cli.triggers import render_triggers
 
 Json = dict[str, Any]
 F = Callable[..., Any]
@@ -228,3 +229,21 @@ def script_put(ctx: click.Context, name: str, path: str, output: str) -> None:
     """
     job = client_of(ctx).put_script(name, read_text(path, "script"))
     emit(job, output, lambda j: f"updated script of job {j['name']}")
+
+
+@jobs_group.command("triggers")
+@click.argument("name")
+@output_option
+@click.pass_context
+def job_triggers(ctx: click.Context, name: str, output: str) -> None:
+    """The triggers that start the job and the triggers that watch its runs.
+
+    \b
+    Example:
+      stoker jobs triggers daily-etl
+    """
+    def render(found: Json) -> str:
+        return (f"Started by:\n{render_triggers(found['starts'])}\n\n"
+                f"Watched by:\n{render_triggers(found['watches'])}")  # fmt: skip
+
+    emit(client_of(ctx).job_triggers(name), output, render)

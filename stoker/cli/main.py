@@ -9,6 +9,7 @@ from stoker.cli.config import config_group
 from stoker.cli.events import events_group
 from stoker.cli.jobs import jobs_group
 from stoker.cli.runs import runs_group
+from stoker.cli.triggers import triggers_group
 
 EXIT_CODES = """\b
 Exit codes: 0 ok, 1 failed (or run did not succeed), 2 invalid input or config,
@@ -72,6 +73,7 @@ cli.add_command(config_group)
 cli.add_command(jobs_group)
 cli.add_command(runs_group)
 cli.add_command(events_group)
+cli.add_command(triggers_group)
 
 
 def main() -> None:

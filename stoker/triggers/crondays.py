@@ -10,6 +10,7 @@ from functools import lru_cache
 # translate AWS (1 = SUN … 7 = SAT) and crontab (0/7 = SUN) numbering into this.
 SATURDAY = 6
 SUNDAY = 0
+_LONGEST = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # by month, leap years counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,24 @@ class DayRule:
     dom: DomSpec | None = None
     dow: DowSpec | None = None
     either: bool = False
+
+
+def may_select(rule: DayRule, month: int) -> bool:
+    """False when ``rule`` can never pick a day of ``month`` (day 30 of February).
+
+    Conservative (True when unsure); it lets the parser drop impossible months so a
+    schedule that never fires is known at once instead of after searching to 2199.
+    """
+    dom = rule.dom
+    if dom is None or rule.either:
+        return True  # every month has every weekday, and an OR keeps the weekdays
+    longest = _LONGEST[month]
+    return (
+        dom.last_weekday
+        or any(n < longest for n in dom.last_minus)
+        or any(n <= longest for n in dom.nearest_weekday)
+        or any(d <= longest for d in dom.days)
+    )
 
 
 def days_of_month(rule: DayRule, year: int, month: int) -> tuple[int, ...]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from stoker.errors import InvalidInput
-from stoker.triggers.crondays import SATURDAY, DayRule, DomSpec, DowSpec
+from stoker.triggers.crondays import SATURDAY, DayRule, DomSpec, DowSpec, may_select
 
 FIRST_YEAR = 1970
 LAST_YEAR = 2199  # AWS's upper bound; crontab searches stop here too
@@ -191,7 +191,7 @@ class _Parser:
             minutes=self.values(AWS_FIELDS[0], minute),
             hours=self.values(AWS_FIELDS[1], hour),
             days=days,
-            months=self.values(AWS_FIELDS[3], month),
+            months=_possible(self.values(AWS_FIELDS[3], month), days),
             years=self.values(AWS_FIELDS[5], year),
         )
 
@@ -210,9 +210,14 @@ class _Parser:
             minutes=self.values(CRONTAB_FIELDS[0], minute),
             hours=self.values(CRONTAB_FIELDS[1], hour),
             days=days,
-            months=self.values(CRONTAB_FIELDS[3], month),
+            months=_possible(self.values(CRONTAB_FIELDS[3], month), days),
             years=ALL_YEARS,
         )
+
+
+def _possible(months: tuple[int, ...], days: DayRule) -> tuple[int, ...]:
+    """The months in which ``days`` can select a day; empty means the schedule never fires."""
+    return tuple(m for m in months if may_select(days, m))
 
 
 def parse_aws_cron(expression: str, body: str) -> CronSpec:

@@ -31,6 +31,8 @@ def _ceil(values: tuple[int, ...], at_least: int) -> int | None:
 
 def next_wall(spec: CronSpec, start: datetime) -> datetime | None:
     """The first wall time at or after naive ``start`` (whole minutes) that ``spec`` selects."""
+    if not spec.months:
+        return None  # the parser dropped every month: the day fields can never match
     vals = [start.year, start.month, start.day, start.hour, start.minute]
     level = 0
     while level < 5:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pickle
 import random
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -420,3 +421,132 @@ def test_next_fire_for_ten_thousand_schedules_runs() -> None:
     results = [s.get_next_fire_time(None, now) for s in schedules]
     assert all(r is None or r > now for r in results)
     assert sum(r is not None for r in results) > 9_000
+
+
+def _last_day(d: date) -> bool:
+    return (d + timedelta(days=1)).month != d.month
+
+
+def _month_weekdays(d: date) -> list[date]:
+    first = d.replace(day=1)
+    days = [first + timedelta(days=i) for i in range(31)]
+    return [x for x in days if x.month == d.month and x.weekday() < 5]
+
+
+def _nearest_weekday_is(d: date, target: int) -> bool:
+    """Reference `W`: the Mon-Fri of the same month closest to the target day."""
+    if not any(
+        x.day == target
+        for x in (d.replace(day=1) + timedelta(days=i) for i in range(31))
+        if x.month == d.month
+    ):
+        return False  # the month has no such day (31W in April)
+    return min(_month_weekdays(d), key=lambda x: abs(x.day - target)) == d
+
+
+def _aws_weekday(d: date) -> int:
+    return (d.weekday() + 1) % 7 + 1  # AWS numbering: 1 = SUN … 7 = SAT
+
+
+def _random_day_field(rng: random.Random) -> tuple[str, str, Callable[[date], bool]]:
+    """A random (day-of-month, day-of-week, reference predicate) triple in AWS syntax."""
+    a, b = sorted(rng.sample(range(1, 32), 2))
+    w, k, n = rng.randint(1, 7), rng.randint(1, 5), rng.randint(1, 31)
+    lo, hi = sorted(rng.sample(range(1, 8), 2))
+    choices: list[tuple[str, str, Callable[[date], bool]]] = [
+        (f"{a},{b}", "?", lambda d: d.day in (a, b)),
+        (f"{a}-{b}", "?", lambda d: a <= d.day <= b),
+        ("L", "?", _last_day),
+        (f"L-{k}", "?", lambda d: _last_day(d + timedelta(days=k))),
+        (f"{n}W", "?", lambda d: _nearest_weekday_is(d, n)),
+        ("LW", "?", lambda d: _month_weekdays(d)[-1] == d),
+        ("?", f"{lo}-{hi}", lambda d: lo <= _aws_weekday(d) <= hi),
+        ("?", f"{w}#{k}", lambda d: _aws_weekday(d) == w and (d.day - 1) // 7 == k - 1),
+        ("?", f"{w}L", lambda d: _aws_weekday(d) == w and (d + timedelta(days=7)).month != d.month),
+    ]  # fmt: skip
+    return rng.choice(choices)
+
+
+def test_search_agrees_with_a_day_by_day_reference() -> None:
+    rng = random.Random(11)
+    start = date(2026, 1, 1)
+    for _ in range(150):
+        dom, dow, day_matches = _random_day_field(rng)
+        minutes = sorted(rng.sample(range(60), rng.randint(1, 3)))
+        hours = sorted(rng.sample(range(24), rng.randint(1, 3)))
+        months = sorted(rng.sample(range(1, 13), rng.randint(1, 12)))
+        expression = (
+            f"cron({','.join(map(str, minutes))} {','.join(map(str, hours))} {dom} "
+            f"{','.join(map(str, months))} {dow} *)"
+        )
+        expected = [
+            datetime(day.year, day.month, day.day, h, m, tzinfo=UTC)
+            for day in (start + timedelta(days=i) for i in range(800))
+            if day.month in months and day_matches(day)
+            for h in hours
+            for m in minutes
+        ]
+        found = parse_schedule(expression).next_fire_times(utc("2025-12-31T23:59"), 20)
+        end = datetime(2028, 3, 11, tzinfo=UTC)  # start + 800 days
+        assert [f for f in found if f < end] == expected[:20], expression
+
+
+def _reference_dst_fires(
+    minutes: set[int], hours: set[int], zone: ZoneInfo, start: datetime, span: timedelta
+) -> list[datetime]:
+    """Walk real minutes: fire where the local wall time matches (first pass only unless
+    every hour matches), plus once at the end of a gap that swallowed a match."""
+    every_hour = len(hours) == 24
+    fires = []
+    t = start + timedelta(minutes=1)
+    while t <= start + span:
+        local = t.astimezone(zone)
+        before = (t - timedelta(minutes=1)).astimezone(zone)
+        jump = local.replace(tzinfo=None) - before.replace(tzinfo=None) - timedelta(minutes=1)
+        # Wall minutes skipped between the previous real minute and this one (a gap).
+        skipped = [
+            before.replace(tzinfo=None) + timedelta(minutes=i)
+            for i in range(1, int(jump / timedelta(minutes=1)) + 1)
+        ]
+        matches_now = local.minute in minutes and local.hour in hours
+        if (matches_now and (local.fold == 0 or every_hour)) or any(
+            w.minute in minutes and w.hour in hours for w in skipped
+        ):
+            fires.append(t)
+        t += timedelta(minutes=1)
+    return fires
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [
+        ("Europe/Paris", "2026-03-28T20:00"),
+        ("Europe/Paris", "2026-10-24T20:00"),
+        ("America/New_York", "2026-03-08T00:00"),
+        ("America/New_York", "2026-11-01T00:00"),
+        ("Australia/Lord_Howe", "2026-04-04T10:00"),  # 30-minute fall back
+        ("Australia/Lord_Howe", "2026-10-03T10:00"),  # 30-minute spring forward
+    ],
+)
+@pytest.mark.parametrize(
+    "fields",
+    ["30 2", "0,15,45 1,2,3", "*/10 *", "5 *", "59 1", "0 2", "0/7 0-4"],
+)
+def test_dst_rules_agree_with_a_minute_by_minute_reference(
+    zone: str, start: str, fields: str
+) -> None:
+    minute_text, hour_text = fields.split()
+    schedule = parse_schedule(f"{minute_text} {hour_text} * * *", zone)
+    probe = parse_schedule(f"cron({minute_text} {hour_text} * * ? *)")  # sets, via UTC
+    day: list[datetime] = []
+    fire = probe.get_next_fire_time(None, utc("2025-12-31T23:59"))
+    while fire is not None and fire < utc("2026-01-02T00:00"):
+        day.append(fire)
+        fire = probe.get_next_fire_time(fire, fire)
+    minutes = {f.minute for f in day}
+    hours = {f.hour for f in day}
+    span = timedelta(hours=30)
+    expected = _reference_dst_fires(minutes, hours, ZoneInfo(zone), utc(start), span)
+    found = schedule.next_fire_times(utc(start), len(expected) + 1)
+    assert found[: len(expected)] == expected
+    assert found[len(expected)] > utc(start) + span

@@ -57,6 +57,9 @@ def client_of(ctx: click.Context) -> StokerClient:
 
 
 def format_error(error: StokerError) -> str:
+    if getattr(error, "plain", False):
+        # Already says where (e.g. "<file>: trigger 'nightly': schedule: …").
+        return f"error: {error.message}"
     line = f"error: {error.code}: {error.message}"
     if error.field:
         line += f" (field: {error.field})"

@@ -6,6 +6,7 @@ import click
 
 from stoker.cli.common import CliContext, StokerGroup
 from stoker.cli.config import config_group
+from stoker.cli.definitions import apply_command, export_command
 from stoker.cli.events import events_group
 from stoker.cli.jobs import jobs_group
 from stoker.cli.runs import runs_group
@@ -74,6 +75,8 @@ cli.add_command(jobs_group)
 cli.add_command(runs_group)
 cli.add_command(events_group)
 cli.add_command(triggers_group)
+cli.add_command(apply_command)
+cli.add_command(export_command)
 
 
 def main() -> None:

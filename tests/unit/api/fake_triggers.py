@@ -128,7 +128,7 @@ class FakeDefinitions:
         if old is None:
             return "created"
         if script is not None:
-            if self.jobs.scripts.get(job.name) != script:
+            if self.jobs.scripts.get(job.name, "") != script:
                 return "updated"
             job = replace(job, script_location=old.script_location)
         return "unchanged" if job.with_times(T0, T0) == old.with_times(T0, T0) else "updated"

@@ -34,9 +34,13 @@ from stoker.runs.retention import retention_loop
 from stoker.runs.service import RunService
 from stoker.store.aio import Blocking
 from stoker.store.engine import Database, upgrade
+from stoker.store.firing import Firing
 from stoker.store.jobs import JobStore
 from stoker.store.outbox import OutboxStore
 from stoker.store.runs import RunStore
+from stoker.store.triggers import TriggerStore
+from stoker.triggers.definitions import Definitions
+from stoker.triggers.service import TriggerService
 
 log = logging.getLogger(__name__)
 SHUTDOWN_DETAIL = "stopped because the daemon shut down"
@@ -54,6 +58,7 @@ class Components:
     dispatcher: Dispatcher
     runs: RunStore
     io: Blocking
+    triggers: TriggerService
 
 
 @dataclass
@@ -63,6 +68,8 @@ class Services:
     jobs: JobCatalog
     runs: RunService
     events: EventLog
+    triggers: TriggerService
+    definitions: Definitions
 
     @property
     def accepting_runs(self) -> bool:
@@ -89,6 +96,8 @@ class Daemon:
             await server.start()
             stack.push_async_callback(server.stop)
             dispatcher.start()
+            await built.triggers.start()
+            stack.callback(built.triggers.stop)
             self._announce_ready(server.address)
             watchdog = asyncio.create_task(watchdog_loop(self.notifier, stop.requested))
             retention = asyncio.create_task(
@@ -98,6 +107,7 @@ class Daemon:
                 )
             )  # fmt: skip
             await stop.requested.wait()
+            built.triggers.stop()
             self.notifier.stopping()
             self.notifier.status("draining runs")
             await dispatcher.stop()
@@ -132,8 +142,19 @@ class Daemon:
             runs=runs, service=service, bus=bus, io=io, clock=utcnow,
             poll_interval=cfg.daemon.poll_interval_seconds,
         )  # fmt: skip
-        services = Services(catalog, service, EventLog(OutboxStore(db), io))
-        return Components(services, dispatcher, runs, io)
+        trigger_store = TriggerStore(db)
+        firing = Firing(db, runs, trigger_store)
+        # Conditional triggers are evaluated inside the transaction that ends a run.
+        runs.on_completion = firing.on_completion
+        triggers = TriggerService(
+            store=trigger_store, firing=firing, runs=service, io=io, clock=utcnow
+        )
+        definitions = Definitions(
+            db=db, jobs=jobs, triggers=trigger_store, catalog=catalog,
+            trigger_service=triggers, io=io, clock=utcnow,
+        )  # fmt: skip
+        services = Services(catalog, service, EventLog(OutboxStore(db), io), triggers, definitions)
+        return Components(services, dispatcher, runs, io, triggers)
 
     async def _executors(self, stack: AsyncExitStack) -> dict[str, Executor]:
         spark = self.settings.spark

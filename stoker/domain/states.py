@@ -46,7 +46,11 @@ ACTIVE_STATES = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPIN
 _S = RunState
 TRANSITIONS: dict[RunState, frozenset[RunState]] = {
     _S.WAITING: frozenset({_S.STARTING, _S.STOPPED, _S.ERROR}),
-    _S.STARTING: frozenset({_S.RUNNING, _S.STOPPING, _S.FAILED, _S.ERROR, _S.TIMEOUT, _S.STOPPED}),
+    # STARTING → WAITING: Glue lets a run move between non-terminal states while it
+    # looks for resources; stoker uses it to hand a run back to the queue at shutdown.
+    _S.STARTING: frozenset(
+        {_S.WAITING, _S.RUNNING, _S.STOPPING, _S.FAILED, _S.ERROR, _S.TIMEOUT, _S.STOPPED}
+    ),
     _S.RUNNING: frozenset({_S.SUCCEEDED, _S.FAILED, _S.TIMEOUT, _S.STOPPING, _S.ERROR}),
     _S.STOPPING: frozenset({_S.STOPPED, _S.ERROR, _S.SUCCEEDED, _S.FAILED}),
     _S.STOPPED: frozenset(),

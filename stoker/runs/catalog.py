@@ -33,12 +33,12 @@ class JobCatalog:
         self._clock = clock
 
     async def create_job(self, job: Job, script: str | None) -> Job:
-        job = self._prepare(job, script)
+        job = self.prepare(job, script)
         return await self._io(self._jobs.create, job, self._clock())
 
     async def update_job(self, job: Job, script: str | None) -> Job:
         await self.get_job(job.name)
-        job = self._prepare(job, script)
+        job = self.prepare(job, script)
         return await self._io(self._jobs.replace, job, self._clock())
 
     async def get_job(self, name: str) -> Job:
@@ -70,7 +70,8 @@ class JobCatalog:
             self._jobs.replace, replace(job, script_location=location), self._clock()
         )
 
-    def _prepare(self, job: Job, script: str | None) -> Job:
+    def prepare(self, job: Job, script: str | None) -> Job:
+        """Validate a definition and store its script; the job is not written."""
         validate_job_name(job.name)
         if script is not None:
             job = replace(job, script_location=self._store_script(job.name, script))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -183,6 +183,23 @@ class RunService:
     def _forget(self, run_id: str, _task: asyncio.Task[None]) -> None:
         self._tasks.pop(run_id, None)
 
+    async def adopt(self, runs: Iterable[JobRun]) -> None:
+        """Runs created elsewhere in a transaction (trigger fires): announce and launch.
+
+        While the daemon shuts down they go back to WAITING instead, so the next start
+        dispatches them rather than recovery calling them lost.
+        """
+        for run in runs:
+            self._changed(run)
+            if run.state is not RunState.STARTING:
+                continue
+            if self.accepting_runs:
+                self.launch(run)
+            else:
+                await self._transition(run.id, RunState.STARTING, RunState.WAITING,
+                                       detail="the daemon was shutting down; starts when "
+                                       "it is back")  # fmt: skip
+
     @property
     def active_count(self) -> int:
         return len(self._tasks)
@@ -293,6 +310,7 @@ class RunService:
                 "execution_time": moved.run.execution_time,
             },
         )
+        await self.adopt(moved.started)
         if moved.retry is not None:
             log.info(
                 "retrying run",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stoker.domain.jobs import Job
@@ -21,8 +21,12 @@ class JobStore:
         self._db = db
 
     def create(self, job: Job, now: datetime) -> Job:
+        with self._db.write() as conn:
+            return self.create_in(conn, job, now)
+
+    def create_in(self, conn: Connection, job: Job, now: datetime) -> Job:
         try:
-            with self._db.write() as conn:
+            with conn.begin_nested():
                 conn.execute(
                     insert(jobs).values(
                         name=job.name,
@@ -42,17 +46,19 @@ class JobStore:
 
     def replace(self, job: Job, now: datetime) -> Job:
         with self._db.write() as conn:
-            result = conn.execute(
-                update(jobs)
-                .where(jobs.c.name == job.name)
-                .values(
-                    definition=job_to_json(job),
-                    max_concurrent_runs=job.max_concurrent_runs,
-                    last_modified_on=now,
-                )
-                .returning(jobs.c.created_on)
+            return self.replace_in(conn, job, now)
+
+    def replace_in(self, conn: Connection, job: Job, now: datetime) -> Job:
+        created = conn.execute(
+            update(jobs)
+            .where(jobs.c.name == job.name)
+            .values(
+                definition=job_to_json(job),
+                max_concurrent_runs=job.max_concurrent_runs,
+                last_modified_on=now,
             )
-            created = result.scalar_one_or_none()
+            .returning(jobs.c.created_on)
+        ).scalar_one_or_none()
         if created is None:
             raise _missing(job.name)
         return job.with_times(created, now)
@@ -73,9 +79,17 @@ class JobStore:
 
     def delete(self, name: str) -> None:
         with self._db.write() as conn:
-            deleted = conn.execute(delete(jobs).where(jobs.c.name == name)).rowcount
-        if deleted == 0:
+            self.delete_in(conn, name)
+
+    def delete_in(self, conn: Connection, name: str) -> None:
+        if conn.execute(delete(jobs).where(jobs.c.name == name)).rowcount == 0:
             raise _missing(name)
+
+    def all_jobs(self, conn: Connection | None = None) -> list[Job]:
+        if conn is not None:
+            return [job_from_row(row) for row in conn.execute(select(jobs).order_by(jobs.c.name))]
+        with self._db.read() as own:
+            return self.all_jobs(own)
 
 
 def _missing(name: str) -> NotFound:

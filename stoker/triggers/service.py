@@ -1,0 +1,190 @@
+"""The trigger service: Glue's trigger operations, cycle checks, and scheduled fires."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from stoker.domain.runs import JobRun
+from stoker.domain.triggers import (
+    CatchUp,
+    Trigger,
+    TriggerState,
+    TriggerType,
+    find_cycle,
+    validate_trigger,
+)
+from stoker.errors import InvalidInput, StokerError
+from stoker.runs.service import RunService
+from stoker.store.aio import Blocking
+from stoker.store.firing import Firing
+from stoker.store.triggers import TriggerStore
+from stoker.triggers.expressions import parse_schedule
+from stoker.triggers.scheduled import Scheduler
+
+log = logging.getLogger(__name__)
+_ACTIVATABLE = (TriggerType.SCHEDULED, TriggerType.CONDITIONAL, TriggerType.EVENT)
+
+
+def check_definition(trigger: Trigger, others: list[Trigger]) -> Trigger:
+    """Every rule a definition must pass: shape, schedule syntax, no cycle."""
+    validate_trigger(trigger)
+    if trigger.schedule is not None:
+        parse_schedule(trigger.schedule, trigger.timezone)
+    cycle = find_cycle([*(t for t in others if t.name != trigger.name), trigger])
+    if cycle is not None:
+        raise InvalidInput(
+            f"trigger {trigger.name!r} would start a job from its own completion: "
+            f"{' → '.join(cycle)}; set allow_cycles = true if that loop is intended",
+            field="predicate",
+            value=cycle,
+        )
+    return trigger
+
+
+class TriggerService:
+    def __init__(
+        self,
+        *,
+        store: TriggerStore,
+        firing: Firing,
+        runs: RunService,
+        io: Blocking,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._firing = firing
+        self._runs = runs
+        self._io = io
+        self._clock = clock
+        self.scheduler = Scheduler(self._on_schedule)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load every trigger, settle fires missed while the daemon was down, schedule."""
+        triggers = await self._io(self._store.all_triggers)
+        for trigger in triggers:
+            await self._catch_up(trigger)
+        self.scheduler.start(triggers)
+
+    def stop(self) -> None:
+        self.scheduler.shutdown()
+
+    # -- Glue's operations ----------------------------------------------------------------
+
+    async def create_trigger(self, trigger: Trigger, *, start_on_creation: bool = False) -> Trigger:
+        if start_on_creation and trigger.type is TriggerType.ON_DEMAND:
+            raise InvalidInput(
+                "start_on_creation applies to SCHEDULED, CONDITIONAL and EVENT triggers; "
+                "an ON_DEMAND trigger fires only when started",
+                field="start_on_creation",
+            )
+        check_definition(trigger, await self._io(self._store.all_triggers))
+        state = TriggerState.ACTIVATED if start_on_creation else TriggerState.CREATED
+        created = await self._io(self._store.create, replace(trigger, state=state), self._clock())
+        self.scheduler.sync(created)
+        log.info("trigger created", extra={"action": "trigger.created", "trigger": created.name,
+                                           "type": created.type.value})  # fmt: skip
+        return self._with_next(created)
+
+    async def update_trigger(self, trigger: Trigger) -> Trigger:
+        current = await self._io(self._store.get, trigger.name)
+        if current.type is not trigger.type:
+            raise InvalidInput(
+                f"trigger {trigger.name!r} is {current.type.value}; a trigger's type cannot "
+                "change (delete it and create a new one)",
+                field="type",
+            )
+        check_definition(trigger, await self._io(self._store.all_triggers))
+        updated = await self._io(self._store.replace, trigger, self._clock())
+        self.scheduler.sync(updated)
+        return self._with_next(updated)
+
+    async def get_trigger(self, name: str) -> Trigger:
+        return self._with_next(await self._io(self._store.get, name))
+
+    async def list_triggers(
+        self, *, limit: int, after: str | None, job_name: str | None = None
+    ) -> list[Trigger]:
+        found = await self._io(
+            self._store.list_triggers, limit=limit, after=after, job_name=job_name
+        )
+        return [self._with_next(t) for t in found]
+
+    async def delete_trigger(self, name: str) -> None:
+        await self._io(self._store.delete, name)
+        self.scheduler.remove(name)
+
+    async def start_trigger(self, name: str) -> list[JobRun]:
+        trigger = await self._io(self._store.get, name)
+        if trigger.type is not TriggerType.ON_DEMAND:
+            await self.activate_trigger(name)
+            return []
+        runs = await self._io(self._firing.fire, name, f"start:{uuid.uuid4()}", self._clock())
+        await self._runs.adopt(runs or [])
+        log.info("trigger started", extra={"action": "trigger.fired", "trigger": name,
+                                           "runs": len(runs or [])})  # fmt: skip
+        return runs or []
+
+    async def activate_trigger(self, name: str) -> Trigger:
+        return await self._set_state(name, TriggerState.ACTIVATED)
+
+    async def deactivate_trigger(self, name: str) -> Trigger:
+        return await self._set_state(name, TriggerState.DEACTIVATED)
+
+    # -- internals ------------------------------------------------------------------------
+
+    async def _set_state(self, name: str, state: TriggerState) -> Trigger:
+        trigger = await self._io(self._store.get, name)
+        if trigger.type not in _ACTIVATABLE:
+            raise InvalidInput(
+                f"trigger {name!r} is ON_DEMAND: it is never activated or deactivated, "
+                "it fires each time it is started",
+                field="type",
+            )
+        changed = await self._io(self._store.set_state, name, state, self._clock())
+        self.scheduler.sync(changed)
+        log.info("trigger state changed", extra={"action": "trigger.state", "trigger": name,
+                                                 "state": state.value})  # fmt: skip
+        return self._with_next(changed)
+
+    def _with_next(self, trigger: Trigger) -> Trigger:
+        return replace(trigger, next_fire_time=self.scheduler.next_fire_time(trigger.name))
+
+    async def _on_schedule(self, name: str, run_times: list[datetime]) -> None:
+        """APScheduler says ``name`` is due; the scheduled time is the fire's unique key."""
+        due = run_times[-1]
+        try:
+            if len(run_times) > 1:
+                await self._io(self._store.add_missed, name, len(run_times) - 1)
+            runs = await self._io(
+                self._firing.fire, name, f"at:{due.isoformat()}", self._clock(), due
+            )
+        except StokerError as exc:
+            log.error("scheduled fire failed: %s", exc.message,
+                      extra={"action": "trigger.fire_failed", "trigger": name})  # fmt: skip
+            return
+        await self._runs.adopt(runs or [])
+
+    async def _catch_up(self, trigger: Trigger) -> None:
+        if trigger.type is not TriggerType.SCHEDULED or trigger.state is not TriggerState.ACTIVATED:
+            return
+        assert trigger.schedule is not None
+        since = trigger.last_fire_time or trigger.last_modified_on or self._clock()
+        now = self._clock()
+        missed = parse_schedule(trigger.schedule, trigger.timezone).fires_between(since, now)
+        if not missed:
+            return
+        log.warning("trigger missed fires while the daemon was down",
+                    extra={"action": "trigger.missed", "trigger": trigger.name,
+                           "missed": missed, "catch_up": trigger.catch_up.value})  # fmt: skip
+        await self._io(self._store.add_missed, trigger.name, missed)
+        if trigger.catch_up is CatchUp.ONCE:
+            runs = await self._io(
+                self._firing.fire, trigger.name, f"catch-up:{now.isoformat()}", now
+            )
+            await self._runs.adopt(runs or [])

@@ -143,7 +143,7 @@ class Daemon:
             poll_interval=cfg.daemon.poll_interval_seconds,
         )  # fmt: skip
         trigger_store = TriggerStore(db)
-        firing = Firing(db, runs, trigger_store)
+        firing = Firing(db, runs, trigger_store, utcnow)
         # Conditional triggers are evaluated inside the transaction that ends a run.
         runs.on_completion = firing.on_completion
         triggers = TriggerService(

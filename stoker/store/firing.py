@@ -7,6 +7,7 @@ between the two, never doubled by a retry or a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -25,16 +26,28 @@ from stoker.store.triggers import TriggerStore
 
 
 class Firing:
-    def __init__(self, db: Database, runs: RunStore, triggers_: TriggerStore) -> None:
+    def __init__(
+        self,
+        db: Database,
+        runs: RunStore,
+        triggers_: TriggerStore,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._clock = clock
         self._db = db
         self._runs = runs
         self._triggers = triggers_
 
     def fire(
-        self, name: str, fire_key: str, now: datetime, fire_time: datetime | None = None
+        self, name: str, fire_key: str, fire_time: datetime | None = None
     ) -> list[JobRun] | None:
-        """Start every action of ``name`` once for ``fire_key``; None if already fired."""
+        """Start every action of ``name`` once for ``fire_key``; None if already fired.
+
+        The runs' creation time is read inside the transaction, so a fire's recorded lag
+        includes any wait for the write lock.
+        """
         with self._db.write() as conn:
+            now = self._clock()
             trigger = self._triggers.get_in(conn, name)
             return self.fire_in(conn, trigger, fire_key, now, [], fire_time or now)
 

@@ -34,6 +34,8 @@ def check_definition(trigger: Trigger, others: list[Trigger]) -> Trigger:
     validate_trigger(trigger)
     if trigger.schedule is not None:
         parse_schedule(trigger.schedule, trigger.timezone)
+    if trigger.type is not TriggerType.CONDITIONAL:
+        return trigger  # only conditional triggers add edges to the job graph
     cycle = find_cycle([*(t for t in others if t.name != trigger.name), trigger])
     if cycle is not None:
         raise InvalidInput(
@@ -83,7 +85,7 @@ class TriggerService:
                 "an ON_DEMAND trigger fires only when started",
                 field="start_on_creation",
             )
-        check_definition(trigger, await self._io(self._store.all_triggers))
+        check_definition(trigger, await self._others(trigger))
         state = TriggerState.ACTIVATED if start_on_creation else TriggerState.CREATED
         created = await self._io(self._store.create, replace(trigger, state=state), self._clock())
         self.scheduler.sync(created)
@@ -99,7 +101,7 @@ class TriggerService:
                 "change (delete it and create a new one)",
                 field="type",
             )
-        check_definition(trigger, await self._io(self._store.all_triggers))
+        check_definition(trigger, await self._others(trigger))
         updated = await self._io(self._store.replace, trigger, self._clock())
         self.scheduler.sync(updated)
         return self._with_next(updated)
@@ -124,7 +126,7 @@ class TriggerService:
         if trigger.type is not TriggerType.ON_DEMAND:
             await self.activate_trigger(name)
             return []
-        runs = await self._io(self._firing.fire, name, f"start:{uuid.uuid4()}", self._clock())
+        runs = await self._io(self._firing.fire, name, f"start:{uuid.uuid4()}")
         await self._runs.adopt(runs or [])
         log.info("trigger started", extra={"action": "trigger.fired", "trigger": name,
                                            "runs": len(runs or [])})  # fmt: skip
@@ -152,6 +154,12 @@ class TriggerService:
                                                  "state": state.value})  # fmt: skip
         return self._with_next(changed)
 
+    async def _others(self, trigger: Trigger) -> list[Trigger]:
+        """What a cycle check needs: every trigger, but only for conditional ones."""
+        if trigger.type is not TriggerType.CONDITIONAL:
+            return []
+        return await self._io(self._store.all_triggers)
+
     def _with_next(self, trigger: Trigger) -> Trigger:
         return replace(trigger, next_fire_time=self.scheduler.next_fire_time(trigger.name))
 
@@ -161,9 +169,7 @@ class TriggerService:
         try:
             if len(run_times) > 1:
                 await self._io(self._store.add_missed, name, len(run_times) - 1)
-            runs = await self._io(
-                self._firing.fire, name, f"at:{due.isoformat()}", self._clock(), due
-            )
+            runs = await self._io(self._firing.fire, name, f"at:{due.isoformat()}", due)
         except StokerError as exc:
             log.error("scheduled fire failed: %s", exc.message,
                       extra={"action": "trigger.fire_failed", "trigger": name})  # fmt: skip
@@ -184,7 +190,5 @@ class TriggerService:
                            "missed": missed, "catch_up": trigger.catch_up.value})  # fmt: skip
         await self._io(self._store.add_missed, trigger.name, missed)
         if trigger.catch_up is CatchUp.ONCE:
-            runs = await self._io(
-                self._firing.fire, trigger.name, f"catch-up:{now.isoformat()}", now
-            )
+            runs = await self._io(self._firing.fire, trigger.name, f"catch-up:{now.isoformat()}")
             await self._runs.adopt(runs or [])

@@ -32,10 +32,17 @@ def render_report(report: Json) -> str:
 
 
 @click.command("apply")
-@click.option("-f", "--file", "path", required=True, type=click.Path(),
-              help="A .toml/.yaml/.json definition file, or a directory of them.")
-@click.option("--prune", is_flag=True,
-              help="Delete the jobs and triggers the files no longer name.")
+@click.option(
+    "-f",
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(),
+    help="A .toml/.yaml/.json definition file, or a directory of them.",
+)
+@click.option(
+    "--prune", is_flag=True, help="Delete the jobs and triggers the files no longer name."
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="'json' prints the API's report unchanged.")  # fmt: skip
@@ -64,10 +71,21 @@ def apply_command(ctx: click.Context, path: str, prune: bool, dry_run: bool, out
 
 
 @click.command("export")
-@click.option("-o", "--output", "fmt", type=click.Choice(["toml", "yaml", "json"]),
-              default="toml", show_default=True, help="Document format.")
-@click.option("--dir", "directory", type=click.Path(file_okay=False),
-              help="Write DIR/stoker.<format> and each job's script as DIR/scripts/<job>.py.")
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["toml", "yaml", "json"]),
+    default="toml",
+    show_default=True,
+    help="Document format.",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Write DIR/stoker.<format> and each job's script as DIR/scripts/<job>.py.",
+)
 @click.pass_context
 def export_command(ctx: click.Context, fmt: str, directory: str | None) -> None:  # fmt: skip
     """Print every job and trigger as a definition document `stoker apply` takes back.

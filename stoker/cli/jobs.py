@@ -242,6 +242,7 @@ def job_triggers(ctx: click.Context, name: str, output: str) -> None:
     Example:
       stoker jobs triggers daily-etl
     """
+
     def render(found: Json) -> str:
         return (f"Started by:\n{render_triggers(found['starts'])}\n\n"
                 f"Watched by:\n{render_triggers(found['watches'])}")  # fmt: skip

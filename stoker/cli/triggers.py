@@ -162,8 +162,12 @@ def triggers_group() -> None:
 @triggers_group.command("create")
 @click.option("--name", help="Trigger name (letters, digits, '_', '.', '-').")
 @definition_options
-@click.option("--start-on-creation", is_flag=True, default=None,
-              help="Activate at once (SCHEDULED, CONDITIONAL, EVENT; not ON_DEMAND).")
+@click.option(
+    "--start-on-creation",
+    is_flag=True,
+    default=None,
+    help="Activate at once (SCHEDULED, CONDITIONAL, EVENT; not ON_DEMAND).",
+)
 @output_option
 @click.pass_context
 def create(ctx: click.Context, /, name: str | None, file: str | None, output: str,

@@ -33,7 +33,6 @@ def _item(prefix: str) -> Iterator[None]:
         yield
     except InvalidInput as exc:
         exc.field = prefix + (exc.field or "")
-        exc.message = f"{prefix.rstrip('.')}: {exc.message}"
         raise
 
 

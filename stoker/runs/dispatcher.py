@@ -50,7 +50,8 @@ class Dispatcher:
             await self._task
 
     def _on_change(self, event: RunChanged) -> None:
-        if event.run.state.terminal or event.run.state.value == "WAITING":
+        # Only an ending run frees a slot; a run that was just queued needs no promotion.
+        if event.run.state.terminal:
             self._wake.set()
 
     async def _loop(self) -> None:

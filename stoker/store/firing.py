@@ -142,7 +142,8 @@ class Firing:
         ).scalars()
         started: list[JobRun] = []
         for name in list(names):
-            started.extend(self._evaluate(conn, self._triggers.get_in(conn, name), run, now))
+            trigger = self._triggers.get_in(conn, name, lock=True)
+            started.extend(self._evaluate(conn, trigger, run, now))
         return started
 
     def _evaluate(

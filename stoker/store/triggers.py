@@ -98,8 +98,15 @@ class TriggerStore:
         with self._db.read() as conn:
             return self.get_in(conn, name)
 
-    def get_in(self, conn: Connection, name: str) -> Trigger:
-        row = conn.execute(select(triggers).where(triggers.c.name == name)).one_or_none()
+    def get_in(self, conn: Connection, name: str, *, lock: bool = False) -> Trigger:
+        """``lock``: hold the row until the transaction ends (PostgreSQL; SQLite's write
+        transaction already excludes other writers), so two completions that together
+        satisfy an AND trigger are evaluated one after the other and the second sees the
+        first's match."""
+        query = select(triggers).where(triggers.c.name == name)
+        if lock and not self._db.is_sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).one_or_none()
         if row is None:
             raise _missing(name)
         return trigger_from_row(row)

@@ -159,6 +159,9 @@ class Definitions:
                     raise InvalidInput("start_on_creation does not apply to ON_DEMAND triggers",
                                        field="start_on_creation")  # fmt: skip
                 check_definition(trigger, final)
+                old = current.get(trigger.name)
+                if old is not None and trigger_to_json(old) == trigger_to_json(trigger):
+                    continue  # unchanged: a job it names may since have been deleted
                 for k, action in enumerate(trigger.actions):
                     if action.job_name not in final_jobs:
                         raise InvalidInput(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from stoker.domain.events import EventIdentity, state_change_event
 from stoker.domain.ids import new_run_id
@@ -239,27 +239,34 @@ class RunStore:
     def _slot(
         self, conn: Connection, job_name: str, limit: int, executor: ExecutorKind
     ) -> tuple[bool, str]:
-        """Is a slot free for a new run of this job? FIFO: anyone already waiting goes first."""
-        job_active, job_waiting = conn.execute(
-            select(
-                func.count().filter(job_runs.c.state.in_(_ACTIVE)),
-                func.count().filter(job_runs.c.state == RunState.WAITING.value),
-            ).where(job_runs.c.job_name == job_name)
-        ).one()
-        if job_active >= limit or job_waiting:
+        """Is a slot free for a new run of this job? FIFO: anyone already waiting goes first.
+
+        Only the active runs are counted; the queue is probed with EXISTS, so a deep queue
+        costs nothing here.
+        """
+        job_active = conn.execute(
+            select(func.count())
+            .select_from(job_runs)
+            .where(job_runs.c.job_name == job_name, job_runs.c.state.in_(_ACTIVE))
+        ).scalar_one()
+        if job_active >= limit or self._queued(conn, job_runs.c.job_name == job_name):
             return False, "job"
-        if executor is ExecutorKind.POOL and self._pool_used(conn, with_waiting=True) >= (
-            self.pool_capacity
+        if executor is ExecutorKind.POOL and (
+            self._queued(conn, job_runs.c.executor == ExecutorKind.POOL.value)
+            or self._pool_used(conn) >= self.pool_capacity
         ):
             return False, "pool"
         return True, ""
 
-    def _pool_used(self, conn: Connection, *, with_waiting: bool = False) -> int:
-        states = [*_ACTIVE, RunState.WAITING.value] if with_waiting else _ACTIVE
+    def _queued(self, conn: Connection, where: ColumnElement[bool]) -> bool:
+        waiting = select(job_runs.c.seq).where(job_runs.c.state == RunState.WAITING.value, where)
+        return bool(conn.execute(select(waiting.exists())).scalar_one())
+
+    def _pool_used(self, conn: Connection) -> int:
         used = conn.execute(
             select(func.count())
             .select_from(job_runs)
-            .where(job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(states))
+            .where(job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(_ACTIVE))
         ).scalar_one()
         return int(used)
 

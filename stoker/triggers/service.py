@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from stoker.triggers.expressions import parse_schedule
 from stoker.triggers.scheduled import Scheduler
 
 log = logging.getLogger(__name__)
+#: Scheduled fires written per transaction when many are due at once.
+FIRE_BATCH = 500
 _ACTIVATABLE = (TriggerType.SCHEDULED, TriggerType.CONDITIONAL, TriggerType.EVENT)
 
 
@@ -63,6 +66,8 @@ class TriggerService:
         self._io = io
         self._clock = clock
         self.scheduler = Scheduler(self._on_schedule)
+        self._due: list[tuple[str, str, datetime]] = []
+        self._flushing: asyncio.Future[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -164,17 +169,37 @@ class TriggerService:
         return replace(trigger, next_fire_time=self.scheduler.next_fire_time(trigger.name))
 
     async def _on_schedule(self, name: str, run_times: list[datetime]) -> None:
-        """APScheduler says ``name`` is due; the scheduled time is the fire's unique key."""
+        """APScheduler says ``name`` is due; the scheduled time is the fire's unique key.
+
+        Fires due together (APScheduler hands them over in one pass) are collected and
+        written in one transaction per batch.
+        """
+        if len(run_times) > 1:
+            await self._io(self._store.add_missed, name, len(run_times) - 1)
         due = run_times[-1]
-        try:
-            if len(run_times) > 1:
-                await self._io(self._store.add_missed, name, len(run_times) - 1)
-            runs = await self._io(self._firing.fire, name, f"at:{due.isoformat()}", due)
-        except StokerError as exc:
-            log.error("scheduled fire failed: %s", exc.message,
-                      extra={"action": "trigger.fire_failed", "trigger": name})  # fmt: skip
-            return
-        await self._runs.adopt(runs or [])
+        self._due.append((name, f"at:{due.isoformat()}", due))
+        if self._flushing is None:
+            self._flushing = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.sleep(0)  # let the rest of this pass join the batch
+                await self._flush()
+            finally:
+                self._flushing.set_result(None)
+                self._flushing = None
+        else:
+            await asyncio.shield(self._flushing)
+
+    async def _flush(self) -> None:
+        while self._due:
+            batch, self._due = self._due[:FIRE_BATCH], self._due[FIRE_BATCH:]
+            try:
+                fired = await self._io(self._firing.fire_many, batch)
+            except StokerError as exc:
+                log.error("scheduled fires failed: %s", exc.message,
+                          extra={"action": "trigger.fire_failed", "count": len(batch)})  # fmt: skip
+                continue
+            for _name, runs in fired:
+                await self._runs.adopt(runs or [])
 
     async def _catch_up(self, trigger: Trigger) -> None:
         if trigger.type is not TriggerType.SCHEDULED or trigger.state is not TriggerState.ACTIVATED:

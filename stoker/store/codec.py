@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Row
@@ -15,9 +15,10 @@ _TIMES = ("created_on", "last_modified_on")
 
 
 def job_to_json(job: Job) -> dict[str, Any]:
-    data = asdict(job)
-    for key in _TIMES:
-        data.pop(key)
+    # Field by field rather than dataclasses.asdict, whose deep copies showed up on the
+    # run-creation path (every run stores its job's snapshot).
+    data = {f.name: getattr(job, f.name) for f in fields(job) if f.name not in _TIMES}
+    data["resources"] = dict(vars(job.resources))
     data["command"] = job.command.value
     data["executor"] = job.executor.value
     return data

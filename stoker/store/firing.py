@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stoker.domain.ids import new_run_id
@@ -23,6 +23,13 @@ from stoker.store.engine import Database
 from stoker.store.runs import RunStore
 from stoker.store.tables import trigger_fires, trigger_matches, trigger_watches, triggers
 from stoker.store.triggers import TriggerStore
+
+_INSERT_FIRE = insert(trigger_fires).returning(trigger_fires.c.seq)
+_SET_FIRE_RUNS = (
+    update(trigger_fires)
+    .where(trigger_fires.c.seq == bindparam("fire_seq"))
+    .values(run_ids=bindparam("ids"))
+)
 
 
 class Firing:
@@ -79,20 +86,15 @@ class Firing:
         try:
             with conn.begin_nested():
                 seq = conn.execute(
-                    insert(trigger_fires)
-                    .values(trigger_name=trigger.name, fire_key=fire_key, fired_on=now,
-                            run_ids=[])
-                    .returning(trigger_fires.c.seq)
+                    _INSERT_FIRE,
+                    {"trigger_name": trigger.name, "fire_key": fire_key, "fired_on": now,
+                     "run_ids": []},
                 ).scalar_one()  # fmt: skip
         except IntegrityError:
             return None
         links = [{"job_name": r.job_name, "run_id": r.id} for r in predecessors]
         started = [self._start(conn, trigger, action, now, links) for action in trigger.actions]
-        conn.execute(
-            update(trigger_fires)
-            .where(trigger_fires.c.seq == seq)
-            .values(run_ids=[r.id for r in started])
-        )
+        conn.execute(_SET_FIRE_RUNS, {"fire_seq": seq, "ids": [r.id for r in started]})
         self._triggers.record_fire(conn, trigger.name, fire_time)
         return started
 

@@ -11,18 +11,22 @@ from stoker.domain.events import OutboxEvent
 from stoker.store.engine import Database
 from stoker.store.tables import outbox
 
+#: Built once: constructing a statement per call cost more than executing it.
+_APPEND = insert(outbox)
+
 
 def append(conn: Connection, payload: dict[str, Any], run_id: str | None, now: datetime) -> None:
     """Add one event inside the caller's transaction (the one that changed the state)."""
     conn.execute(
-        insert(outbox).values(
-            id=payload["id"],
-            run_id=run_id,
-            job_name=payload["detail"]["jobName"],
-            detail_type=payload["detail-type"],
-            payload=payload,
-            created_on=now,
-        )
+        _APPEND,
+        {
+            "id": payload["id"],
+            "run_id": run_id,
+            "job_name": payload["detail"]["jobName"],
+            "detail_type": payload["detail-type"],
+            "payload": payload,
+            "created_on": now,
+        },
     )
 
 

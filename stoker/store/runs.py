@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from stoker.domain.events import EventIdentity, state_change_event
 from stoker.domain.ids import new_run_id
@@ -28,6 +28,35 @@ from stoker.store.engine import Database
 from stoker.store.tables import job_runs, jobs
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
+
+# Statements built once and executed with parameters: on the run-creation path building
+# them per call (coercion, cache keys) cost several times what SQLite spent executing them.
+_INSERT_RUN = insert(job_runs).returning(*job_runs.c)
+_JOB = select(jobs).where(jobs.c.name == bindparam("name"))
+_JOB_LOCKED = _JOB.with_for_update()
+_JOB_ACTIVE = (
+    select(func.count())
+    .select_from(job_runs)
+    .where(job_runs.c.job_name == bindparam("name"), job_runs.c.state.in_(_ACTIVE))
+)
+_POOL_ACTIVE = (
+    select(func.count())
+    .select_from(job_runs)
+    .where(job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(_ACTIVE))
+)
+_JOB_QUEUED = select(
+    select(job_runs.c.seq)
+    .where(job_runs.c.state == RunState.WAITING.value, job_runs.c.job_name == bindparam("name"))
+    .exists()
+)
+_POOL_QUEUED = select(
+    select(job_runs.c.seq)
+    .where(
+        job_runs.c.state == RunState.WAITING.value,
+        job_runs.c.executor == ExecutorKind.POOL.value,
+    )
+    .exists()
+)
 
 
 @dataclass(frozen=True)
@@ -230,10 +259,8 @@ class RunStore:
 
     def lock_job(self, conn: Connection, name: str) -> Job | None:
         """The job's current definition, its row locked for this transaction (PostgreSQL)."""
-        query = select(jobs).where(jobs.c.name == name)
-        if not self._db.is_sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).one_or_none()
+        query = _JOB if self._db.is_sqlite else _JOB_LOCKED
+        row = conn.execute(query, {"name": name}).one_or_none()
         return job_from_row(row) if row else None
 
     def _slot(
@@ -244,42 +271,24 @@ class RunStore:
         Only the active runs are counted; the queue is probed with EXISTS, so a deep queue
         costs nothing here.
         """
-        job_active = conn.execute(
-            select(func.count())
-            .select_from(job_runs)
-            .where(job_runs.c.job_name == job_name, job_runs.c.state.in_(_ACTIVE))
-        ).scalar_one()
-        if job_active >= limit or self._queued(conn, job_runs.c.job_name == job_name):
+        job_active = conn.execute(_JOB_ACTIVE, {"name": job_name}).scalar_one()
+        if job_active >= limit or conn.execute(_JOB_QUEUED, {"name": job_name}).scalar_one():
             return False, "job"
         if executor is ExecutorKind.POOL and (
-            self._queued(conn, job_runs.c.executor == ExecutorKind.POOL.value)
-            or self._pool_used(conn) >= self.pool_capacity
+            conn.execute(_POOL_QUEUED).scalar_one() or self._pool_used(conn) >= self.pool_capacity
         ):
             return False, "pool"
         return True, ""
 
-    def _queued(self, conn: Connection, where: ColumnElement[bool]) -> bool:
-        waiting = select(job_runs.c.seq).where(job_runs.c.state == RunState.WAITING.value, where)
-        return bool(conn.execute(select(waiting.exists())).scalar_one())
-
     def _pool_used(self, conn: Connection) -> int:
-        used = conn.execute(
-            select(func.count())
-            .select_from(job_runs)
-            .where(job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(_ACTIVE))
-        ).scalar_one()
-        return int(used)
+        return int(conn.execute(_POOL_ACTIVE).scalar_one())
 
     def _job_room(self, conn: Connection, job_name: str) -> int | None:
         """Free slots of a job (locked for the rest of the transaction); None if deleted."""
         job = self.lock_job(conn, job_name)
         if job is None:
             return None
-        active = conn.execute(
-            select(func.count())
-            .select_from(job_runs)
-            .where(job_runs.c.job_name == job_name, job_runs.c.state.in_(_ACTIVE))
-        ).scalar_one()
+        active = conn.execute(_JOB_ACTIVE, {"name": job_name}).scalar_one()
         return job.max_concurrent_runs - int(active)
 
     def _force(
@@ -310,9 +319,7 @@ class RunStore:
         return moved, row.job_snapshot
 
     def _insert(self, conn: Connection, run: JobRun, job: Job, now: datetime) -> JobRun:
-        row = conn.execute(
-            insert(job_runs).values(**run_values(run, job)).returning(*job_runs.c)
-        ).one()
+        row = conn.execute(_INSERT_RUN, run_values(run, job)).one()
         created = run_from_row(row)
         self._event(conn, created, None, now)
         return created

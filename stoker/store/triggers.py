@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stoker.domain.triggers import Trigger, TriggerState, TriggerType
@@ -13,6 +13,14 @@ from stoker.errors import Conflict, NotFound
 from stoker.store.engine import Database
 from stoker.store.tables import trigger_watches, triggers
 from stoker.store.trigger_codec import trigger_from_row, trigger_to_json
+
+_GET = select(triggers).where(triggers.c.name == bindparam("name"))
+_GET_LOCKED = _GET.with_for_update()
+_RECORD_FIRE = (
+    update(triggers)
+    .where(triggers.c.name == bindparam("trigger"))
+    .values(last_fire_time=bindparam("fired"))
+)
 
 
 class TriggerStore:
@@ -82,9 +90,7 @@ class TriggerStore:
             return changed
 
     def record_fire(self, conn: Connection, name: str, fire_time: datetime) -> None:
-        conn.execute(
-            update(triggers).where(triggers.c.name == name).values(last_fire_time=fire_time)
-        )
+        conn.execute(_RECORD_FIRE, {"trigger": name, "fired": fire_time})
 
     def add_missed(self, name: str, count: int) -> None:
         with self._db.write() as conn:
@@ -103,10 +109,8 @@ class TriggerStore:
         transaction already excludes other writers), so two completions that together
         satisfy an AND trigger are evaluated one after the other and the second sees the
         first's match."""
-        query = select(triggers).where(triggers.c.name == name)
-        if lock and not self._db.is_sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).one_or_none()
+        query = _GET_LOCKED if lock and not self._db.is_sqlite else _GET
+        row = conn.execute(query, {"name": name}).one_or_none()
         if row is None:
             raise _missing(name)
         return trigger_from_row(row)

@@ -60,8 +60,14 @@ def scheduled(workdir: Path, count: int, kind: str) -> None:
     try:
         daemon.create_job("sink", SINK, max_concurrent_runs=1)
         if kind == "spread":
-            # Periods of 60-119 s anchored at the epoch: fire times spread over the minute.
+            # Periods of 60-119 s anchored at the epoch: fires spread over the minute, in
+            # bursts of ~167 triggers sharing a period (more where periods coincide).
             schedules = [f"rate({60 + i % 60} seconds)" for i in range(count)]
+            window = 125.0
+        elif kind == "sparse":
+            # 10,000 distinct periods (600 s and up): a few hundred fires in the window,
+            # rarely two at once — the lag of one fire with 10,000 triggers loaded.
+            schedules = [f"rate({600 + i} seconds)" for i in range(count)]
             window = 125.0
         else:
             schedules = ["cron(* * * * ? *)"] * count  # every trigger due at :00
@@ -120,11 +126,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--triggers", type=int, default=10_000)
     parser.add_argument("--hops", type=int, default=100)
-    parser.add_argument("--only", choices=["spread", "same-second", "idle", "hop"])
+    parser.add_argument("--only", choices=["spread", "sparse", "same-second", "idle", "hop"])
     opts = parser.parse_args()
     steps = {
         "hop": lambda d: conditional_hop(d, opts.hops),
         "idle": lambda d: idle(d, opts.triggers),
+        "sparse": lambda d: scheduled(d, opts.triggers, "sparse"),
         "spread": lambda d: scheduled(d, opts.triggers, "spread"),
         "same-second": lambda d: scheduled(d, opts.triggers, "same-second"),
     }

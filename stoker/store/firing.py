@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from stoker.domain.ids import new_run_id
@@ -24,7 +26,16 @@ from stoker.store.runs import RunStore
 from stoker.store.tables import trigger_fires, trigger_matches, trigger_watches, triggers
 from stoker.store.triggers import TriggerStore
 
-_INSERT_FIRE = insert(trigger_fires).returning(trigger_fires.c.seq)
+# INSERT … ON CONFLICT DO NOTHING RETURNING: a duplicate key returns no row, without the
+# savepoint a caught IntegrityError would need (two more statements per fire).
+_FIRE_ONCE = {
+    "sqlite": sqlite_insert(trigger_fires)
+    .on_conflict_do_nothing(index_elements=["trigger_name", "fire_key"])
+    .returning(trigger_fires.c.seq),
+    "postgresql": pg_insert(trigger_fires)
+    .on_conflict_do_nothing(index_elements=["trigger_name", "fire_key"])
+    .returning(trigger_fires.c.seq),
+}
 _SET_FIRE_RUNS = (
     update(trigger_fires)
     .where(trigger_fires.c.seq == bindparam("fire_seq"))
@@ -83,14 +94,11 @@ class Firing:
         predecessors: list[JobRun],
         fire_time: datetime,
     ) -> list[JobRun] | None:
-        try:
-            with conn.begin_nested():
-                seq = conn.execute(
-                    _INSERT_FIRE,
-                    {"trigger_name": trigger.name, "fire_key": fire_key, "fired_on": now,
-                     "run_ids": []},
-                ).scalar_one()  # fmt: skip
-        except IntegrityError:
+        seq = conn.execute(
+            _FIRE_ONCE[conn.dialect.name],
+            {"trigger_name": trigger.name, "fire_key": fire_key, "fired_on": now, "run_ids": []},
+        ).scalar_one_or_none()
+        if seq is None:
             return None
         links = [{"job_name": r.job_name, "run_id": r.id} for r in predecessors]
         started = [self._start(conn, trigger, action, now, links) for action in trigger.actions]

@@ -86,6 +86,22 @@ def state_change_event(
     return _envelope(STATE_CHANGE, detail, now, who)
 
 
+def run_status_event(run: JobRun, now: datetime, who: EventIdentity) -> dict[str, Any]:
+    """Glue's "Job Run Status": the run is still going after notify_delay_after minutes."""
+    detail: dict[str, Any] = {
+        "jobName": run.job_name,
+        "severity": "INFO",
+        "notificationCondition": {"NotifyDelayAfter": float(run.notify_delay_after or 0)},
+        "state": run.state.value,
+        "jobRunId": run.id,
+        "message": f"Job is in {run.state.value} state",
+        "startedOn": iso_millis(run.started_on),
+        "attempt": run.attempt,
+        "triggeredBy": run.triggered_by,
+    }
+    return _envelope(RUN_STATUS, detail, now, who)
+
+
 def _envelope(
     detail_type: str, detail: dict[str, Any], now: datetime, who: EventIdentity
 ) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from stoker.errors import (
     InvalidTransition,
     NotFound,
     ShuttingDown,
+    StokerError,
 )
 from stoker.executors.base import Executor, RunHandle, RunSpec
 from stoker.runs.timeouts import Deadlines
@@ -66,6 +67,7 @@ class RunService:
         self._logs_dir = logs_dir
         self._clock = clock
         self._deadlines = Deadlines(self._on_timeout, clock)
+        self._delays = Deadlines(self._on_delay, clock)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._handles: dict[str, RunHandle] = {}
         self._timed_out: set[str] = set()
@@ -176,6 +178,9 @@ class RunService:
         """
         if run.id in self._tasks:
             return
+        if run.notify_delay_after:
+            # Glue counts the delay from the run's start; a run dequeued late fires at once.
+            self._delays.arm(run.id, run.started_on, run.notify_delay_after)
         task = asyncio.create_task(self._execute(run, job), name=f"run-{run.id}")
         self._tasks[run.id] = task
         task.add_done_callback(functools.partial(self._forget, run.id))
@@ -219,6 +224,7 @@ class RunService:
         if remaining:
             await asyncio.wait(remaining)
         self._deadlines.cancel_all()
+        self._delays.cancel_all()
 
     async def settle(self, run: JobRun, target: RunState, detail: str) -> Transitioned:
         """Recovery: force a run nobody is executing into a terminal state."""
@@ -257,6 +263,7 @@ class RunService:
         finally:
             self._handles.pop(run_id, None)
             self._deadlines.cancel(run_id)
+            self._delays.cancel(run_id)
         await asyncio.shield(self._settle_exit(run_id, outcome))
 
     async def _after_start(self, run_id: str, handle: RunHandle) -> None:
@@ -349,6 +356,23 @@ class RunService:
 
     def _changed(self, run: JobRun) -> None:
         self._bus.publish(RunChanged(run))
+
+    def _on_delay(self, run_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._notify_delay(run_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _notify_delay(self, run_id: str) -> None:
+        try:
+            run = await self._io(self._runs.notify_delay, run_id, self._clock())
+        except StokerError as exc:
+            log.error("delay notification failed: %s", exc.message,
+                      extra={"action": "run.delay_failed", "run_id": run_id})  # fmt: skip
+            return
+        if run is not None:
+            log.info("run is late", extra={"action": "run.delayed", "run_id": run_id,
+                                           "job": run.job_name,
+                                           "minutes": run.notify_delay_after})  # fmt: skip
 
     def _on_timeout(self, run_id: str) -> None:
         handle = self._handles.get(run_id)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from stoker.domain.events import EventIdentity, state_change_event
+from stoker.domain.events import EventIdentity, run_status_event, state_change_event
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import JobRun, execution_seconds, should_retry
@@ -163,6 +163,27 @@ class RunStore:
             if run.state.terminal and self.on_completion is not None:
                 started = self.on_completion(conn, run, now)
             return Transitioned(run, None, tuple(started))
+
+    def notify_delay(self, run_id: str, now: datetime) -> JobRun | None:
+        """Write the run's "Job Run Status" event if it is still STARTING, RUNNING or
+        STOPPING and has not had one; None otherwise. The flag and the event are one
+        transaction, so the notification happens once, across restarts too."""
+        with self._db.write() as conn:
+            row = conn.execute(
+                update(job_runs)
+                .where(
+                    job_runs.c.id == run_id,
+                    job_runs.c.state.in_(_ACTIVE),
+                    job_runs.c.delay_notified.is_(False),
+                )
+                .values(delay_notified=True)
+                .returning(*job_runs.c)
+            ).one_or_none()
+            if row is None:
+                return None
+            run = run_from_row(row)
+            outbox_rows.append(conn, run_status_event(run, now, self._identity), run.id, now)
+            return run
 
     def promote_waiting(self, now: datetime) -> list[tuple[JobRun, Job]]:
         """Move WAITING runs that now have a slot to STARTING, oldest first.

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -84,6 +85,8 @@ job_runs = Table(
     Column("error_message", Text),
     Column("state_detail", Text),
     Column("predecessor_runs", JSON, nullable=False),
+    #: Set, with its "Job Run Status" event, when the run outlived notify_delay_after.
+    Column("delay_notified", Boolean, nullable=False, server_default=false()),
     Index("ix_job_runs_job_state", "job_name", "state"),
     Index("ix_job_runs_state", "state"),
 )

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,10 @@ class World:
 
 
 def scenario(
-    test: Callable[[World], Awaitable[None]], tmp_path: Path, capacity: int | None = None
+    test: Callable[[World], Awaitable[None]],
+    tmp_path: Path,
+    capacity: int | None = None,
+    clock: Callable[[], datetime] = now,
 ) -> None:
     async def main() -> None:
         db = Database(f"sqlite:///{tmp_path / 's.db'}")
@@ -74,7 +77,7 @@ def scenario(
         fake = FakeExecutor(default=Behaviour.succeed(), capacity=capacity)
         executors = {"pool": fake, "isolated": fake, "pyshell": fake}
         service = RunService(runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
-                             logs_dir=tmp_path / "logs", clock=now)  # fmt: skip
+                             logs_dir=tmp_path / "logs", clock=clock)  # fmt: skip
         dispatcher = Dispatcher(runs=runs, service=service, bus=bus, io=io, clock=now,
                                 poll_interval=0.05)  # fmt: skip
         dispatcher.start()
@@ -226,3 +229,34 @@ def test_recovery_settles_runs_nobody_runs(tmp_path: Path) -> None:
         await w.until(retry.id, S.SUCCEEDED)
 
     scenario(test, tmp_path)
+
+
+def test_late_run_gets_one_run_status_event(tmp_path: Path) -> None:
+    calls = iter([now() - timedelta(hours=2)])
+
+    def clock() -> datetime:
+        # The first reading is the run's start: two hours ago, so its delay has passed.
+        return next(calls, None) or now()
+
+    async def test(w: World) -> None:
+        w.job("etl", script="manual.py", notify_delay_after=1)
+        w.fake.script("manual.py", Behaviour.manual())
+        run = await w.service.start_run("etl", {})
+        await w.until(run.id, S.RUNNING)
+        for _ in range(100):
+            statuses = [
+                e for e in w.outbox.list_events(pending=None, limit=100, after_seq=None)
+                if e.detail_type == "Job Run Status"
+            ]  # fmt: skip
+            if statuses:
+                break
+            await asyncio.sleep(0.02)
+        assert len(statuses) == 1
+        detail = statuses[0].payload["detail"]
+        assert detail["notificationCondition"] == {"NotifyDelayAfter": 1.0}
+        assert detail["severity"] == "INFO" and detail["jobRunId"] == run.id
+        assert w.runs.notify_delay(run.id, now()) is None  # once, whatever asks again
+        w.fake.handles[run.id].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(run.id, S.SUCCEEDED)
+
+    scenario(test, tmp_path, clock=clock)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stoker.domain.arguments import validate_arguments
 from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, validate_job_name
+from stoker.domain.patterns import validate_pattern
 from stoker.domain.states import RunState
 from stoker.errors import InvalidInput
 
@@ -215,6 +216,7 @@ def _check_event(event: EventBatching) -> None:
     if not 1 <= event.batch_window <= 900:
         raise _bad("event.batch_window must be 1 to 900 seconds", "event.batch_window",
                    event.batch_window)  # fmt: skip
+    validate_pattern(event.pattern, "event.pattern")
 
 
 def find_cycle(triggers: Iterable[Trigger]) -> list[str] | None:

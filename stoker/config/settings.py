@@ -75,6 +75,15 @@ class KafkaSettings(_Section):
     #: Unset: events stay in the outbox, readable with `stoker events`.
     bootstrap_servers: str | None = None
     topic: str = "stoker.job-run-status"
+    client_id: str = "stoker"
+    #: Passed to kafka-python as is (stoker.notifications.kafka is the only reader).
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
 
 
 class EventsSettings(_Section):
@@ -83,6 +92,8 @@ class EventsSettings(_Section):
     region: str = "local"
     #: Emit Glue's exact detail-type strings and source ("Glue Job State Change", aws.glue).
     glue_compatible: bool = False
+    #: Delivered events are deleted from the outbox after this many days (pending ones never).
+    outbox_retention_days: float = Field(default=7, gt=0)
 
 
 class DaemonSettings(_Section):
@@ -211,6 +222,8 @@ def masked_dump(settings: Settings) -> dict[str, Any]:
     if url is not None:
         data["database"]["url"] = _mask_url(url.get_secret_value())
     data["api"]["tokens"] = ["****" for _ in settings.api.tokens]
+    if settings.kafka.sasl_password is not None:
+        data["kafka"]["sasl_password"] = "****"  # noqa: S105 - the mask, not a password
     data["database_url_effective"] = _mask_url(settings.database_url)
     return data
 

@@ -1,11 +1,12 @@
-"""The event outbox: written in the state change's transaction, read by `stoker events`."""
+"""The event outbox: written with the state change, read by the relay and `stoker events`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from stoker.domain.events import OutboxEvent
 from stoker.store.engine import Database
@@ -13,6 +14,8 @@ from stoker.store.tables import outbox
 
 #: Built once: constructing a statement per call cost more than executing it.
 _APPEND = insert(outbox)
+#: Rows per UPDATE … WHERE seq IN (…).
+_CHUNK = 500
 
 
 def append(conn: Connection, payload: dict[str, Any], run_id: str | None, now: datetime) -> None:
@@ -30,8 +33,21 @@ def append(conn: Connection, payload: dict[str, Any], run_id: str | None, now: d
     )
 
 
+def _event(row: Any) -> OutboxEvent:
+    return OutboxEvent(
+        seq=row.seq,
+        id=row.id,
+        run_id=row.run_id,
+        job_name=row.job_name,
+        detail_type=row.detail_type,
+        payload=row.payload,
+        created_on=row.created_on,
+        sent_on=row.sent_on,
+    )
+
+
 class OutboxStore:
-    """Reads of the outbox, oldest first."""
+    """Reads of the outbox, oldest first; the relay's pending/mark-sent/trim."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -47,16 +63,40 @@ class OutboxStore:
         elif pending is False:
             query = query.where(outbox.c.sent_on.is_not(None))
         with self._db.read() as conn:
-            return [
-                OutboxEvent(
-                    seq=row.seq,
-                    id=row.id,
-                    run_id=row.run_id,
-                    job_name=row.job_name,
-                    detail_type=row.detail_type,
-                    payload=row.payload,
-                    created_on=row.created_on,
-                    sent_on=row.sent_on,
+            return [_event(row) for row in conn.execute(query)]
+
+    def pending(self, limit: int) -> list[OutboxEvent]:
+        """Unsent events in ``seq`` order (the order they were committed for one job)."""
+        query = select(outbox).where(outbox.c.sent_on.is_(None)).order_by(outbox.c.seq).limit(limit)
+        with self._db.read() as conn:
+            return [_event(row) for row in conn.execute(query)]
+
+    def count_pending(self) -> int:
+        query = select(func.count()).select_from(outbox).where(outbox.c.sent_on.is_(None))
+        with self._db.read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def mark_sent(self, seqs: Sequence[int], now: datetime) -> int:
+        """Record delivery of exactly these events; an already sent one keeps its time."""
+        if not seqs:
+            return 0
+        marked = 0
+        with self._db.write() as conn:
+            # Chunked: SQLite caps bound parameters per statement.
+            for start in range(0, len(seqs), _CHUNK):
+                chunk = list(seqs[start : start + _CHUNK])
+                result = conn.execute(
+                    update(outbox)
+                    .where(outbox.c.seq.in_(chunk), outbox.c.sent_on.is_(None))
+                    .values(sent_on=now)
                 )
-                for row in conn.execute(query)
-            ]
+                marked += result.rowcount
+        return marked
+
+    def trim(self, sent_before: datetime) -> int:
+        """Delete events delivered before ``sent_before``; pending ones are never deleted."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                delete(outbox).where(outbox.c.sent_on.is_not(None), outbox.c.sent_on < sent_before)
+            )
+            return result.rowcount

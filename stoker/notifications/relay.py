@@ -1,0 +1,211 @@
+"""The outbox relay: publishes pending outbox events in order, marks them sent once acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from stoker.bus import Bus, RunChanged
+from stoker.domain.events import OutboxEvent
+from stoker.store.aio import Blocking
+from stoker.store.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MIN = 0.2
+BACKOFF_MAX = 10.0
+TRIM_EVERY_SECONDS = 3600.0
+#: On shutdown, how long the last flush may take before pending events are left for next start.
+FINAL_FLUSH_SECONDS = 5.0
+
+Outcome = Literal["more", "idle", "failed"]
+
+
+class Publisher(Protocol):
+    """Where events go (Kafka in the daemon, a fake in tests). Blocking; called from a thread."""
+
+    def publish(self, events: Sequence[OutboxEvent]) -> tuple[list[int], Exception | None]:
+        """Return the seqs acknowledged, a prefix of ``events``, and the error that stopped it."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class OutboxRelay:
+    """One asyncio task: read a batch in seq order, publish, mark the acknowledged prefix sent.
+
+    Bus events are hints that wake it early; the poll interval is the guarantee. While the
+    publisher fails it backs off (0.2 s doubling to 10 s) and logs the outage once.
+    """
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        publisher: Publisher,
+        *,
+        io: Blocking,
+        clock: Callable[[], datetime],
+        retention_days: float,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._io = io
+        # kafka-python's producer is driven from one thread only; it may block for seconds
+        # while the broker is down, which must not hold up the database threads.
+        self._kafka_io = Blocking(threads=1)
+        self._clock = clock
+        self._retention = timedelta(days=retention_days)
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._next_trim = 0.0
+        # Outage bookkeeping: when it began (None while up) and what was delivered since.
+        self._down_since: float | None = None
+        self._delivered_since_down = 0
+        #: Counters for metrics: events acknowledged, failed publish attempts, unsent estimate.
+        self.published_total = 0
+        self.publish_errors_total = 0
+        self.pending = 0
+
+    @property
+    def broker_down(self) -> bool:
+        return self._down_since is not None
+
+    def start(self, bus: Bus | None = None) -> None:
+        if bus is not None:
+            self._unsubscribe = bus.subscribe(self._hint)
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Flush what is pending (briefly, if the broker is up), then stop and close."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self._kafka_io(self._publisher.close)
+        self._kafka_io.close()
+
+    def _hint(self, _event: RunChanged) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        backoff = BACKOFF_MIN
+        while not self._stopping.is_set():
+            try:
+                outcome = await self.run_once()
+            except Exception:
+                # A database error, not a broker outage: logged each time, retried with backoff.
+                log.exception("outbox relay failed", extra={"action": "relay.error"})
+                outcome = "failed"
+            if outcome == "failed":
+                await self._sleep(backoff, wakeable=False)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                continue
+            backoff = BACKOFF_MIN
+            await self._maybe_trim()
+            if outcome == "idle":
+                await self._sleep(self._poll_interval)
+        await self._final_flush()
+
+    async def run_once(self) -> Outcome:
+        """Publish one batch: "more" when it was full, "idle" when caught up, or "failed"."""
+        # Cleared before reading: a hint arriving from here on means rows this read may miss.
+        self._wake.clear()
+        events = await self._io(self._store.pending, self._batch_size)
+        if not events:
+            self.pending = 0
+            self._recovered(0, caught_up=True)
+            return "idle"
+        acked, error = await self._kafka_io(self._publisher.publish, events)
+        if acked:
+            await self._io(self._store.mark_sent, acked, self._clock())
+            self.published_total += len(acked)
+        full = len(events) == self._batch_size
+        self.pending = (
+            await self._io(self._store.count_pending) if full else len(events) - len(acked)
+        )
+        if error is not None:
+            self.publish_errors_total += 1
+            self._failed(error, len(acked))
+            return "failed"
+        self._recovered(len(acked), caught_up=not full)
+        return "more" if full else "idle"
+
+    def _failed(self, error: Exception, delivered: int) -> None:
+        self._delivered_since_down += delivered
+        if self._down_since is not None:
+            return
+        self._down_since = time.monotonic()
+        log.warning(
+            "Kafka broker unavailable; events wait in the outbox: %s",
+            type(error).__name__,
+            extra={"action": "relay.broker_down", "pending": self.pending,
+                   "error": type(error).__name__},
+        )  # fmt: skip
+
+    def _recovered(self, delivered: int, *, caught_up: bool) -> None:
+        if self._down_since is None:
+            return
+        self._delivered_since_down += delivered
+        if not caught_up:
+            return
+        outage = time.monotonic() - self._down_since
+        log.info(
+            "Kafka broker reachable again; delivered %d waiting events",
+            self._delivered_since_down,
+            extra={"action": "relay.broker_up", "delivered": self._delivered_since_down,
+                   "outage_seconds": round(outage, 1)},
+        )  # fmt: skip
+        self._down_since = None
+        self._delivered_since_down = 0
+
+    async def _sleep(self, seconds: float, *, wakeable: bool = True) -> None:
+        # A backoff ignores hints: during an outage every state change would otherwise
+        # turn into a retry.
+        waits = [asyncio.ensure_future(self._stopping.wait())]
+        if wakeable:
+            waits.append(asyncio.ensure_future(self._wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+
+    async def _maybe_trim(self) -> None:
+        now = time.monotonic()
+        if now < self._next_trim:
+            return
+        self._next_trim = now + TRIM_EVERY_SECONDS
+        deleted = await self._io(self._store.trim, self._clock() - self._retention)
+        if deleted:
+            log.info(
+                "trimmed %d delivered events", deleted,
+                extra={"action": "relay.trimmed", "deleted": deleted},
+            )  # fmt: skip
+
+    async def _final_flush(self) -> None:
+        if self.broker_down:
+            return
+        try:
+            async with asyncio.timeout(FINAL_FLUSH_SECONDS):
+                while await self.run_once() == "more":
+                    pass
+        except TimeoutError:
+            log.warning(
+                "events left in the outbox at shutdown", extra={"action": "relay.flush_timeout"}
+            )
+        except Exception:
+            log.exception("final outbox flush failed", extra={"action": "relay.error"})

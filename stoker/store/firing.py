@@ -7,7 +7,8 @@ between the two, never doubled by a retry or a restart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -93,7 +94,10 @@ class Firing:
         now: datetime,
         predecessors: list[JobRun],
         fire_time: datetime,
+        arguments: Mapping[str, str] | None = None,
     ) -> list[JobRun] | None:
+        """Record ``fire_key`` and start every action; ``arguments`` overlay each action's
+        (an event batch passes its event ids this way). None if the key already fired."""
         seq = conn.execute(
             _FIRE_ONCE[conn.dialect.name],
             {"trigger_name": trigger.name, "fire_key": fire_key, "fired_on": now, "run_ids": []},
@@ -101,7 +105,10 @@ class Firing:
         if seq is None:
             return None
         links = [{"job_name": r.job_name, "run_id": r.id} for r in predecessors]
-        started = [self._start(conn, trigger, action, now, links) for action in trigger.actions]
+        actions = trigger.actions
+        if arguments:
+            actions = tuple(replace(a, arguments={**a.arguments, **arguments}) for a in actions)
+        started = [self._start(conn, trigger, action, now, links) for action in actions]
         conn.execute(_SET_FIRE_RUNS, {"fire_seq": seq, "ids": [r.id for r in started]})
         self._triggers.record_fire(conn, trigger.name, fire_time)
         return started

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -150,4 +151,20 @@ trigger_matches = Table(
     Column("job_name", String(255), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("consumed", Boolean, nullable=False),
+)
+
+#: Messages an EVENT trigger matched; the key makes a redelivered message count once.
+#: fire_seq is the trigger_fires row that consumed the event (NULL while pending).
+trigger_events = Table(
+    "trigger_events",
+    metadata,
+    Column("trigger_name", String(255), primary_key=True),
+    Column("topic", String(249), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, primary_key=True),
+    Column("event_id", String(255), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("received_on", UTCDateTime(), nullable=False),
+    Column("fire_seq", Integer),
+    Index("ix_trigger_events_pending", "trigger_name", "fire_seq"),
 )

@@ -2,7 +2,8 @@
 
 Shutdown order (reverse of start, via the AsyncExitStack): stop intake (API refuses new
 runs, dispatcher stops dequeuing) → drain running runs for the grace period → stop the
-rest (STOPPED, with the reason) → stop the API → stop the executors → close the database.
+rest (STOPPED, with the reason) → flush the outbox to Kafka → stop the API → stop the
+executors → close the database.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from stoker.executors.base import Executor
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 from stoker.executors.pyshell import PythonShellExecutor
+from stoker.notifications.kafka import KafkaPublisher
 from stoker.notifications.outbox import EventLog
+from stoker.notifications.relay import OutboxRelay
 from stoker.runs.catalog import JobCatalog
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.recovery import recover
@@ -59,6 +62,8 @@ class Components:
     runs: RunStore
     io: Blocking
     triggers: TriggerService
+    #: None when no Kafka is configured: events then stay in the outbox.
+    relay: OutboxRelay | None = None
 
 
 @dataclass
@@ -95,6 +100,11 @@ class Daemon:
             )
             await server.start()
             stack.push_async_callback(server.stop)
+            if built.relay is not None:
+                # Stopped after the drain (the stack unwinds after the body), so the events of
+                # the runs stopped at shutdown are flushed too; before the database closes.
+                built.relay.start()
+                stack.push_async_callback(built.relay.stop)
             dispatcher.start()
             await built.triggers.start()
             stack.callback(built.triggers.stop)
@@ -154,7 +164,16 @@ class Daemon:
             trigger_service=triggers, io=io, clock=utcnow,
         )  # fmt: skip
         services = Services(catalog, service, EventLog(OutboxStore(db), io), triggers, definitions)
-        return Components(services, dispatcher, runs, io, triggers)
+        return Components(services, dispatcher, runs, io, triggers, self._relay(db, io, bus))
+
+    def _relay(self, db: Database, io: Blocking, bus: Bus) -> OutboxRelay | None:
+        cfg = self.settings
+        if not cfg.kafka.bootstrap_servers:
+            return None
+        return OutboxRelay(
+            OutboxStore(db), KafkaPublisher(cfg.kafka), io=io, clock=utcnow, bus=bus,
+            retention_days=cfg.events.outbox_retention_days,
+        )  # fmt: skip
 
     async def _executors(self, stack: AsyncExitStack) -> dict[str, Executor]:
         spark = self.settings.spark

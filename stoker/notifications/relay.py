@@ -49,6 +49,7 @@ class OutboxRelay:
         *,
         io: Blocking,
         clock: Callable[[], datetime],
+        bus: Bus | None = None,
         retention_days: float,
         batch_size: int = 500,
         poll_interval: float = 1.0,
@@ -56,6 +57,7 @@ class OutboxRelay:
         self._store = store
         self._publisher = publisher
         self._io = io
+        self._bus = bus
         # kafka-python's producer is driven from one thread only; it may block for seconds
         # while the broker is down, which must not hold up the database threads.
         self._kafka_io = Blocking(threads=1)
@@ -80,9 +82,9 @@ class OutboxRelay:
     def broker_down(self) -> bool:
         return self._down_since is not None
 
-    def start(self, bus: Bus | None = None) -> None:
-        if bus is not None:
-            self._unsubscribe = bus.subscribe(self._hint)
+    def start(self) -> None:
+        if self._bus is not None:
+            self._unsubscribe = self._bus.subscribe(self._hint)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:

@@ -84,6 +84,12 @@ class KafkaSettings(_Section):
     ssl_cafile: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    #: EVENT triggers: one consumer group per daemon cluster (every daemon of it shares it).
+    consumer_group: str = "stoker"
+    #: Messages EVENT triggers cannot read (not JSON, too large) go here, with the reason.
+    dead_letter_topic: str = "stoker.dead-letter"
+    #: A consumed message larger than this is dead-lettered instead of matched.
+    max_message_bytes: int = Field(default=1_048_576, gt=0)
 
 
 class EventsSettings(_Section):

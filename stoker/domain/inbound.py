@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from stoker.domain.runs import JobRun
+
 #: Run arguments that carry a batch to the started job (Glue: run property aws:eventIds).
 EVENT_IDS_ARG = "--stoker-event-ids"
 EVENTS_FILE_ARG = "--stoker-events-file"
@@ -53,4 +55,8 @@ class FiredBatch:
     condition: BatchCondition
     event_ids: tuple[str, ...]
     events_file: str
-    run_ids: tuple[str, ...]
+    runs: tuple[JobRun, ...]
+
+    @property
+    def run_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.runs)

@@ -158,7 +158,7 @@ class EventBatchStore:
         return FiredBatch(
             trigger_name=trigger_name, condition=reason,
             event_ids=tuple(e.event_id for e in events), events_file=str(path),
-            run_ids=tuple(r.id for r in runs),
+            runs=tuple(runs),
         )  # fmt: skip
 
     def _mark_fired(

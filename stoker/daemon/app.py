@@ -37,12 +37,14 @@ from stoker.runs.retention import retention_loop
 from stoker.runs.service import RunService
 from stoker.store.aio import Blocking
 from stoker.store.engine import Database, upgrade
+from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import Firing
 from stoker.store.jobs import JobStore
 from stoker.store.outbox import OutboxStore
 from stoker.store.runs import RunStore
 from stoker.store.triggers import TriggerStore
 from stoker.triggers.definitions import Definitions
+from stoker.triggers.event import EventTriggers
 from stoker.triggers.service import TriggerService
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,8 @@ class Components:
     triggers: TriggerService
     #: None when no Kafka is configured: events then stay in the outbox.
     relay: OutboxRelay | None = None
+    #: None when no Kafka is configured: EVENT triggers then never fire.
+    events_in: EventTriggers | None = None
 
 
 @dataclass
@@ -108,6 +112,9 @@ class Daemon:
             dispatcher.start()
             await built.triggers.start()
             stack.callback(built.triggers.stop)
+            if built.events_in is not None:
+                await built.events_in.start()
+                stack.push_async_callback(built.events_in.stop)
             self._announce_ready(server.address)
             watchdog = asyncio.create_task(watchdog_loop(self.notifier, stop.requested))
             retention = asyncio.create_task(
@@ -118,6 +125,8 @@ class Daemon:
             )  # fmt: skip
             await stop.requested.wait()
             built.triggers.stop()
+            if built.events_in is not None:
+                await built.events_in.stop()  # intake: before the drain, like the schedules
             self.notifier.stopping()
             self.notifier.status("draining runs")
             await dispatcher.stop()
@@ -164,7 +173,10 @@ class Daemon:
             trigger_service=triggers, io=io, clock=utcnow,
         )  # fmt: skip
         services = Services(catalog, service, EventLog(OutboxStore(db), io), triggers, definitions)
-        return Components(services, dispatcher, runs, io, triggers, self._relay(db, io, bus))
+        return Components(
+            services, dispatcher, runs, io, triggers, self._relay(db, io, bus),
+            self._events_in(db, io, trigger_store, firing, service),
+        )  # fmt: skip
 
     def _relay(self, db: Database, io: Blocking, bus: Bus) -> OutboxRelay | None:
         cfg = self.settings
@@ -174,6 +186,17 @@ class Daemon:
             OutboxStore(db), KafkaPublisher(cfg.kafka), io=io, clock=utcnow, bus=bus,
             retention_days=cfg.events.outbox_retention_days,
         )  # fmt: skip
+
+    def _events_in(
+        self, db: Database, io: Blocking, store: TriggerStore, firing: Firing, runs: RunService
+    ) -> EventTriggers | None:
+        cfg = self.settings
+        if not cfg.kafka.bootstrap_servers:
+            return None
+        batches = EventBatchStore(db, firing, store, cfg.data_dir / "events")
+        return EventTriggers(
+            kafka=cfg.kafka, batches=batches, triggers=store, runs=runs, io=io, clock=utcnow
+        )
 
     async def _executors(self, stack: AsyncExitStack) -> dict[str, Executor]:
         spark = self.settings.spark

@@ -135,6 +135,15 @@ class TriggerStore:
         with self._db.read() as own:
             return [trigger_from_row(r) for r in own.execute(select(triggers))]
 
+    def active_of_type(self, kind: TriggerType) -> list[Trigger]:
+        """ACTIVATED triggers of one type (the event consumer re-reads these every second,
+        so it must not decode every scheduled trigger each time)."""
+        query = select(triggers).where(
+            triggers.c.type == kind.value, triggers.c.state == TriggerState.ACTIVATED.value
+        )
+        with self._db.read() as conn:
+            return [trigger_from_row(r) for r in conn.execute(query)]
+
     def delete(self, name: str) -> None:
         with self._db.write() as conn:
             self.delete_in(conn, name)

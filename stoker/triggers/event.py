@@ -101,7 +101,7 @@ class EventConsumer:
 
     def refresh(self) -> None:
         """Re-read the triggers; tell the loop about those whose definition changed."""
-        active = event_triggers(self._triggers.all_triggers())
+        active = event_triggers(self._triggers.active_of_type(TriggerType.EVENT))
         changed = {n for n in active.keys() | self.active.keys()
                    if active.get(n) != self.active.get(n)}  # fmt: skip
         self.active = active

@@ -140,3 +140,11 @@ def test_pending_since_is_the_oldest_unfired_event(
     batches.record_all([b], message(clock, 2))
     batches.fire_batch("a", BatchCondition.BATCH_SIZE, clock())
     assert batches.pending_since() == {"b": first.received_on}
+
+
+def test_active_event_triggers_only(store: TriggerStore, jobs: JobStore, clock: Clock) -> None:
+    event_trigger(store, jobs, clock, "on")
+    event_trigger(store, jobs, clock, "off", state=TriggerState.DEACTIVATED)
+    store.create(Trigger(name="manual", type=TriggerType.ON_DEMAND, actions=(Action("load"),)),
+                 clock())  # fmt: skip
+    assert [t.name for t in store.active_of_type(TriggerType.EVENT)] == ["on"]

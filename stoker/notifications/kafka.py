@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,8 +14,8 @@ from stoker.domain.events import OutboxEvent
 #: and the relay's own backoff (not kafka-python's) paces the retries.
 MAX_BLOCK_MS = 5_000
 #: Per-batch delivery deadline including kafka-python's internal retries.
-DELIVERY_TIMEOUT_MS = 30_000
-REQUEST_TIMEOUT_MS = 10_000
+DELIVERY_TIMEOUT_MS = 10_000
+REQUEST_TIMEOUT_MS = 5_000
 
 
 def common_config(kafka: KafkaSettings) -> dict[str, Any]:
@@ -98,6 +99,9 @@ class KafkaPublisher:
     """Publishes outbox events to one topic; blocking, so the relay calls it from a thread."""
 
     def __init__(self, kafka: KafkaSettings, factory: Any = make_producer) -> None:
+        # kafka-python logs every failed reconnect at ERROR: during an outage that is a line
+        # every two seconds. The relay logs the outage once, with the error, instead.
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
         self._kafka = kafka
         self._factory = factory
         self._producer: Any = None

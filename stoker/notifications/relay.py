@@ -136,8 +136,11 @@ class OutboxRelay:
             await self._io(self._store.mark_sent, acked, self._clock())
             self.published_total += len(acked)
         full = len(events) == self._batch_size
+        # Counted when it matters (a backlog, an outage); otherwise the batch tells.
         self.pending = (
-            await self._io(self._store.count_pending) if full else len(events) - len(acked)
+            await self._io(self._store.count_pending)
+            if full or error is not None
+            else len(events) - len(acked)
         )
         if error is not None:
             self.publish_errors_total += 1
@@ -152,8 +155,9 @@ class OutboxRelay:
             return
         self._down_since = time.monotonic()
         log.warning(
-            "Kafka broker unavailable; events wait in the outbox: %s",
+            "Kafka broker unavailable; events wait in the outbox: %s: %.200s",
             type(error).__name__,
+            error,
             extra={"action": "relay.broker_down", "pending": self.pending,
                    "error": type(error).__name__},
         )  # fmt: skip

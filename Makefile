@@ -1,9 +1,10 @@
 # stoker — developer entry points. Nothing clever: each target is a few plain commands.
 #   make run     the daemon in the foreground, SQLite + local Spark, example jobs registered
-#   make test    the whole suite against a throw-away PostgreSQL (started and stopped here)
+#   make test    the whole suite against a throw-away PostgreSQL and Kafka (started and stopped here)
 #   make lint    ruff, mypy (strict on stoker/), import-linter contracts
 #   make bench   start-latency benchmark (prints figures; BENCH_ARGS="--runs 20")
 #   make pg-up / make pg-down   the test PostgreSQL by hand (scripts/postgres.sh)
+#   make kafka-up / make kafka-down   a local Kafka broker, 127.0.0.1:$KAFKA_PORT (9092) (scripts/kafka.sh)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -15,13 +16,16 @@ BIN := $(VENV)/bin
 # Reinstall only when pyproject.toml is newer than the last install.
 STAMP := $(VENV)/.installed
 
+# The Kafka broker of `make test`, apart from a development broker on 9092.
+TEST_KAFKA_PORT ?= 39092
+
 # Spark binds to the external interface otherwise.
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: help venv install run test lint bench pg-up pg-down test-deps
+.PHONY: help venv install run test lint bench pg-up pg-down kafka-up kafka-down test-deps
 
 help:
-	@sed -n '2,6s/^# *//p' Makefile
+	@sed -n '2,7s/^# *//p' Makefile
 
 venv install: $(STAMP)
 
@@ -45,13 +49,16 @@ run: $(STAMP)
 test-deps:
 	@PYTHON='$(PYTHON)' scripts/test-deps.sh
 
-# PostgreSQL is stopped whatever pytest does; pytest's exit status is make's
+# PostgreSQL and Kafka are stopped whatever pytest does; pytest's exit status is make's
 # (5, "no tests collected", is a failure like any other non-zero status).
 test: test-deps $(STAMP)
-	@trap 'scripts/postgres.sh down' EXIT; trap 'exit 130' INT TERM; \
+	@trap 'KAFKA_PORT=$(TEST_KAFKA_PORT) scripts/kafka.sh down || true; scripts/postgres.sh down' EXIT; \
+	trap 'exit 130' INT TERM; \
 	url=$$(scripts/postgres.sh up); \
+	kafka=$$(KAFKA_PORT=$(TEST_KAFKA_PORT) scripts/kafka.sh up); \
 	status=0; \
-	STOKER_TEST_PG_URL="$$url" $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	STOKER_TEST_PG_URL="$$url" STOKER_TEST_KAFKA_BOOTSTRAP="$$kafka" \
+		$(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ "$$status" -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; fi; \
 	exit $$status
 
@@ -68,3 +75,9 @@ pg-up:
 
 pg-down:
 	scripts/postgres.sh down
+
+kafka-up: $(STAMP)
+	@scripts/kafka.sh up
+
+kafka-down:
+	scripts/kafka.sh down

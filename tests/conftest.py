@@ -1,4 +1,4 @@
-"""Fixtures every test may use: the test PostgreSQL, and Spark bound to loopback."""
+"""Fixtures every test may use: the test PostgreSQL and Kafka, and Spark bound to loopback."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import NoReturn
 
 import pytest
 import sqlalchemy as sa
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 # Spark binds to the external interface unless told otherwise; set before any session starts.
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -49,3 +51,31 @@ def pg_url() -> str:
     finally:
         engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    """host:port of the test Kafka broker (`make kafka-up`, or scripts/kafka.sh up, provides it)."""
+    bootstrap = _TEST_SETTINGS.get("STOKER_TEST_KAFKA_BOOTSTRAP", "")
+    if not bootstrap:
+        service_unavailable(
+            "STOKER_TEST_KAFKA_BOOTSTRAP is not set: run `make test`, or `make kafka-up` and "
+            "export STOKER_TEST_KAFKA_BOOTSTRAP=$(scripts/kafka.sh bootstrap)"
+        )
+    # A real Kafka request, not just an open port: the broker must answer metadata requests.
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            bootstrap_timeout_ms=10_000,
+            request_timeout_ms=10_000,
+            client_id="stoker-tests",
+        )
+        try:
+            admin.list_topics()
+        finally:
+            admin.close()
+    except (KafkaError, OSError, ValueError) as exc:
+        service_unavailable(
+            f"Kafka at STOKER_TEST_KAFKA_BOOTSTRAP={bootstrap} does not answer: {exc!r}"
+        )
+    return bootstrap

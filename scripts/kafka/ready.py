@@ -34,14 +34,17 @@ def main() -> int:
             return 3
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=bootstrap, request_timeout_ms=5000, client_id="stoker-kafka-ready"
+                bootstrap_servers=bootstrap,
+                bootstrap_timeout_ms=5000,
+                request_timeout_ms=5000,
+                client_id="stoker-kafka-ready",
             )
             try:
                 admin.list_topics()
                 return 0
             finally:
                 admin.close()
-        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+        except Exception as exc:  # any failure means "not yet"
             last = f"{type(exc).__name__}: {exc}"
         time.sleep(0.5)
     print(f"ready.py: last error: {last}", file=sys.stderr)

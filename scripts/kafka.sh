@@ -67,19 +67,27 @@ check_java() {
 fetch_libs() {
   [ -f "$libs/.complete" ] && return 0
   command -v mvn >/dev/null || apt_install maven
-  local tmp="$libs.tmp" mvnlog="$cache/maven-$version.log"
-  rm -rf "$tmp"
-  mkdir -p "$tmp"
+  mkdir -p "$cache/$version"
+  # A directory of its own: brokers on other ports may be fetching at the same time.
+  local tmp mvnlog="$cache/maven-$version.log"
+  tmp=$(mktemp -d "$libs.XXXXXX")
   if ! mvn -B -q -f "$here/pom.xml" -Dkafka.version="$version" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
     >"$mvnlog" 2>&1; then
     tail -n 30 "$mvnlog" >&2
+    rm -rf "$tmp"
     die "Maven could not fetch org.apache.kafka:kafka_2.13:$version and its dependencies (log: $mvnlog)"
   fi
-  ls "$tmp"/kafka_2.13-*.jar >/dev/null 2>&1 || die "Maven ran but copied no kafka_2.13 jar into $tmp"
+  if ! ls "$tmp"/kafka_2.13-*.jar >/dev/null 2>&1; then
+    rm -rf "$tmp"
+    die "Maven ran but copied no kafka_2.13 jar (log: $mvnlog)"
+  fi
   touch "$tmp/.complete"
-  rm -rf "$libs"
-  mv "$tmp" "$libs"
+  # Whoever finishes first wins; -T: never move into an existing directory.
+  if [ -f "$libs/.complete" ] || ! { rm -rf "$libs" && mv -T "$tmp" "$libs" 2>/dev/null; }; then
+    rm -rf "$tmp"
+  fi
+  [ -f "$libs/.complete" ] || die "no complete set of jars in $libs"
 }
 
 write_properties() {
@@ -126,8 +134,11 @@ java_cmd() {
 format_storage() {
   [ -f "$data/meta.properties" ] && return 0
   local id out
-  id=$(java_cmd kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1) \
-    || die "kafka.tools.StorageTool random-uuid failed"
+  if ! out=$(java_cmd kafka.tools.StorageTool random-uuid 2>&1); then
+    echo "$out" >&2
+    die "kafka.tools.StorageTool random-uuid failed"
+  fi
+  id=$(tail -n 1 <<<"$out")
   rm -rf "$data"
   if ! out=$(java_cmd kafka.tools.StorageTool format --standalone -t "$id" -c "$props" 2>&1); then
     echo "$out" >&2

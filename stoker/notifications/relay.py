@@ -155,8 +155,7 @@ class OutboxRelay:
             return
         self._down_since = time.monotonic()
         log.warning(
-            "Kafka broker unavailable; events wait in the outbox: %s: %.200s",
-            type(error).__name__,
+            "Kafka broker unavailable; events wait in the outbox: %.200s",
             error,
             extra={"action": "relay.broker_down", "pending": self.pending,
                    "error": type(error).__name__},

@@ -74,7 +74,11 @@ class Broker:
         """Its KRaft data and config: a random port is not reused, so nothing should pile up."""
         cache = REPO / ".cache" / "kafka"
         shutil.rmtree(cache / f"data-{self.port}", ignore_errors=True)
-        for name in (f"server-{self.port}.properties", f"broker-{self.port}.log"):
+        for name in (
+            f"server-{self.port}.properties",
+            f"broker-{self.port}.log",
+            f"broker-{self.port}.lock",
+        ):
             (cache / name).unlink(missing_ok=True)
 
 

@@ -121,6 +121,7 @@ class Daemon:
                 retention_loop(
                     self.settings.logs_dir / "runs", built.runs, built.io,
                     self.settings.logs.retention_days, stop.requested,
+                    self.settings.data_dir / "events",
                 )
             )  # fmt: skip
             await stop.requested.wait()

@@ -38,12 +38,33 @@ def prune(runs_dir: Path, runs: RunStore, retention_days: int, now: float) -> in
     return removed
 
 
+def prune_files(root: Path, retention_days: int, now: float) -> int:
+    """Delete files under ``root`` (one level of folders, e.g. an EVENT trigger's batch
+    payload files) untouched for ``retention_days``; their runs have long started."""
+    if not root.is_dir():
+        return 0
+    cutoff = now - retention_days * 86400
+    removed = 0
+    for path in root.glob("*/*"):
+        if path.is_file() and path.stat().st_mtime <= cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 async def retention_loop(
-    runs_dir: Path, runs: RunStore, io: Blocking, retention_days: int, stop: asyncio.Event
+    runs_dir: Path,
+    runs: RunStore,
+    io: Blocking,
+    retention_days: int,
+    stop: asyncio.Event,
+    events_dir: Path | None = None,
 ) -> None:
     """Sweep at start and then hourly until ``stop`` is set."""
     while not stop.is_set():
         removed = await io(prune, runs_dir, runs, retention_days, time.time())
+        if events_dir is not None:
+            removed += await io(prune_files, events_dir, retention_days, time.time())
         if removed:
             log.info(
                 "old run logs removed",

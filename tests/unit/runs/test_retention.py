@@ -41,3 +41,16 @@ def test_prune_removes_only_old_logs_of_ended_runs(tmp_path: Path) -> None:
     assert prune(logs, runs, retention_days=7, now=time.time()) == 2
     assert sorted(p.name for p in logs.iterdir()) == sorted([live.id, "jr_" + "b" * 64])
     db.dispose()
+
+
+def test_prune_files_removes_old_event_payload_files(tmp_path: Path) -> None:
+    from stoker.runs.retention import prune_files
+
+    old, new = tmp_path / "t1" / "old.json", tmp_path / "t1" / "new.json"
+    old.parent.mkdir()
+    old.write_text("[]")
+    new.write_text("[]")
+    stale = time.time() - 10 * 86400
+    os.utime(old, (stale, stale))
+    assert prune_files(tmp_path, retention_days=7, now=time.time()) == 1
+    assert not old.exists() and new.exists()

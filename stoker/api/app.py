@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
+from prometheus_client import CollectorRegistry
 
 from stoker.api.auth import bearer_auth
 from stoker.api.errors import install_error_handlers
 from stoker.api.ports import ApiServices
-from stoker.api.routes import definitions, events, health, jobs, runs, triggers
+from stoker.api.routes import definitions, events, health, jobs, metrics, runs, triggers
 from stoker.api.schemas import ErrorOut
 from stoker.config.settings import ApiSettings
 
@@ -19,7 +20,7 @@ stoker runs Spark ETL jobs with AWS Glue's job semantics.
 
 Errors are JSON `{"code", "message", "field"}`. Lists are paged: pass the `next_token` of a
 response to get the next page. Unless the daemon has no `api.tokens`, every route except
-`/health`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
+`/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
 """
 
 _INVALID_INPUT = {
@@ -28,8 +29,16 @@ _INVALID_INPUT = {
 }
 
 
-def create_app(services: ApiServices, api: ApiSettings, *, version: str) -> FastAPI:
+def create_app(
+    services: ApiServices,
+    api: ApiSettings,
+    *,
+    version: str,
+    metrics_registry: CollectorRegistry | None = None,
+) -> FastAPI:
     """The API app. ``services`` is read per request, so ``accepting_runs`` may change live.
+
+    With ``metrics_registry``, ``/metrics`` serves it, unauthenticated (a scrape target).
 
     The daemon checks ``check_bind_allowed(api)`` before it binds ``api.host:api.port``.
     """
@@ -44,6 +53,9 @@ def create_app(services: ApiServices, api: ApiSettings, *, version: str) -> Fast
     app.state.services = services
     install_error_handlers(app)
     app.include_router(health.router)
+    if metrics_registry is not None:
+        app.state.metrics_registry = metrics_registry
+        app.include_router(metrics.router)
     protected = [Depends(bearer_auth(api))]
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (

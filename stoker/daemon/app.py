@@ -27,6 +27,9 @@ from stoker.executors.base import Executor
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 from stoker.executors.pyshell import PythonShellExecutor
+from stoker.metrics.collector import RunMetrics
+from stoker.metrics.collector import install as install_metrics
+from stoker.metrics.registry import Metrics
 from stoker.notifications.kafka import KafkaPublisher
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
@@ -64,6 +67,9 @@ class Components:
     runs: RunStore
     io: Blocking
     triggers: TriggerService
+    metrics: Metrics
+    #: Keeps the live-state gauges; seeded from the store once recovery has settled the runs.
+    run_metrics: RunMetrics
     #: None when no Kafka is configured: events then stay in the outbox.
     relay: OutboxRelay | None = None
     #: None when no Kafka is configured: EVENT triggers then never fire.
@@ -95,10 +101,15 @@ class Daemon:
             built = await self._build(stack)
             services, dispatcher = built.services, built.dispatcher
             await self._recover(built)
+            built.run_metrics.seed(await built.io(built.runs.live))
             if self.settings.daemon.example_jobs_dir is not None:
                 await register_examples(services.jobs, self.settings.daemon.example_jobs_dir)
+            app = create_app(
+                services, self.settings.api, version=__version__,
+                metrics_registry=built.metrics.registry,
+            )  # fmt: skip
             server = ApiServer(
-                create_app(services, self.settings.api, version=__version__),
+                app,
                 self.settings.api.host,
                 self.settings.api.port,
             )
@@ -174,10 +185,18 @@ class Daemon:
             trigger_service=triggers, io=io, clock=utcnow,
         )  # fmt: skip
         services = Services(catalog, service, EventLog(OutboxStore(db), io), triggers, definitions)
-        return Components(
-            services, dispatcher, runs, io, triggers, self._relay(db, io, bus),
-            self._events_in(db, io, trigger_store, firing, service),
+        relay = self._relay(db, io, bus)
+        events_in = self._events_in(db, io, trigger_store, firing, service)
+        # Metrics listen on the bus and read the components at scrape time (STYLE rule 9).
+        metrics = Metrics(__version__)
+        pool = executors["pool"]
+        run_metrics = install_metrics(
+            metrics, bus, pool=pool if isinstance(pool, WarmPool) else None,
+            relay=relay, consumer=events_in.consumer if events_in is not None else None,
         )  # fmt: skip
+        return Components(
+            services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
+        )
 
     def _relay(self, db: Database, io: Blocking, bus: Bus) -> OutboxRelay | None:
         cfg = self.settings

@@ -1,0 +1,1 @@
+"""The daemon's own Prometheus metrics: defined in ``registry``, fed by ``collector``."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs on a fresh Debian machine, installed only when absent:
-# Java 17+ (Spark), systemd-analyze (unit file test), the venv module for $PYTHON.
+# Java 17+ (Spark), systemd-analyze (unit file test), promtool (Prometheus rules and dashboard
+# tests, Debian's prometheus), the venv module for $PYTHON.
 # PostgreSQL is installed by scripts/postgres.sh. Quiet when everything is there.
 set -euo pipefail
 
@@ -12,6 +13,9 @@ if ! command -v java >/dev/null; then
 fi
 if ! command -v systemd-analyze >/dev/null; then
   missing+=(systemd)
+fi
+if ! command -v promtool >/dev/null; then
+  missing+=(prometheus)
 fi
 # Debian's python3 ships venv/ensurepip separately.
 if [ "$(command -v "$python")" = /usr/bin/python3 ] && ! "$python" -c 'import ensurepip' 2>/dev/null; then

@@ -27,7 +27,7 @@ from stoker.executors.base import Executor
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 from stoker.executors.pyshell import PythonShellExecutor
-from stoker.metrics.collector import RunMetrics
+from stoker.metrics.collector import RunMetrics, TriggerMetrics
 from stoker.metrics.collector import install as install_metrics
 from stoker.metrics.registry import Metrics
 from stoker.notifications.kafka import KafkaPublisher
@@ -164,9 +164,13 @@ class Daemon:
         runs = RunStore(db, identity, pool_capacity=cfg.spark.pool_size)
         executors = await self._executors(stack)
         bus = Bus()
+        # Metrics listen on the bus, observe the triggers through a callback passed in here,
+        # and read the components at scrape time (STYLE rule 9).
+        metrics = Metrics(__version__)
+        observed = TriggerMetrics(metrics)
         service = RunService(
             runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
-            logs_dir=cfg.logs_dir, clock=utcnow,
+            logs_dir=cfg.logs_dir, clock=utcnow, on_delayed=observed.delayed,
         )  # fmt: skip
         catalog = JobCatalog(jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow)
         dispatcher = Dispatcher(
@@ -174,7 +178,7 @@ class Daemon:
             poll_interval=cfg.daemon.poll_interval_seconds,
         )  # fmt: skip
         trigger_store = TriggerStore(db)
-        firing = Firing(db, runs, trigger_store, utcnow)
+        firing = Firing(db, runs, trigger_store, utcnow, observer=observed)
         # Conditional triggers are evaluated inside the transaction that ends a run.
         runs.on_completion = firing.on_completion
         triggers = TriggerService(
@@ -187,12 +191,11 @@ class Daemon:
         services = Services(catalog, service, EventLog(OutboxStore(db), io), triggers, definitions)
         relay = self._relay(db, io, bus)
         events_in = self._events_in(db, io, trigger_store, firing, service)
-        # Metrics listen on the bus and read the components at scrape time (STYLE rule 9).
-        metrics = Metrics(__version__)
         pool = executors["pool"]
         run_metrics = install_metrics(
             metrics, bus, pool=pool if isinstance(pool, WarmPool) else None,
             relay=relay, consumer=events_in.consumer if events_in is not None else None,
+            outbox=OutboxStore(db) if relay is not None else None, clock=utcnow,
         )  # fmt: skip
         return Components(
             services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
@@ -215,8 +218,9 @@ class Daemon:
             return None
         batches = EventBatchStore(db, firing, store, cfg.data_dir / "events")
         return EventTriggers(
-            kafka=cfg.kafka, batches=batches, triggers=store, runs=runs, io=io, clock=utcnow
-        )
+            kafka=cfg.kafka, batches=batches, triggers=store, runs=runs, io=io, clock=utcnow,
+            observer=firing.observer,
+        )  # fmt: skip
 
     async def _executors(self, stack: AsyncExitStack) -> dict[str, Executor]:
         spark = self.settings.spark

@@ -7,7 +7,8 @@ The core never calls these (STYLE rule 9): ``RunMetrics`` subscribes to ``RunCha
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -16,6 +17,7 @@ from prometheus_client.registry import Collector
 from stoker.bus import Bus, RunChanged
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
+from stoker.domain.triggers import TriggerType
 from stoker.metrics import registry as names
 from stoker.metrics.registry import Metrics
 
@@ -81,6 +83,29 @@ class RunMetrics:
             self._finished.popitem(last=False)
 
 
+class TriggerMetrics:
+    """The triggers' observer (stoker.store.firing.TriggerObserver) and the runs' delay
+    callback, passed in by the daemon. Safe from any thread (prometheus-client locks)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._m = metrics
+
+    def fired(self, trigger: str, type_: TriggerType, lag_seconds: float | None) -> None:
+        self._m.trigger_fires.labels(trigger, type_.value).inc()
+        if lag_seconds is not None:
+            self._m.trigger_fire_lag.labels(type_.value).observe(max(0.0, lag_seconds))
+
+    def missed(self, trigger: str, count: int) -> None:
+        if count > 0:
+            self._m.trigger_missed_fires.labels(trigger).inc(count)
+
+    def evaluated(self) -> None:
+        self._m.conditional_evaluations.inc()
+
+    def delayed(self, run: JobRun) -> None:
+        self._m.run_delayed.labels(run.job_name).inc()
+
+
 class PoolStats(Protocol):
     """What the warm pool exposes (stoker.executors.pool.supervisor.WarmPool)."""
 
@@ -114,6 +139,14 @@ class ConsumerStats(Protocol):
 
     @property
     def dead_lettered(self) -> int: ...
+    @property
+    def lag(self) -> Mapping[str, int]: ...
+
+
+class OutboxAge(Protocol):
+    """The outbox's oldest unsent event (stoker.store.outbox.OutboxStore)."""
+
+    def oldest_pending_created_on(self) -> datetime | None: ...
 
 
 class ComponentsCollector(Collector):
@@ -124,10 +157,14 @@ class ComponentsCollector(Collector):
         pool: PoolStats | None = None,
         relay: RelayStats | None = None,
         consumer: ConsumerStats | None = None,
+        outbox: OutboxAge | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._pool = pool
         self._relay = relay
         self._consumer = consumer
+        self._outbox = outbox
+        self._clock = clock
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         if self._pool is not None:
@@ -147,10 +184,20 @@ class ComponentsCollector(Collector):
             yield CounterMetricFamily(
                 *names.EVENTS_PUBLISH_ERRORS, value=relay.publish_errors_total
             )
+        if self._outbox is not None and self._clock is not None:
+            # One indexed row, read on the scraping thread (the event loop): see
+            # OutboxStore.oldest_pending_created_on.
+            oldest = self._outbox.oldest_pending_created_on()
+            age = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
+            yield GaugeMetricFamily(*names.OUTBOX_OLDEST_AGE, value=max(0.0, age))
         if self._consumer is not None:
             yield CounterMetricFamily(
                 *names.EVENTS_DEAD_LETTERED, value=self._consumer.dead_lettered
             )
+            lag = GaugeMetricFamily(*names.CONSUMER_LAG, labels=["topic"])
+            for topic, behind in sorted(self._consumer.lag.items()):
+                lag.add_metric([topic], behind)
+            yield lag
 
 
 def install(
@@ -160,9 +207,11 @@ def install(
     pool: PoolStats | None = None,
     relay: RelayStats | None = None,
     consumer: ConsumerStats | None = None,
+    outbox: OutboxAge | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> RunMetrics:
     """Subscribe the run listener to ``bus`` and register the scrape-time collector."""
     runs = RunMetrics(metrics)
     runs.subscribe(bus)
-    metrics.registry.register(ComponentsCollector(pool, relay, consumer))
+    metrics.registry.register(ComponentsCollector(pool, relay, consumer, outbox, clock))
     return runs

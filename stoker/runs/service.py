@@ -58,8 +58,11 @@ class RunService:
         io: Blocking,
         logs_dir: Path,
         clock: Callable[[], datetime],
+        on_delayed: Callable[[JobRun], None] | None = None,
     ) -> None:
         self._runs = runs
+        #: Told of each delay notification written (metrics, passed in by the daemon).
+        self._on_delayed = on_delayed
         self._jobs = jobs
         self._executors = executors
         self._bus = bus
@@ -370,6 +373,8 @@ class RunService:
                       extra={"action": "run.delay_failed", "run_id": run_id})  # fmt: skip
             return
         if run is not None:
+            if self._on_delayed is not None:
+                self._on_delayed(run)
             log.info("run is late", extra={"action": "run.delayed", "run_id": run_id,
                                            "job": run.job_name,
                                            "minutes": run.notify_delay_after})  # fmt: skip

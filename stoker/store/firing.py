@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,7 +21,14 @@ from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import Job
 from stoker.domain.runs import JobRun, new_run
 from stoker.domain.states import RunState
-from stoker.domain.triggers import WATCHABLE, Action, Logical, Trigger, TriggerState
+from stoker.domain.triggers import (
+    WATCHABLE,
+    Action,
+    Logical,
+    Trigger,
+    TriggerState,
+    TriggerType,
+)
 from stoker.errors import InvalidInput, NotFound
 from stoker.store.engine import Database
 from stoker.store.runs import RunStore
@@ -44,6 +52,32 @@ _SET_FIRE_RUNS = (
 )
 
 
+class TriggerObserver(Protocol):
+    """Told of fires, missed fires and conditional evaluations (metrics implement it; the
+    composition root passes it in, STYLE rule 9). Called on the loop or a store thread."""
+
+    def fired(self, trigger: str, type_: TriggerType, lag_seconds: float | None) -> None:
+        """``trigger`` fired; ``lag_seconds`` (recorded minus scheduled time) for a scheduled
+        fire on its time, None when there is no schedule to lag behind."""
+
+    def missed(self, trigger: str, count: int) -> None:
+        """``count`` scheduled fires of ``trigger`` were missed (not fired on their time)."""
+
+    def evaluated(self) -> None:
+        """A conditional trigger evaluated a completion (once per trigger and run)."""
+
+
+class NoObserver:
+    def fired(self, trigger: str, type_: TriggerType, lag_seconds: float | None) -> None:
+        pass
+
+    def missed(self, trigger: str, count: int) -> None:
+        pass
+
+    def evaluated(self) -> None:
+        pass
+
+
 class Firing:
     def __init__(
         self,
@@ -51,7 +85,11 @@ class Firing:
         runs: RunStore,
         triggers_: TriggerStore,
         clock: Callable[[], datetime],
+        observer: TriggerObserver | None = None,
     ) -> None:
+        #: Conditional evaluations and fires are reported from inside the completing
+        #: transaction: one that then rolls back (a failed write) is still counted.
+        self.observer: TriggerObserver = observer or NoObserver()
         self._clock = clock
         self._db = db
         self._runs = runs
@@ -192,6 +230,7 @@ class Firing:
                 )  # fmt: skip
         except IntegrityError:
             return []  # this completion was already seen by this trigger
+        self.observer.evaluated()
         assert trigger.predicate is not None
         if trigger.predicate.logical is Logical.ANY:
             satisfied = [run]
@@ -204,7 +243,11 @@ class Firing:
             .where(trigger_matches.c.trigger_name == trigger.name, ~trigger_matches.c.consumed)
             .values(consumed=True)
         )
-        return self.fire_in(conn, trigger, f"run:{run.id}", now, satisfied, now) or []
+        started = self.fire_in(conn, trigger, f"run:{run.id}", now, satisfied, now)
+        if started is None:
+            return []
+        self.observer.fired(trigger.name, TriggerType.CONDITIONAL, None)
+        return started
 
     def _all_met(self, conn: Connection, trigger: Trigger) -> list[JobRun]:
         """AND: the latest unconsumed matching completion of every watched job, or []."""

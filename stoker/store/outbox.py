@@ -76,6 +76,19 @@ class OutboxStore:
         with self._db.read() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def oldest_pending_created_on(self) -> datetime | None:
+        """When the oldest unsent event was written; None if all are sent. One indexed
+        row (sent_on IS NULL, lowest seq): cheap enough for a scrape."""
+        query = (
+            select(outbox.c.created_on)
+            .where(outbox.c.sent_on.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(1)
+        )
+        with self._db.read() as conn:
+            created: datetime | None = conn.execute(query).scalar_one_or_none()
+            return created
+
     def mark_sent(self, seqs: Sequence[int], now: datetime) -> int:
         """Record delivery of exactly these events; an already sent one keeps its time."""
         if not seqs:

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from stoker.domain.inbound import BatchCondition
-from stoker.domain.triggers import Trigger
+from stoker.domain.triggers import Trigger, TriggerType
 from stoker.runs.service import RunService
 from stoker.store.aio import Blocking
 from stoker.store.event_batches import EventBatchStore
+from stoker.store.firing import NoObserver, TriggerObserver
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,10 @@ class BatchWindows:
         io: Blocking,
         clock: Callable[[], datetime],
         active: Callable[[], Mapping[str, Trigger]],
+        observer: TriggerObserver | None = None,
     ) -> None:
         self._batches = batches
+        self._observer: TriggerObserver = observer or NoObserver()
         self._runs = runs
         self._io = io
         self._clock = clock
@@ -102,6 +105,7 @@ class BatchWindows:
                    "events": len(fired.event_ids), "run_ids": list(fired.run_ids)},
         )  # fmt: skip
         self.fired_count += 1
+        self._observer.fired(name, TriggerType.EVENT, None)
         await self._runs.adopt(fired.runs)
         return True
 

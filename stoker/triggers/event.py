@@ -29,6 +29,7 @@ from stoker.notifications.kafka import make_consumer, make_producer
 from stoker.runs.service import RunService
 from stoker.store.aio import Blocking
 from stoker.store.event_batches import EventBatchStore
+from stoker.store.firing import TriggerObserver
 from stoker.store.triggers import TriggerStore
 from stoker.triggers.batching import BatchWindows
 
@@ -82,6 +83,10 @@ class EventConsumer:
         #: ACTIVATED EVENT triggers by name (replaced whole, read from the loop too).
         self.active: dict[str, Trigger] = {}
         self.dead_lettered = 0
+        #: Messages not yet consumed, by topic (high watermark minus position, summed over the
+        #: assigned partitions), from the fetch metadata of the last poll: no broker call.
+        #: Replaced whole on the consumer thread, read at scrape time.
+        self.lag: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._consumer: Any = None
@@ -143,11 +148,26 @@ class EventConsumer:
                 recorded.update(self._handle(record))
         if polled:
             consumer.commit()  # only now: every message above is stored or dead-lettered
+        self._measure_lag(consumer)
         if self._failures:
             log.info("event consumer recovered", extra={"action": "event.consumer_recovered"})
             self._failures = 0
         if recorded:
             self.on_recorded(sorted(recorded))
+
+    def _measure_lag(self, consumer: Any) -> None:
+        lag: dict[str, int] = {}
+        try:
+            for tp in consumer.assignment():
+                high = consumer.highwater(tp)
+                if high is None:
+                    continue  # no fetch response for this partition yet
+                position = consumer.position(tp)
+                lag[tp.topic] = lag.get(tp.topic, 0) + max(0, high - (position or 0))
+        except Exception:  # a figure for metrics only: never a reason to drop the consumer
+            log.debug("consumer lag unavailable", exc_info=True)
+            return
+        self.lag = lag
 
     def _subscribed(self) -> Any:
         topics = frozenset(t.event.topic for t in self.active.values() if t.event)
@@ -226,6 +246,7 @@ class EventTriggers:
         io: Blocking,
         clock: Callable[[], datetime],
         consumer_factory: Callable[..., Any] = make_consumer,
+        observer: TriggerObserver | None = None,
     ) -> None:
         self._io = io
         self.consumer = EventConsumer(
@@ -233,8 +254,9 @@ class EventTriggers:
             consumer_factory=consumer_factory,
         )  # fmt: skip
         self.windows = BatchWindows(
-            batches=batches, runs=runs, io=io, clock=clock, active=lambda: self.consumer.active
-        )
+            batches=batches, runs=runs, io=io, clock=clock, active=lambda: self.consumer.active,
+            observer=observer,
+        )  # fmt: skip
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()

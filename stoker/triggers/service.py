@@ -21,7 +21,7 @@ from stoker.domain.triggers import (
 from stoker.errors import InvalidInput, StokerError
 from stoker.runs.service import RunService
 from stoker.store.aio import Blocking
-from stoker.store.firing import Firing
+from stoker.store.firing import Firing, TriggerObserver
 from stoker.store.triggers import TriggerStore
 from stoker.triggers.expressions import parse_schedule
 from stoker.triggers.scheduled import Scheduler
@@ -59,8 +59,11 @@ class TriggerService:
         runs: RunService,
         io: Blocking,
         clock: Callable[[], datetime],
+        observer: TriggerObserver | None = None,
     ) -> None:
         self._store = store
+        #: Fires and missed fires are reported here (metrics); the Firing's by default.
+        self._observer = observer if observer is not None else firing.observer
         self._firing = firing
         self._runs = runs
         self._io = io
@@ -132,6 +135,8 @@ class TriggerService:
             await self.activate_trigger(name)
             return []
         runs = await self._io(self._firing.fire, name, f"start:{uuid.uuid4()}")
+        if runs is not None:
+            self._observer.fired(name, TriggerType.ON_DEMAND, None)
         await self._runs.adopt(runs or [])
         log.info("trigger started", extra={"action": "trigger.fired", "trigger": name,
                                            "runs": len(runs or [])})  # fmt: skip
@@ -176,6 +181,7 @@ class TriggerService:
         """
         if len(run_times) > 1:
             await self._io(self._store.add_missed, name, len(run_times) - 1)
+            self._observer.missed(name, len(run_times) - 1)
         due = run_times[-1]
         self._due.append((name, f"at:{due.isoformat()}", due))
         if self._flushing is None:
@@ -198,7 +204,13 @@ class TriggerService:
                 log.error("scheduled fires failed: %s", exc.message,
                           extra={"action": "trigger.fire_failed", "count": len(batch)})  # fmt: skip
                 continue
-            for _name, runs in fired:
+            scheduled = {name: due for name, _key, due in batch}
+            for name, runs in fired:
+                if runs is not None:
+                    # The runs' creation time is the fire's recorded time (Firing.fire_in).
+                    recorded = runs[0].started_on if runs else self._clock()
+                    lag = max(0.0, (recorded - scheduled[name]).total_seconds())
+                    self._observer.fired(name, TriggerType.SCHEDULED, lag)
                 await self._runs.adopt(runs or [])
 
     async def _catch_up(self, trigger: Trigger) -> None:
@@ -214,6 +226,10 @@ class TriggerService:
                     extra={"action": "trigger.missed", "trigger": trigger.name,
                            "missed": missed, "catch_up": trigger.catch_up.value})  # fmt: skip
         await self._io(self._store.add_missed, trigger.name, missed)
+        self._observer.missed(trigger.name, missed)
         if trigger.catch_up is CatchUp.ONCE:
             runs = await self._io(self._firing.fire, trigger.name, f"catch-up:{now.isoformat()}")
+            if runs is not None:
+                # One fire standing for the missed ones: no single schedule time to lag.
+                self._observer.fired(trigger.name, TriggerType.SCHEDULED, None)
             await self._runs.adopt(runs or [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class Relay:
 @dataclass
 class Consumer:
     dead_lettered: int = 1
+    lag: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture

@@ -8,7 +8,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -102,6 +110,22 @@ class EventsSettings(_Section):
     outbox_retention_days: float = Field(default=7, gt=0)
 
 
+class MetricsSettings(_Section):
+    """Prometheus endpoint and the Spark figures collected from the drivers."""
+
+    #: Collect Glue's job metrics (bytes, records, shuffle, heap, CPU) from running drivers.
+    spark_enabled: bool = True
+    #: How often a driver samples the run it is executing (Prometheus sees this freshness).
+    spark_refresh_seconds: float = Field(default=5.0, ge=0.2, le=3600)
+    #: A run's stored metrics history keeps samples at least this far apart, plus its last.
+    history_interval_seconds: float = Field(default=10.0, ge=0.2, le=3600)
+    #: Serve /metrics on this port instead of the API's (host: metrics.host, else api.host).
+    port: int | None = Field(default=None, ge=1, le=65535)
+    host: str | None = None
+    #: Require the API's bearer token on /metrics (the scraper then needs a token too).
+    require_auth: bool = False
+
+
 class DaemonSettings(_Section):
     #: On SIGTERM, running runs get this long to finish before they are stopped.
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
@@ -125,6 +149,7 @@ class Settings(BaseSettings):
     logs: LogsSettings = LogsSettings()
     kafka: KafkaSettings = KafkaSettings()
     events: EventsSettings = EventsSettings()
+    metrics: MetricsSettings = MetricsSettings()
     daemon: DaemonSettings = DaemonSettings()
 
     toml_file: ClassVar[Path | None] = None
@@ -133,6 +158,15 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().absolute()
+
+    @model_validator(mode="after")
+    def _metrics_port_free(self) -> Settings:
+        if self.metrics.port is not None and self.metrics.port == self.api.port:
+            raise ValueError(
+                f"metrics.port = {self.metrics.port} is the API's port; leave metrics.port "
+                "unset to serve /metrics on the API port, or choose another port"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -194,7 +228,7 @@ def _describe(error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         return f"unknown key {key!r} (value {value!r}) is not a stoker setting"
     if isinstance(value, dict):
-        return f"{key}: {error['msg']}"
+        return f"{key}: {error['msg']}" if key else str(error["msg"]).removeprefix("Value error, ")
     return f"{key} = {value!r}: {error['msg']}"
 
 

@@ -168,3 +168,17 @@ trigger_events = Table(
     Column("fire_seq", Integer),
     Index("ix_trigger_events_pending", "trigger_name", "fire_seq"),
 )
+
+#: A run's Spark samples (SparkSample.to_dict() as JSON text), kept after Prometheus forgets.
+#: Runs are never deleted, so neither are these; no foreign key: the recorder may write a
+#: sample in a transaction of its own, after or apart from the run's.
+run_metrics = Table(
+    "run_metrics",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(80), nullable=False),
+    Column("sampled_at", UTCDateTime(), nullable=False),
+    Column("final", Boolean, nullable=False),
+    Column("sample", Text, nullable=False),
+    Index("ix_run_metrics_run_sampled", "run_id", "sampled_at"),
+)

@@ -35,10 +35,12 @@ def create_app(
     *,
     version: str,
     metrics_registry: CollectorRegistry | None = None,
+    metrics_auth: bool = False,
 ) -> FastAPI:
     """The API app. ``services`` is read per request, so ``accepting_runs`` may change live.
 
-    With ``metrics_registry``, ``/metrics`` serves it, unauthenticated (a scrape target).
+    With ``metrics_registry``, ``/metrics`` serves it, unauthenticated like any scrape
+    target unless ``metrics_auth`` (then it needs a bearer token like the rest).
 
     The daemon checks ``check_bind_allowed(api)`` before it binds ``api.host:api.port``.
     """
@@ -53,10 +55,10 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     app.include_router(health.router)
+    protected = [Depends(bearer_auth(api))]
     if metrics_registry is not None:
         app.state.metrics_registry = metrics_registry
-        app.include_router(metrics.router)
-    protected = [Depends(bearer_auth(api))]
+        app.include_router(metrics.router, dependencies=protected if metrics_auth else [])
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (
         jobs.router,
@@ -67,6 +69,15 @@ def create_app(
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     _document_errors_as_400(app)
+    return app
+
+
+def create_metrics_app(registry: CollectorRegistry, api: ApiSettings, *, auth: bool) -> FastAPI:
+    """Only ``/metrics``, for serving it on a port of its own (``metrics.port``)."""
+    app = FastAPI(title="stoker metrics", docs_url=None, openapi_url=None, redoc_url=None)
+    install_error_handlers(app)
+    app.state.metrics_registry = registry
+    app.include_router(metrics.router, dependencies=[Depends(bearer_auth(api))] if auth else [])
     return app
 
 

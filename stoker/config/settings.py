@@ -166,6 +166,10 @@ class Settings(BaseSettings):
                 f"metrics.port = {self.metrics.port} is the API's port; leave metrics.port "
                 "unset to serve /metrics on the API port, or choose another port"
             )
+        if self.metrics.require_auth and not self.api.tokens:
+            raise ValueError(
+                "metrics.require_auth = true needs at least one bearer token in api.tokens"
+            )
         return self
 
     @classmethod

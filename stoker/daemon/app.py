@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from stoker import __version__
-from stoker.api.app import create_app
+from stoker.api.app import create_app, create_metrics_app
 from stoker.bus import Bus
 from stoker.config.settings import Settings
 from stoker.daemon.examples import register_examples
@@ -104,17 +104,7 @@ class Daemon:
             built.run_metrics.seed(await built.io(built.runs.live))
             if self.settings.daemon.example_jobs_dir is not None:
                 await register_examples(services.jobs, self.settings.daemon.example_jobs_dir)
-            app = create_app(
-                services, self.settings.api, version=__version__,
-                metrics_registry=built.metrics.registry,
-            )  # fmt: skip
-            server = ApiServer(
-                app,
-                self.settings.api.host,
-                self.settings.api.port,
-            )
-            await server.start()
-            stack.push_async_callback(server.stop)
+            await self._serve(stack, services, built.metrics)
             if built.relay is not None:
                 # Stopped after the drain (the stack unwinds after the body), so the events of
                 # the runs stopped at shutdown are flushed too; before the database closes.
@@ -126,7 +116,7 @@ class Daemon:
             if built.events_in is not None:
                 await built.events_in.start()
                 stack.push_async_callback(built.events_in.stop)
-            self._announce_ready(server.address)
+            self._announce_ready(f"{self.settings.api.host}:{self.settings.api.port}")
             watchdog = asyncio.create_task(watchdog_loop(self.notifier, stop.requested))
             retention = asyncio.create_task(
                 retention_loop(
@@ -200,6 +190,24 @@ class Daemon:
         return Components(
             services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
         )
+
+    async def _serve(self, stack: AsyncExitStack, services: Services, metrics: Metrics) -> None:
+        """The API, with /metrics on its port or on ``metrics.port`` of its own."""
+        cfg = self.settings
+        own_port = cfg.metrics.port is not None
+        app = create_app(
+            services, cfg.api, version=__version__,
+            metrics_registry=None if own_port else metrics.registry,
+            metrics_auth=cfg.metrics.require_auth,
+        )  # fmt: skip
+        servers = [ApiServer(app, cfg.api.host, cfg.api.port)]
+        if cfg.metrics.port is not None:
+            scrape = create_metrics_app(metrics.registry, cfg.api, auth=cfg.metrics.require_auth)
+            host = cfg.metrics.host or cfg.api.host
+            servers.append(ApiServer(scrape, host, cfg.metrics.port, setting="metrics"))
+        for server in servers:
+            await server.start()
+            stack.push_async_callback(server.stop)
 
     def _relay(self, db: Database, io: Blocking, bus: Bus) -> OutboxRelay | None:
         cfg = self.settings

@@ -23,12 +23,13 @@ class _Server(uvicorn.Server):
 class ApiServer:
     """Binds the socket itself so a taken port is a clear start-up error, not an exit(1)."""
 
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+    def __init__(self, app: FastAPI, host: str, port: int, *, setting: str = "api") -> None:
         config = uvicorn.Config(app, log_config=None, lifespan="off", access_log=False)
         self._server = _Server(config)
         self._host = host
         self._port = port
         self._task: asyncio.Task[None] | None = None
+        self._setting = setting
 
     @property
     def address(self) -> str:
@@ -45,10 +46,11 @@ class ApiServer:
             sock.bind((self._host, self._port))
         except OSError as exc:
             sock.close()
+            name = "API" if self._setting == "api" else "/metrics"
             raise ConfigError(
-                f"API cannot listen on {self.address}: {exc.strerror}; set [api] port / "
-                "STOKER_API__PORT to a free port",
-                field="api.port",
+                f"{name} cannot listen on {self.address}: {exc.strerror}; set "
+                f"[{self._setting}] port / STOKER_{self._setting.upper()}__PORT to a free port",
+                field=f"{self._setting}.port",
                 value=self._port,
             ) from exc
         sock.listen(512)

@@ -10,12 +10,13 @@ import pytest
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from stoker.api.app import create_app
+from stoker.api.app import create_app, create_metrics_app
 from stoker.bus import Bus, RunChanged
-from stoker.config.settings import ApiSettings
+from stoker.config.settings import ApiSettings, load_settings
 from stoker.domain.ids import new_run_id
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
+from stoker.errors import ConfigError
 from stoker.metrics.collector import RunMetrics, install
 from stoker.metrics.registry import Metrics
 from tests.unit.api.asgi import asgi_client
@@ -198,3 +199,38 @@ def test_without_a_registry_there_is_no_metrics_route(tmp_path: Path) -> None:
     app = create_app(FakeServices(tmp_path / "logs"), ApiSettings(), version="9.9.9")
     with asgi_client(app) as client:
         assert client.get("/metrics").status_code == 404
+
+
+def test_metrics_can_require_the_api_token(rig: Rig, tmp_path: Path) -> None:
+    api = ApiSettings(tokens=[SecretStr("secret")])
+    app = create_app(
+        FakeServices(tmp_path / "logs"), api, version="9.9.9",
+        metrics_registry=rig.metrics.registry, metrics_auth=True,
+    )  # fmt: skip
+    with asgi_client(app) as client:
+        refused = client.get("/metrics")
+        allowed = client.get("/metrics", headers={"Authorization": "Bearer secret"})
+    assert refused.status_code == 401
+    assert allowed.status_code == 200
+    assert "stoker_build_info" in allowed.text
+
+
+@pytest.mark.parametrize("auth", [False, True])
+def test_the_metrics_only_app_serves_nothing_else(rig: Rig, auth: bool) -> None:
+    api = ApiSettings(tokens=[SecretStr("secret")])
+    app = create_metrics_app(rig.metrics.registry, api, auth=auth)
+    with asgi_client(app) as client:
+        scraped = client.get("/metrics")
+        assert client.get("/jobs").status_code == 404
+        assert client.get("/docs").status_code == 404
+    assert scraped.status_code == (401 if auth else 200)
+
+
+def test_metrics_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="metrics\\.port = 8421 is the API's port"):
+        load_settings(metrics={"port": 8421})
+    with pytest.raises(ConfigError, match="require_auth = true needs at least one bearer"):
+        load_settings(metrics={"require_auth": True})
+    with pytest.raises(ConfigError, match="spark_refresh_seconds"):
+        load_settings(metrics={"spark_refresh_seconds": 0})
+    assert load_settings(metrics={"port": 9100}).metrics.port == 9100

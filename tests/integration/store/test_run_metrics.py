@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from stoker.domain.sparkmetrics import ExecutorSample, SparkSample
+from stoker.domain.sparkmetrics import ExecutorSample, RunMetricsHistory, SparkSample
+from stoker.errors import NotFound
+from stoker.runs.metrics_history import MetricsHistory
+from stoker.store.aio import Blocking
 from stoker.store.engine import Database
+from stoker.store.jobs import JobStore
 from stoker.store.run_metrics import RunMetricsStore
+from stoker.store.runs import RunStore
+from tests.integration.store.conftest import Clock, make_job
+from tests.integration.store.test_runs import start
 
 T0 = 1_780_000_000.25
 
@@ -69,3 +77,30 @@ def test_concurrent_batches_all_land(db: Database) -> None:
     for t in threads:
         t.join()
     assert all(len(store.history(f"r{w}")) == 50 for w in range(4))
+
+
+def test_recorder_over_the_real_store(db: Database, runs: RunStore, jobs: JobStore,
+                                      clock: Clock) -> None:  # fmt: skip
+    run = start(runs, jobs, make_job(), clock)
+
+    async def scenario() -> RunMetricsHistory:
+        io = Blocking(threads=2)
+        recorder = MetricsHistory(RunMetricsStore(db), runs, io, interval_seconds=10,
+                                  batch_size=50, flush_seconds=0.05)  # fmt: skip
+        recorder.start()
+        try:
+            for i in range(300):  # 1 s apart: every 10th is kept
+                recorder.record(run.id, run.job_name, sample(T0 + i, bytes_read=i))
+            recorder.record(run.id, run.job_name, sample(T0 + 300, final=True))
+            with pytest.raises(NotFound):
+                await recorder.get("jr_missing")
+            return await recorder.get(run.id)
+        finally:
+            await recorder.stop()
+            io.close()
+
+    got = asyncio.run(scenario())
+    assert got.job_name == "etl"
+    assert [s.sampled_at - T0 for s in got.samples] == [*range(0, 300, 10), 300]
+    assert got.samples[-1].final
+    assert RunMetricsStore(db).history(run.id) == got.samples

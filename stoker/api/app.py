@@ -11,7 +11,16 @@ from prometheus_client import CollectorRegistry
 from stoker.api.auth import bearer_auth
 from stoker.api.errors import install_error_handlers
 from stoker.api.ports import ApiServices
-from stoker.api.routes import definitions, events, health, jobs, metrics, runs, triggers
+from stoker.api.routes import (
+    definitions,
+    events,
+    health,
+    jobs,
+    metrics,
+    run_metrics,
+    runs,
+    triggers,
+)
 from stoker.api.schemas import ErrorOut
 from stoker.config.settings import ApiSettings
 
@@ -63,6 +72,7 @@ def create_app(
     for router in (
         jobs.router,
         runs.router,
+        run_metrics.router,
         events.router,
         triggers.router,
         definitions.router,

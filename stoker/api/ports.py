@@ -8,6 +8,7 @@ from typing import Literal, Protocol
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job
 from stoker.domain.runs import JobRun
+from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.states import RunState
 from stoker.domain.triggers import ApplyReport, Trigger
 
@@ -88,6 +89,14 @@ class RunService(Protocol):
 
     def log_path(self, run_id: str, stream: LogStream) -> Path:
         """Where the run's stream is (or will be) written; the file may not exist yet."""
+        ...
+
+
+class RunMetricsReader(Protocol):
+    """A run's stored Spark samples (its metrics history)."""
+
+    async def get(self, run_id: str) -> RunMetricsHistory:
+        """Samples oldest first, including any not yet written; NotFound if no such run."""
         ...
 
 
@@ -185,6 +194,9 @@ class ApiServices(Protocol):
 
     @property
     def definitions(self) -> Definitions: ...
+
+    @property
+    def metrics_history(self) -> RunMetricsReader: ...
 
     @property
     def accepting_runs(self) -> bool:

@@ -12,6 +12,7 @@ from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import Job, validate_job
 from stoker.domain.runs import JobRun
+from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
@@ -184,6 +185,18 @@ class FakeEvents:
         return found[:limit]
 
 
+@dataclass
+class FakeMetricsHistory:
+    """Samples per run id; runs must exist in ``runs`` (NotFound otherwise, as the daemon)."""
+
+    runs: FakeRuns
+    samples: dict[str, list[SparkSample]] = field(default_factory=dict)
+
+    async def get(self, run_id: str) -> RunMetricsHistory:
+        run = await self.runs.get_run(run_id)
+        return RunMetricsHistory(run.id, run.job_name, list(self.samples.get(run_id, [])))
+
+
 class FakeServices:
     """Satisfies stoker.api.ports.ApiServices structurally, like the daemon's services."""
 
@@ -193,6 +206,7 @@ class FakeServices:
         self.events = FakeEvents()
         self.triggers = FakeTriggers(self.runs)
         self.definitions = FakeDefinitions(self.jobs, self.triggers)
+        self.metrics_history = FakeMetricsHistory(self.runs)
         self.accepting_runs = True
 
 

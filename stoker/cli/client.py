@@ -194,6 +194,10 @@ class StokerClient:
         result: Json = self._request("GET", f"/runs/{_seg(run_id)}/logs", params=params)
         return result
 
+    def get_run_metrics(self, run_id: str) -> Json:
+        result: Json = self._request("GET", f"/runs/{_seg(run_id)}/metrics")
+        return result
+
     def job_triggers(self, name: str) -> Json:
         result: Json = self._request("GET", f"/jobs/{_seg(name)}/triggers")
         return result

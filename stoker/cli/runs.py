@@ -1,17 +1,21 @@
-"""`stoker runs …`: start, watch, list, stop job runs and read their logs."""
+"""`stoker runs …`: start, watch, list, stop job runs, read their logs and their metrics."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
 from stoker.cli.client import StokerClient, collect
 from stoker.cli.common import StokerGroup, client_of, parse_pairs
+from stoker.cli.metrics_chart import check_chart_path, render_chart
+from stoker.cli.metrics_view import no_samples, render_metrics
 from stoker.cli.output import (
     duration,
     emit,
+    emit_json,
     key_values,
     local_time,
     mapping_lines,
@@ -19,6 +23,7 @@ from stoker.cli.output import (
     table,
     text,
 )
+from stoker.errors import NotFound
 
 Json = dict[str, Any]
 
@@ -231,3 +236,46 @@ def logs(ctx: click.Context, run_id: str, use_stderr: bool, follow: bool,
             if not follow:
                 return
             time.sleep(poll_interval)
+
+
+def _chart_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    problem = None if value is None else check_chart_path(value)
+    if problem:
+        raise click.BadParameter(problem, ctx=ctx, param=param)
+    return value
+
+
+@runs_group.command("metrics")
+@click.argument("run_id")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_chart_path,
+    metavar="FILE.png",
+    help="Also draw Glue's Metrics tab (data movement, memory, shuffle, CPU, job "
+    "execution) into this PNG.",
+)
+@output_option
+@click.pass_context
+def metrics(ctx: click.Context, run_id: str, chart: Path | None, output: str) -> None:
+    """Show a run's stored Spark metrics, one row per sample (Glue's "View run metrics").
+
+    \b
+    Examples:
+      stoker runs metrics jr_0123…
+      stoker runs metrics jr_0123… --chart run.png
+    """
+    history = client_of(ctx).get_run_metrics(run_id)
+    if chart is not None:
+        if not history["samples"]:
+            raise NotFound(no_samples(run_id), field="run_id")
+        try:
+            render_chart(history, chart)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write chart {chart}: {exc.strerror}") from exc
+    if output == "json":
+        emit_json(history)
+    elif chart is None:
+        click.echo(render_metrics(history))
+    else:
+        click.echo(f"{render_metrics(history)}\nchart written to {chart}")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from stoker.domain.jobs import ExecutorKind, SparkResources
 from stoker.domain.runs import Exit
+from stoker.domain.sparkmetrics import SparkSample
+
+#: Receives a run's Spark figures: (run_id, job_name, sample). Executors call it on the
+#: event loop for every sample a driver took, the run's last one with ``final=True``
+#: (which may arrive after the run's handle has reported how it ended).
+SampleSink = Callable[[str, str, SparkSample], None]
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 ``spark-submit .../entry.py --spark ...`` (isolated) or ``python -m stoker.executors.entry``
 (Python shell), with ``--result PATH --script PATH --job-name J --run-id R -- ARGV...``.
+With ``--metrics-file PATH --metrics-interval S`` (Spark only), a sampler thread appends the
+run's Spark figures to PATH as JSON lines (SparkSample wire form), the final one last.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -20,7 +23,9 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
     del sys.path[0]
 
 from stoker.domain.runs import Outcome
+from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
+from stoker.executors.sparksampler import DRAIN_TIMEOUT_SECONDS, RunSampler, open_sampler
 
 _stop_signalled = False
 
@@ -40,6 +45,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--stdout", help="append the script's stdout here")
     parser.add_argument("--stderr", help="append the script's stderr here")
+    parser.add_argument("--metrics-file", help="append the run's Spark samples here")
+    parser.add_argument("--metrics-interval", type=float, default=0.0)
     parser.add_argument("argv", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
     if options.argv[:1] == ["--"]:
@@ -70,6 +77,27 @@ def _namespace(options: argparse.Namespace) -> dict[str, Any]:
     return namespace
 
 
+def _start_sampler(sc: Any, options: argparse.Namespace) -> RunSampler | None:
+    out = open(options.metrics_file, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as we do
+
+    def append(run_id: str, job_name: str, sample: SparkSample) -> None:
+        out.write(json.dumps(sample.to_dict(), separators=(",", ":")) + "\n")
+        out.flush()
+
+    # Not waiting for the warm-up round: it runs while the script starts.
+    sampler = open_sampler(sc, append, options.metrics_interval, wait=False)
+    if sampler is not None:
+        sampler.begin(options.run_id, options.job_name)
+    return sampler
+
+
+def _final_sample(sampler: RunSampler | None, run_id: str) -> None:
+    """Take and write the run's last sample before the process exits."""
+    if sampler is not None:
+        sampler.end(run_id)
+        sampler.close(DRAIN_TIMEOUT_SECONDS + 10)
+
+
 def _write(path: str, result: ScriptResult) -> None:
     tmp = Path(path + ".tmp")
     tmp.write_text(result.to_json())
@@ -81,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     _redirect(options.stdout, options.stderr)
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sampler = None
     try:
         namespace = _namespace(options)
+        if options.spark and options.metrics_file:
+            sampler = _start_sampler(namespace["sc"], options)
         run_argv = ["--JOB_NAME", options.job_name, "--JOB_RUN_ID", options.run_id, *options.argv]
         result = run_script(options.script, run_argv, namespace)
     except StopRequested:
@@ -91,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         result = ScriptResult(Outcome.STOPPED)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _write(options.result, result)
+    _final_sample(sampler, options.run_id)
     spark = namespace.get("spark") if "namespace" in locals() else None
     if spark is not None:
         spark.stop()

@@ -7,7 +7,7 @@ import sys
 
 from stoker.config.settings import SparkSettings
 from stoker.domain.jobs import SparkResources
-from stoker.executors.base import RunSpec
+from stoker.executors.base import RunSpec, SampleSink
 from stoker.executors.process import (
     ENTRY_FILE,
     HandleSet,
@@ -42,9 +42,19 @@ def resource_flags(res: SparkResources) -> list[str]:
 class IsolatedExecutor:
     """Executor for ``ExecutorKind.ISOLATED``: cold start (~10 s), full isolation."""
 
-    def __init__(self, settings: SparkSettings, python: str = sys.executable) -> None:
+    def __init__(
+        self,
+        settings: SparkSettings,
+        python: str = sys.executable,
+        *,
+        metrics_interval_seconds: float | None = None,
+        on_sample: SampleSink | None = None,
+    ) -> None:
         self.settings = settings
         self._python = python
+        # The run samples itself only when someone listens; its file is read as often.
+        self._metrics_interval = metrics_interval_seconds if on_sample is not None else None
+        self._on_sample = on_sample
         self._handles = HandleSet()
 
     def command(self, spec: RunSpec) -> list[str]:
@@ -60,11 +70,15 @@ class IsolatedExecutor:
         conf = {"spark.ui.showConsoleProgress": "false", **self.settings.conf, **spec.spark_conf}
         for key, value in conf.items():
             command += ["--conf", f"{key}={value}"]
-        return [*command, ENTRY_FILE, *entry_arguments(spec, spark=True)]
+        entry = entry_arguments(spec, spark=True, metrics_interval=self._metrics_interval)
+        return [*command, ENTRY_FILE, *entry]
 
     async def start(self, spec: RunSpec) -> ProcessRunHandle:
+        samples = None
+        if self._on_sample is not None and self._metrics_interval:
+            samples = (self._on_sample, self._metrics_interval)
         handle = await launch(
-            spec, self.command(spec), self._python, self.settings.stop_grace_seconds
+            spec, self.command(spec), self._python, self.settings.stop_grace_seconds, samples
         )
         return self._handles.add(handle)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import json
 import logging
 import os
 import signal
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import stoker
 from stoker.domain.runs import Exit, Outcome
-from stoker.executors.base import RunSpec
+from stoker.domain.sparkmetrics import SparkSample
+from stoker.errors import InvalidInput
+from stoker.executors.base import RunSpec, SampleSink
 from stoker.executors.logs import prepare_run_logs, result_path
 from stoker.executors.runner import ScriptResult
 
@@ -46,7 +49,14 @@ def child_env(python: str) -> dict[str, str]:
     return env
 
 
-def entry_arguments(spec: RunSpec, *, spark: bool) -> list[str]:
+def metrics_path(spec: RunSpec) -> Path:
+    """Where a Spark entry appends the run's samples (JSON lines), next to its result."""
+    return spec.stdout_path.parent / f"{spec.run_id}.metrics.jsonl"
+
+
+def entry_arguments(
+    spec: RunSpec, *, spark: bool, metrics_interval: float | None = None
+) -> list[str]:
     from stoker.domain.arguments import argv_from_arguments
 
     args = (
@@ -60,6 +70,9 @@ def entry_arguments(spec: RunSpec, *, spark: bool) -> list[str]:
         "--script",
         spec.script_location.removeprefix("file://"),
     ]
+    if spark and metrics_interval:
+        args += ["--metrics-file", str(metrics_path(spec))]
+        args += ["--metrics-interval", str(metrics_interval)]
     args += ["--job-name", spec.job_name, "--run-id", spec.run_id, "--"]
     return args + argv_from_arguments(spec.arguments)
 
@@ -75,14 +88,57 @@ def describe_exit(returncode: int | None) -> str:
     return f"code {returncode}"
 
 
+class SampleReader:
+    """Hands a run's samples from its metrics file to the sink: the complete lines that
+    are new since the last read (the entry appends; a line is complete at its newline)."""
+
+    def __init__(self, spec: RunSpec, sink: SampleSink) -> None:
+        self._spec = spec
+        self._sink = sink
+        self._offset = 0
+        self._warned = False
+
+    def read(self) -> None:
+        try:
+            with metrics_path(self._spec).open("rb") as fh:
+                fh.seek(self._offset)
+                data = fh.read()
+        except FileNotFoundError:
+            return
+        end = data.rfind(b"\n") + 1
+        self._offset += end
+        for line in data[:end].splitlines():
+            self._deliver(line)
+
+    def _deliver(self, line: bytes) -> None:
+        try:
+            sample = SparkSample.from_dict(json.loads(line))
+        except (ValueError, InvalidInput) as exc:
+            if not self._warned:
+                self._warned = True
+                log.warning("run %s wrote a bad Spark sample: %s", self._spec.run_id, exc)
+            return
+        try:
+            self._sink(self._spec.run_id, self._spec.job_name, sample)
+        except Exception:
+            log.exception("the Spark sample sink failed for run %s", self._spec.run_id)
+
+
 class ProcessRunHandle:
     """One run in its own process group; implements the RunHandle port."""
 
-    def __init__(self, spec: RunSpec, proc: asyncio.subprocess.Process, grace: float) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        proc: asyncio.subprocess.Process,
+        grace: float,
+        samples: tuple[SampleReader, float] | None = None,
+    ) -> None:
         self.spec = spec
         self.proc = proc
         self._grace = grace
         self._stopping = False
+        self._samples = samples
         self._done = asyncio.ensure_future(self._watch())
 
     @property
@@ -124,7 +180,10 @@ class ProcessRunHandle:
             os.killpg(self.proc.pid, sig)
 
     async def _watch(self) -> Exit:
-        returncode = await self.proc.wait()
+        if self._samples is None:
+            returncode = await self.proc.wait()
+        else:
+            returncode = await self._wait_reading(*self._samples)
         # Whatever is left of the group (e.g. spark-submit's Python child) goes too.
         self.signal(signal.SIGKILL)
         try:
@@ -140,12 +199,28 @@ class ProcessRunHandle:
             f"run process exited with {describe_exit(returncode)} without reporting a result",
         )
 
+    async def _wait_reading(self, reader: SampleReader, interval: float) -> int:
+        """Wait for the process, reading its samples every ``interval`` and once at exit."""
+        wait = asyncio.ensure_future(self.proc.wait())
+        while not wait.done():
+            await asyncio.wait([wait], timeout=interval)
+            reader.read()
+        return wait.result()
 
-async def launch(spec: RunSpec, command: list[str], python: str, grace: float) -> ProcessRunHandle:
-    """Start ``command`` in its own session with stdout/stderr going to the run's logs."""
+
+async def launch(
+    spec: RunSpec,
+    command: list[str],
+    python: str,
+    grace: float,
+    samples: tuple[SampleSink, float] | None = None,
+) -> ProcessRunHandle:
+    """Start ``command`` in its own session with stdout/stderr going to the run's logs;
+    with ``samples`` (sink, poll interval), hand the run's metrics file lines to the sink."""
     prepare_run_logs(spec)
-    with contextlib.suppress(FileNotFoundError):
-        result_path(spec).unlink()
+    for stale in (result_path(spec), metrics_path(spec)):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     with spec.stdout_path.open("ab") as out, spec.stderr_path.open("ab") as err:
         proc = await asyncio.create_subprocess_exec(
             *command,
@@ -162,7 +237,8 @@ async def launch(spec: RunSpec, command: list[str], python: str, grace: float) -
         proc.pid,
         extra={"action": "process.run.start", "run_id": spec.run_id},
     )
-    return ProcessRunHandle(spec, proc, grace)
+    reader = (SampleReader(spec, samples[0]), samples[1]) if samples else None
+    return ProcessRunHandle(spec, proc, grace, reader)
 
 
 class HandleSet:

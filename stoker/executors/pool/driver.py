@@ -1,7 +1,8 @@
 """A warm pool driver process: one warm SparkSession that runs scripts one at a time.
 
 Started by the supervisor as ``python -m stoker.executors.pool.driver --fd N --master M
---conf k=v ...``; talks over the inherited socket ``N`` (see protocol.py).
+--conf k=v ... [--metrics-interval S]``; talks over the inherited socket ``N`` (see
+protocol.py). With a metrics interval, a sampler thread sends each run's Spark figures.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from typing import Any, TextIO
 
 from stoker.domain.arguments import argv_from_arguments
 from stoker.domain.runs import Outcome
+from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.pool import protocol
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
+from stoker.executors.sparksampler import RunSampler, open_sampler
 
 DEFAULT_CONF = {
     # A cancelled Python-UDF task holds its slot this long; Spark's 2 s default delays the next run.
@@ -63,8 +66,12 @@ def _in_library(frame: FrameType | None) -> bool:
 class Driver:
     """Serves control messages on the main thread; runs scripts on one worker thread."""
 
-    def __init__(self, channel: protocol.SyncChannel, spark: Any) -> None:
+    def __init__(
+        self, channel: protocol.SyncChannel, spark: Any, metrics_interval: float | None = None
+    ) -> None:
         self._channel = channel
+        self._metrics_interval = metrics_interval
+        self._sampler: RunSampler | None = None
         self._spark = spark
         self._sc = spark.sparkContext
         self._runs: queue.SimpleQueue[_Run] = queue.SimpleQueue()
@@ -143,6 +150,10 @@ class Driver:
         try:
             self._sc.setJobGroup("stoker-warmup", "stoker driver warm-up", interruptOnCancel=True)
             self._spark.range(1).count()
+            # Its first REST round is slow: taken here, before READY, not by the first run.
+            self._sampler = open_sampler(
+                self._sc, self._send_sample, self._metrics_interval, self._driver_log
+            )
         except Exception:
             self._warm_error = traceback.format_exc()
             return
@@ -165,6 +176,8 @@ class Driver:
         self._redirect(run)
         try:
             self._sc.setJobGroup(run.run_id, f"stoker run {run.run_id}", interruptOnCancel=True)
+            if self._sampler is not None:
+                self._sampler.begin(run.run_id, run.job_name)
             with self._lock:
                 self._in_script = True
             argv = ["--JOB_NAME", run.job_name, "--JOB_RUN_ID", run.run_id]
@@ -180,6 +193,8 @@ class Driver:
             self._restore()
 
     def _finish(self, run: _Run, result: ScriptResult) -> None:
+        if self._sampler is not None:
+            self._sampler.end(run.run_id)  # the final sample is taken on the sampler thread
         alive = self._context_alive()
         outcome = Outcome.STOPPED if run.stop_requested else result.outcome
         error = result.error_message if outcome is Outcome.FAILED else None
@@ -201,6 +216,13 @@ class Driver:
         )
         if not alive:
             os._exit(0)  # useless without a context; the supervisor replaces us
+
+    def _send_sample(self, run_id: str, job_name: str, sample: SparkSample) -> None:
+        self._channel.send(protocol.metrics(run_id, job_name, sample))
+
+    def _driver_log(self, line: str) -> None:
+        """To the driver's own log even while fds 1/2 point at a run's logs."""
+        os.write(self._saved_fds[1], (line + "\n").encode())
 
     def _redirect(self, run: _Run) -> None:
         sys.stdout.flush()
@@ -253,6 +275,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--master", required=True)
     parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--metrics-interval", type=float, default=0.0, help="sample runs every S seconds; 0 = off"
+    )
     return parser.parse_args(argv)
 
 
@@ -264,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     conf = dict(item.split("=", 1) for item in options.conf)
     try:
         spark = build_session(options.master, conf)
-        driver = Driver(channel, spark)
+        driver = Driver(channel, spark, options.metrics_interval)
     except Exception:
         error = traceback.format_exc()
         sys.stderr.write(error)

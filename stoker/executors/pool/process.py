@@ -53,7 +53,12 @@ class DriverProcess:
 
     @classmethod
     async def spawn(
-        cls, serial: int, settings: SparkSettings, log: Path, python: str
+        cls,
+        serial: int,
+        settings: SparkSettings,
+        log: Path,
+        python: str,
+        metrics_interval: float | None = None,
     ) -> DriverProcess:
         parent_sock, child_sock = socket.socketpair()
         child_fd = child_sock.fileno()
@@ -61,6 +66,8 @@ class DriverProcess:
         command += ["--master", settings.master]
         for key, value in settings.conf.items():
             command += ["--conf", f"{key}={value}"]
+        if metrics_interval:
+            command += ["--metrics-interval", str(metrics_interval)]
         env = dict(os.environ)
         env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python

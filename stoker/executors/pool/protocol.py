@@ -2,7 +2,9 @@
 
 Parent → driver: ``run`` {run_id, job_name, script, arguments, stdout, stderr},
 ``cancel`` {run_id}, ``ping``. Driver → parent: ``ready`` {pid}, ``fatal`` {error},
-``started`` {run_id}, ``finished`` {run_id, outcome, error, retire}, ``pong``.
+``started`` {run_id}, ``finished`` {run_id, outcome, error, retire}, ``pong``,
+``metrics`` {run_id, job_name, sample} (a SparkSample's wire form; the run's final sample
+may come after its ``finished``, hence the job name travels with it).
 The socket is not stdin/stdout: the driver points fds 1/2 at run logs during a run.
 """
 
@@ -14,6 +16,8 @@ import socket
 import threading
 from typing import Any
 
+from stoker.domain.sparkmetrics import SparkSample
+
 Message = dict[str, Any]
 
 RUN = "run"
@@ -24,6 +28,7 @@ FATAL = "fatal"
 STARTED = "started"
 FINISHED = "finished"
 PONG = "pong"
+METRICS = "metrics"
 
 #: Tracebacks and argument maps (up to ~180 KB) travel in one line.
 MAX_LINE = 16 * 1024 * 1024
@@ -38,6 +43,19 @@ def decode(line: bytes) -> Message:
     if not isinstance(message, dict) or "type" not in message:
         raise ValueError(f"not a protocol message: {line[:200]!r}")
     return message
+
+
+def metrics(run_id: str, job_name: str, sample: SparkSample) -> Message:
+    return {"type": METRICS, "run_id": run_id, "job_name": job_name, "sample": sample.to_dict()}
+
+
+def parse_metrics(message: Message) -> tuple[str, str, SparkSample]:
+    """(run_id, job_name, sample) of a ``metrics`` message; raises ValueError (or
+    InvalidInput, for the sample) when it is malformed."""
+    run_id, job_name = message.get("run_id"), message.get("job_name")
+    if not isinstance(run_id, str) or not isinstance(job_name, str):
+        raise ValueError("a metrics message needs string run_id and job_name")
+    return run_id, job_name, SparkSample.from_dict(message.get("sample"))
 
 
 class SyncChannel:

@@ -11,8 +11,8 @@ from typing import Any
 
 from stoker.config.settings import SparkSettings
 from stoker.domain.runs import Exit, Outcome
-from stoker.errors import ExecutorError
-from stoker.executors.base import RunSpec
+from stoker.errors import ExecutorError, InvalidInput
+from stoker.executors.base import RunSpec, SampleSink
 from stoker.executors.logs import driver_log_path, prepare_run_logs, tail
 from stoker.executors.pool import protocol
 from stoker.executors.pool.handle import DriverGoneError, PoolRunHandle
@@ -46,6 +46,8 @@ class WarmPool:
         ping_interval_seconds: float = 15.0,
         ping_timeout_seconds: float = 10.0,
         terminate_grace_seconds: float = 5.0,
+        metrics_interval_seconds: float | None = None,
+        on_sample: SampleSink | None = None,
     ) -> None:
         self.settings = settings
         self._log_dir = drivers_log_dir
@@ -53,6 +55,9 @@ class WarmPool:
         self._ping_interval = ping_interval_seconds
         self._ping_timeout = ping_timeout_seconds
         self._terminate_grace = terminate_grace_seconds
+        # Drivers sample runs only when someone listens.
+        self._metrics_interval = metrics_interval_seconds if on_sample is not None else None
+        self._on_sample = on_sample
         self._drivers: dict[int, DriverProcess] = {}
         self._idle: asyncio.Queue[DriverProcess | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -209,6 +214,8 @@ class WarmPool:
                 driver.handle.started.set_result(None)
         elif kind == protocol.FINISHED:
             self._on_finished(driver, message)
+        elif kind == protocol.METRICS:
+            self._on_metrics(driver, message)
         elif kind == protocol.PONG:
             if driver.pong is not None and not driver.pong.done():
                 driver.pong.set_result(None)
@@ -222,6 +229,19 @@ class WarmPool:
                 self._last_failure,
                 extra=_extra("pool.driver.fatal", driver),
             )
+
+    def _on_metrics(self, driver: DriverProcess, message: protocol.Message) -> None:
+        if self._on_sample is None:
+            return
+        try:
+            run_id, job_name, sample = protocol.parse_metrics(message)
+        except (ValueError, InvalidInput) as exc:
+            log.warning("driver %s sent a bad metrics message: %s", driver.serial, exc)
+            return
+        try:
+            self._on_sample(run_id, job_name, sample)
+        except Exception:  # a sink's bug must not end this driver's read loop
+            log.exception("the Spark sample sink failed for run %s", run_id)
 
     def _on_ready(self, driver: DriverProcess) -> None:
         if driver.state is not DriverState.STARTING:
@@ -356,7 +376,9 @@ class WarmPool:
             self._serial += 1
             serial = self._serial
             path = driver_log_path(self._log_dir, serial)
-            driver = await DriverProcess.spawn(serial, self.settings, path, self._python)
+            driver = await DriverProcess.spawn(
+                serial, self.settings, path, self._python, self._metrics_interval
+            )
         finally:
             self._pending_spawns -= 1
         self._drivers[serial] = driver

@@ -1,0 +1,326 @@
+"""A run's Spark figures, read inside its driver: job-group stage sums, executors, JVM.
+
+Runs in the driver process (pool driver or isolated entry) next to the live SparkContext.
+A run's aggregates are the sums over the stages of the Spark jobs in its job group (the
+run id): job and stage ids come from ``statusTracker`` (py4j, cheap), per-stage figures
+from the driver's own UI REST API (``/stages/<id>?details=false``, no task lists).
+
+Counting choices, the same as Glue's "work done by completed tasks":
+
+* every attempt of a stage is summed, task counts and bytes alike, as Spark reports each
+  attempt: a retried stage re-reads its missing partitions, and that work is counted;
+* a stage whose latest attempt is SKIPPED counts nothing; a stage counts as completed
+  once, when its latest attempt is COMPLETE;
+* a stage whose latest attempt is COMPLETE or SKIPPED (or FAILED once no job of the run
+  runs) is settled: its figures are kept per run and never fetched again, so they survive
+  the UI's retention (1,000 jobs/stages). An unsettled stage whose fetch fails keeps its
+  last figures, so a later sample never has less than an earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from stoker.domain.sparkmetrics import AGGREGATES, ExecutorSample, SparkSample
+
+#: SparkSample aggregate → the REST StageData field summed over attempts.
+STAGE_FIELDS = {
+    "bytes_read": "inputBytes",
+    "records_read": "inputRecords",
+    "bytes_written": "outputBytes",
+    "records_written": "outputRecords",
+    # Spark's shuffleReadBytes is already local + remote.
+    "shuffle_bytes_read": "shuffleReadBytes",
+    "shuffle_local_bytes_read": "shuffleLocalBytesRead",
+    "shuffle_bytes_written": "shuffleWriteBytes",
+    "completed_tasks": "numCompleteTasks",
+    "failed_tasks": "numFailedTasks",
+    "killed_tasks": "numKilledTasks",
+}
+_REST_TIMEOUT_SECONDS = 2.0
+_MEMORY = re.compile(r"^\s*(\d+)\s*([kmgtp]?)b?\s*$", re.IGNORECASE)
+
+
+class StageMissing(Exception):
+    """Raised when the UI store no longer (or not yet) has a stage: HTTP 404."""
+
+
+class StatusSource(Protocol):
+    """What the figures are read from; ``ContextSource`` is the real one, tests fake it."""
+
+    #: Local mode: the driver is the only executor (REST /executors read once, for slots).
+    local: bool
+    #: spark.executor.memory in bytes, for executor heap max; None when unset or odd.
+    executor_memory: int | None
+
+    def job_ids(self, group: str) -> list[int]: ...
+
+    def job(self, job_id: int) -> tuple[list[int], bool] | None:
+        """The job's stage ids and whether it has ended; None if Spark forgot it."""
+        ...
+
+    def fetch(self, path: str) -> Any:
+        """Parsed JSON of ``/api/v1/applications/<app><path>``; StageMissing on 404."""
+        ...
+
+    def driver_jvm(self) -> ExecutorSample | None: ...
+
+
+@dataclass(frozen=True)
+class StageFigures:
+    """One stage, all attempts summed."""
+
+    sums: dict[str, int]
+    status: str
+    completed: bool
+    running: int = 0
+    pending: int = 0
+
+    @classmethod
+    def from_attempts(cls, attempts: list[dict[str, Any]]) -> StageFigures:
+        latest = max(attempts, key=lambda a: int(a.get("attemptId", 0)))
+        status = str(latest.get("status", ""))
+        if status == "SKIPPED":
+            return cls({}, status, completed=False)
+        sums = {
+            name: sum(int(a.get(key) or 0) for a in attempts) for name, key in STAGE_FIELDS.items()
+        }
+        running = pending = 0
+        if status == "ACTIVE":
+            running = int(latest.get("numActiveTasks") or 0)
+            done = int(latest.get("numCompleteTasks") or 0)
+            pending = max(0, int(latest.get("numTasks") or 0) - done - running)
+        return cls(sums, status, status == "COMPLETE", running, pending)
+
+    def settled(self, jobs_running: bool) -> bool:
+        return self.status in ("COMPLETE", "SKIPPED") or (
+            self.status == "FAILED" and not jobs_running
+        )
+
+
+@dataclass
+class _RunState:
+    """What one run's samples remember: ended jobs' stage ids, every stage's last figures."""
+
+    job_stages: dict[int, list[int]] = field(default_factory=dict)
+    stages: dict[int, StageFigures] = field(default_factory=dict)
+    settled: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _ExecutorSeen:
+    duration_ms: int
+    at: float
+
+
+def needed_executors(tasks: int, slots: int) -> int:
+    """Glue's numberMaxNeededExecutors: running + pending tasks over task slots, rounded up."""
+    if tasks <= 0:
+        return 0
+    return math.ceil(tasks / max(1, slots))
+
+
+def parse_memory(value: str | None) -> int | None:
+    """Spark's memory strings ("4g", "512m", "1024" = MiB) in bytes; None if unparseable."""
+    match = _MEMORY.match(value or "")
+    if match is None:
+        return None
+    unit = match.group(2).lower() or "m"
+    exponent = "bkmgtp".index(unit)
+    size: int = int(match.group(1)) * 1024**exponent
+    return size
+
+
+class SparkStats:
+    """Samples runs by job group; one instance per driver, used from one thread."""
+
+    def __init__(self, source: StatusSource, clock: Callable[[], float] = time.time) -> None:
+        self._source = source
+        self._clock = clock
+        self._runs: dict[str, _RunState] = {}
+        self._local_slots: int | None = None
+        self._executors_seen: dict[str, _ExecutorSeen] = {}
+        #: What went wrong in samples so far that still gave (partial) figures.
+        self.problems: list[str] = []
+
+    def sample(self, run_id: str, *, final: bool = False) -> SparkSample:
+        """The run's figures now. Raises only if the job group cannot be read at all
+        (context gone); stage or executor fetch failures give partial figures and a line
+        in ``problems``."""
+        state = self._runs.setdefault(run_id, _RunState())
+        stage_ids, jobs_running = self._stage_ids(run_id, state)
+        totals = dict.fromkeys(AGGREGATES, 0)
+        tasks = 0
+        for stage_id in stage_ids:
+            figures = self._stage(state, stage_id, jobs_running)
+            if figures is None:
+                continue
+            for name, value in figures.sums.items():
+                totals[name] += value
+            totals["completed_stages"] += figures.completed
+            tasks += figures.running + figures.pending
+        try:
+            executors, active, slots = self._executors()
+        except Exception as exc:
+            self.problems.append(f"executors: {exc!r}")
+            executors, active, slots = (), 0, 1
+        return SparkSample(
+            sampled_at=self._clock(),
+            **totals,
+            active_executors=active,
+            max_needed_executors=needed_executors(tasks, slots),
+            executors=executors,
+            final=final,
+        )
+
+    def forget(self, run_id: str) -> None:
+        self._runs.pop(run_id, None)
+
+    def _stage_ids(self, run_id: str, state: _RunState) -> tuple[list[int], bool]:
+        """The run's stage ids (ended jobs' ids are remembered) and whether a job runs."""
+        running = False
+        live: list[int] = []
+        for job_id in self._source.job_ids(run_id):
+            if job_id in state.job_stages:
+                continue
+            info = self._source.job(job_id)
+            if info is None:
+                continue
+            stage_ids, ended = info
+            if ended:
+                state.job_stages[job_id] = stage_ids
+            else:
+                running = True
+                live += stage_ids
+        seen = [s for ids in state.job_stages.values() for s in ids] + live
+        return sorted(set(seen)), running
+
+    def _stage(self, state: _RunState, stage_id: int, jobs_running: bool) -> StageFigures | None:
+        if stage_id in state.settled:
+            return state.stages[stage_id]
+        try:
+            attempts = self._source.fetch(f"/stages/{stage_id}?details=false")
+            figures = StageFigures.from_attempts(attempts)
+        except StageMissing:
+            return state.stages.get(stage_id)
+        except Exception as exc:  # HTTP error, timeout, odd JSON: keep the last figures
+            self.problems.append(f"stage {stage_id}: {exc!r}")
+            return state.stages.get(stage_id)
+        state.stages[stage_id] = figures
+        if figures.settled(jobs_running):
+            state.settled.add(stage_id)
+        return figures
+
+    def _executors(self) -> tuple[tuple[ExecutorSample, ...], int, int]:
+        """Executor samples, active executor count and task slots per executor."""
+        driver = self._source.driver_jvm()
+        samples: tuple[ExecutorSample, ...] = (driver,) if driver is not None else ()
+        if self._source.local:
+            if self._local_slots is None:
+                (entry,) = [e for e in self._source.fetch("/executors") if e["id"] == "driver"]
+                self._local_slots = int(entry.get("maxTasks") or entry.get("totalCores") or 1)
+            return samples, 1, self._local_slots
+        workers = [e for e in self._source.fetch("/executors") if e.get("id") != "driver"]
+        workers = [e for e in workers if e.get("isActive", True)]
+        samples += tuple(self._executor(e) for e in workers)
+        slots = max(
+            (int(e.get("maxTasks") or e.get("totalCores") or 1) for e in workers), default=1
+        )
+        return samples, len(workers), slots
+
+    def _executor(self, entry: dict[str, Any]) -> ExecutorSample:
+        """A cluster executor. Heap used is Spark's peak JVMHeapMemory (executors report
+        no current value). CPU load approximates busy task time over wall time x cores,
+        from the change of ``totalDuration`` (updated as tasks end) since the last sample."""
+        executor_id = str(entry["id"])
+        peak = entry.get("peakMemoryMetrics") or {}
+        now = self._clock()
+        duration = int(entry.get("totalDuration") or 0)
+        seen = self._executors_seen.get(executor_id)
+        self._executors_seen[executor_id] = _ExecutorSeen(duration, now)
+        cpu = None
+        cores = int(entry.get("totalCores") or 0)
+        if seen is not None and now > seen.at and cores:
+            busy = (duration - seen.duration_ms) / 1000.0
+            cpu = min(1.0, max(0.0, busy / ((now - seen.at) * cores)))
+        return ExecutorSample(
+            executor_id=executor_id,
+            heap_used_bytes=int(peak.get("JVMHeapMemory") or 0),
+            heap_max_bytes=self._source.executor_memory,
+            cpu_load=cpu,
+        )
+
+
+class ContextSource:
+    """The real StatusSource: a live SparkContext (py4j) and its UI REST API (urllib)."""
+
+    def __init__(self, sc: Any) -> None:
+        self._sc = sc
+        self._tracker = sc.statusTracker()
+        url = sc.uiWebUrl
+        if not url:
+            raise RuntimeError("the Spark UI is disabled (spark.ui.enabled=false)")
+        self._base = f"{url}/api/v1/applications/{sc.applicationId}"
+        self.local = str(sc.master).startswith("local")
+        self.executor_memory = parse_memory(sc.getConf().get("spark.executor.memory"))
+        self._runtime = sc._jvm.java.lang.Runtime.getRuntime()
+        self._cpu_load = _cpu_load_reader(sc)
+
+    def job_ids(self, group: str) -> list[int]:
+        return [int(j) for j in self._tracker.getJobIdsForGroup(group)]
+
+    def job(self, job_id: int) -> tuple[list[int], bool] | None:
+        info = self._tracker.getJobInfo(job_id)
+        if info is None:
+            return None
+        return [int(s) for s in info.stageIds], info.status != "RUNNING"
+
+    def fetch(self, path: str) -> Any:
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - our own http:// UI URL
+                self._base + path, timeout=_REST_TIMEOUT_SECONDS
+            ) as rsp:
+                return json.load(rsp)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise StageMissing(path) from exc
+            raise
+
+    def driver_jvm(self) -> ExecutorSample:
+        used = int(self._runtime.totalMemory()) - int(self._runtime.freeMemory())
+        return ExecutorSample("driver", used, int(self._runtime.maxMemory()), self._cpu_load())
+
+    def drain(self, timeout_seconds: float) -> None:
+        """Wait until Spark's listener bus has delivered every event (task ends) to the
+        status store, so a final sample sees the run's last tasks. ``waitUntilEmpty`` is
+        private[spark] in Scala but public in bytecode; it raises on timeout."""
+        self._sc._jsc.sc().listenerBus().waitUntilEmpty(int(timeout_seconds * 1000))
+
+
+def _cpu_load_reader(sc: Any) -> Callable[[], float | None]:
+    """System CPU load (0 to 1) of the driver's machine, JMX ``CpuLoad``. The platform bean's
+    class is in a package the JDK does not export, so py4j cannot call its methods
+    directly; calling through the exported interface's Method object works."""
+    jvm, gateway = sc._jvm, sc._gateway
+    bean = jvm.java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+    iface = jvm.java.lang.Class.forName("com.sun.management.OperatingSystemMXBean")
+    no_types = gateway.new_array(jvm.java.lang.Class, 0)
+    no_args = gateway.new_array(jvm.java.lang.Object, 0)
+    try:
+        method = iface.getMethod("getCpuLoad", no_types)  # JDK 14+
+    except Exception:
+        method = iface.getMethod("getSystemCpuLoad", no_types)
+
+    def read() -> float | None:
+        value = float(method.invoke(bean, no_args))
+        return value if 0.0 <= value <= 1.0 else None  # negative: not available yet
+
+    return read

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
-from prometheus_client import CollectorRegistry
 
 from stoker.api.auth import bearer_auth
 from stoker.api.errors import install_error_handlers
@@ -43,13 +43,13 @@ def create_app(
     api: ApiSettings,
     *,
     version: str,
-    metrics_registry: CollectorRegistry | None = None,
+    metrics_exposition: Callable[[], bytes] | None = None,
     metrics_auth: bool = False,
 ) -> FastAPI:
     """The API app. ``services`` is read per request, so ``accepting_runs`` may change live.
 
-    With ``metrics_registry``, ``/metrics`` serves it, unauthenticated like any scrape
-    target unless ``metrics_auth`` (then it needs a bearer token like the rest).
+    With ``metrics_exposition``, ``/metrics`` serves what it renders, unauthenticated like
+    any scrape target unless ``metrics_auth`` (then it needs a bearer token like the rest).
 
     The daemon checks ``check_bind_allowed(api)`` before it binds ``api.host:api.port``.
     """
@@ -65,8 +65,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     protected = [Depends(bearer_auth(api))]
-    if metrics_registry is not None:
-        app.state.metrics_registry = metrics_registry
+    if metrics_exposition is not None:
+        app.state.metrics_exposition = metrics_exposition
         app.include_router(metrics.router, dependencies=protected if metrics_auth else [])
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (
@@ -82,11 +82,11 @@ def create_app(
     return app
 
 
-def create_metrics_app(registry: CollectorRegistry, api: ApiSettings, *, auth: bool) -> FastAPI:
+def create_metrics_app(exposition: Callable[[], bytes], api: ApiSettings, *, auth: bool) -> FastAPI:
     """Only ``/metrics``, for serving it on a port of its own (``metrics.port``)."""
     app = FastAPI(title="stoker metrics", docs_url=None, openapi_url=None, redoc_url=None)
     install_error_handlers(app)
-    app.state.metrics_registry = registry
+    app.state.metrics_exposition = exposition
     app.include_router(metrics.router, dependencies=[Depends(bearer_auth(api))] if auth else [])
     return app
 

@@ -197,12 +197,12 @@ class Daemon:
         own_port = cfg.metrics.port is not None
         app = create_app(
             services, cfg.api, version=__version__,
-            metrics_registry=None if own_port else metrics.registry,
+            metrics_exposition=None if own_port else metrics.exposition,
             metrics_auth=cfg.metrics.require_auth,
         )  # fmt: skip
         servers = [ApiServer(app, cfg.api.host, cfg.api.port)]
         if cfg.metrics.port is not None:
-            scrape = create_metrics_app(metrics.registry, cfg.api, auth=cfg.metrics.require_auth)
+            scrape = create_metrics_app(metrics.exposition, cfg.api, auth=cfg.metrics.require_auth)
             host = cfg.metrics.host or cfg.api.host
             servers.append(ApiServer(scrape, host, cfg.metrics.port, setting="metrics"))
         for server in servers:

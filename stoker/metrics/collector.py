@@ -213,5 +213,5 @@ def install(
     """Subscribe the run listener to ``bus`` and register the scrape-time collector."""
     runs = RunMetrics(metrics)
     runs.subscribe(bus)
-    metrics.registry.register(ComponentsCollector(pool, relay, consumer, outbox, clock))
+    metrics.register(ComponentsCollector(pool, relay, consumer, outbox, clock))
     return runs

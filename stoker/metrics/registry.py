@@ -6,7 +6,13 @@ like, never a run id: a run id per series would grow without bound.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
+
+from stoker.metrics.families import Kind, LabelledFamily
 
 #: Seconds; from sub-second pyshell runs to Glue's 48 h default timeout.
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 172800)
@@ -34,40 +40,58 @@ CONSUMER_LAG = (
 )
 
 
-class Metrics:
-    """The daemon's metrics on ``registry`` (a fresh one by default)."""
+class _Standard(Collector):
+    """Everything prometheus-client renders itself, inside the combined registry."""
 
-    def __init__(self, version: str, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry if registry is not None else CollectorRegistry()
-        r = self.registry
-        self.runs_started = Counter(
-            "stoker_runs_started", "Runs that reached RUNNING.", ["job"], registry=r
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._registry.collect()
+
+
+class Metrics:
+    """The daemon's metrics.
+
+    ``registry`` holds every metric (what tests and ``get_sample_value`` read);
+    ``exposition()`` renders the same for /metrics, the per-job families on the fast path
+    (see families.py). Collectors are added with ``register``.
+    """
+
+    def __init__(self, version: str) -> None:
+        self._standard = CollectorRegistry()
+        self._families: list[LabelledFamily] = []
+        self.registry = CollectorRegistry()
+        self.registry.register(_Standard(self._standard))
+        r = self._standard
+        self.runs_started = self.family(
+            "stoker_runs_started", "Runs that reached RUNNING.", ["job"], "counter"
         )
-        self.runs_finished = Counter(
-            "stoker_runs_finished", "Runs that ended, by end state.", ["job", "state"], registry=r
+        self.runs_finished = self.family(
+            "stoker_runs_finished", "Runs that ended, by end state.", ["job", "state"], "counter"
         )
-        self.run_duration = Histogram(
+        self.run_duration = self.family(
             "stoker_run_duration_seconds", "Time from RUNNING to the end state.", ["job"],
-            buckets=DURATION_BUCKETS, registry=r,
+            "histogram", DURATION_BUCKETS,
         )  # fmt: skip
-        self.dispatch_latency = Histogram(
+        self.dispatch_latency = self.family(
             "stoker_dispatch_latency_seconds", "Time from a run's creation to RUNNING.", ["job"],
-            buckets=LATENCY_BUCKETS, registry=r,
+            "histogram", LATENCY_BUCKETS,
         )  # fmt: skip
-        self.runs = Gauge(
-            "stoker_runs", "Runs currently in each live state.", ["job", "state"], registry=r
+        self.runs = self.family(
+            "stoker_runs", "Runs currently in each live state.", ["job", "state"], "gauge"
         )
-        self.queue_depth = Gauge(
-            "stoker_queue_depth", "Runs WAITING for a concurrency slot.", ["job"], registry=r
+        self.queue_depth = self.family(
+            "stoker_queue_depth", "Runs WAITING for a concurrency slot.", ["job"], "gauge"
         )
-        self.run_delayed = Counter(
+        self.run_delayed = self.family(
             "stoker_run_delayed", "Delay notifications: runs still going after "
-            "notify_delay_after.", ["job"], registry=r,
+            "notify_delay_after.", ["job"], "counter",
         )  # fmt: skip
         # Scheduler (fed by collector.TriggerMetrics, the triggers' observer).
-        self.trigger_fires = Counter(
+        self.trigger_fires = self.family(
             "stoker_trigger_fires", "Trigger fires that started runs, by trigger and type.",
-            ["trigger", "type"], registry=r,
+            ["trigger", "type"], "counter",
         )  # fmt: skip
         self.trigger_fire_lag = Histogram(
             "stoker_trigger_fire_lag_seconds",
@@ -75,9 +99,9 @@ class Metrics:
             "schedule to lag behind and are not observed).",
             ["type"], buckets=FIRE_LAG_BUCKETS, registry=r,
         )  # fmt: skip
-        self.trigger_missed_fires = Counter(
+        self.trigger_missed_fires = self.family(
             "stoker_trigger_missed_fires", "Scheduled fires missed (daemon down or overrun).",
-            ["trigger"], registry=r,
+            ["trigger"], "counter",
         )  # fmt: skip
         self.conditional_evaluations = Counter(
             "stoker_conditional_evaluations",
@@ -86,3 +110,28 @@ class Metrics:
         )
         self.build_info = Info("stoker_build", "The daemon's version.", registry=r)
         self.build_info.info({"version": version})
+
+    def family(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: list[str],
+        kind: Kind,
+        buckets: tuple[float, ...] = (),
+    ) -> LabelledFamily:
+        """A per-job (or per-trigger) family on the fast rendering path."""
+        family = LabelledFamily(name, documentation, labelnames, kind, buckets)
+        self._families.append(family)
+        self.registry.register(family)
+        return family
+
+    def register(self, collector: Collector) -> None:
+        """Add a scrape-time collector (rendered by prometheus-client)."""
+        self._standard.register(collector)
+
+    def exposition(self) -> bytes:
+        """Every metric in the Prometheus text format (version 0.0.4)."""
+        out = [generate_latest(self._standard).decode()]
+        for family in self._families:
+            family.render(out)
+        return "".join(out).encode()

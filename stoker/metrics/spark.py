@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector, CollectorRegistry
+from prometheus_client.registry import Collector
 
 from stoker.domain.sparkmetrics import SparkSample
+from stoker.metrics.registry import Metrics
 
 #: Prometheus name (without _total) and help for each cumulative aggregate of a sample.
 COUNTERS: dict[str, tuple[str, str]] = {
@@ -66,20 +66,20 @@ class SparkMetrics(Collector):
 
     def __init__(
         self,
-        registry: CollectorRegistry,
+        metrics: Metrics,
         *,
         linger_seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._counters = {
-            field: Counter(name, text, ["job"], registry=registry)
+            field: metrics.family(name, text, ["job"], "counter")
             for field, (name, text) in COUNTERS.items()
         }
         self._linger = linger_seconds
         self._now = monotonic
         self._latest: dict[str, _Latest] = {}  # run id → its latest sample
         self._lock = threading.Lock()
-        registry.register(self)
+        metrics.register(self)
 
     def on_sample(self, run_id: str, job: str, sample: SparkSample) -> None:
         with self._lock:

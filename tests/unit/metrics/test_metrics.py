@@ -175,7 +175,7 @@ def test_metrics_route_serves_text_exposition_without_auth(rig: Rig, tmp_path: P
     api = ApiSettings(tokens=[SecretStr("secret")])
     app = create_app(
         FakeServices(tmp_path / "logs"), api, version="9.9.9",
-        metrics_registry=rig.metrics.registry,
+        metrics_exposition=rig.metrics.exposition,
     )  # fmt: skip
     with asgi_client(app) as client:
         response = client.get("/metrics")
@@ -205,7 +205,7 @@ def test_metrics_can_require_the_api_token(rig: Rig, tmp_path: Path) -> None:
     api = ApiSettings(tokens=[SecretStr("secret")])
     app = create_app(
         FakeServices(tmp_path / "logs"), api, version="9.9.9",
-        metrics_registry=rig.metrics.registry, metrics_auth=True,
+        metrics_exposition=rig.metrics.exposition, metrics_auth=True,
     )  # fmt: skip
     with asgi_client(app) as client:
         refused = client.get("/metrics")
@@ -218,7 +218,7 @@ def test_metrics_can_require_the_api_token(rig: Rig, tmp_path: Path) -> None:
 @pytest.mark.parametrize("auth", [False, True])
 def test_the_metrics_only_app_serves_nothing_else(rig: Rig, auth: bool) -> None:
     api = ApiSettings(tokens=[SecretStr("secret")])
-    app = create_metrics_app(rig.metrics.registry, api, auth=auth)
+    app = create_metrics_app(rig.metrics.exposition, api, auth=auth)
     with asgi_client(app) as client:
         scraped = client.get("/metrics")
         assert client.get("/jobs").status_code == 404

@@ -7,6 +7,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from stoker.domain.sparkmetrics import AGGREGATES, ExecutorSample, SparkSample
+from stoker.metrics.registry import Metrics
 from stoker.metrics.spark import COUNTERS, SparkMetrics
 
 
@@ -24,13 +25,18 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def registry() -> CollectorRegistry:
-    return CollectorRegistry()
+def metrics() -> Metrics:
+    return Metrics("1.0")
 
 
 @pytest.fixture
-def spark(registry: CollectorRegistry, clock: Clock) -> SparkMetrics:
-    return SparkMetrics(registry, linger_seconds=30, monotonic=clock)
+def registry(metrics: Metrics) -> CollectorRegistry:
+    return metrics.registry
+
+
+@pytest.fixture
+def spark(metrics: Metrics, clock: Clock) -> SparkMetrics:
+    return SparkMetrics(metrics, linger_seconds=30, monotonic=clock)
 
 
 def driver(used: int, max_: int | None = 1000, cpu: float | None = 0.25) -> ExecutorSample:

@@ -121,6 +121,10 @@ class _ExecutorSeen:
     at: float
 
 
+def _slots(entry: dict[str, Any]) -> int:
+    return int(entry.get("maxTasks") or entry.get("totalCores") or 1)
+
+
 def needed_executors(tasks: int, slots: int) -> int:
     """Glue's numberMaxNeededExecutors: running + pending tasks over task slots, rounded up."""
     if tasks <= 0:
@@ -167,11 +171,7 @@ class SparkStats:
                 totals[name] += value
             totals["completed_stages"] += figures.completed
             tasks += figures.running + figures.pending
-        try:
-            executors, active, slots = self._executors()
-        except Exception as exc:
-            self.problems.append(f"executors: {exc!r}")
-            executors, active, slots = (), 0, 1
+        executors, active, slots = self._executors()
         return SparkSample(
             sampled_at=self._clock(),
             **totals,
@@ -220,21 +220,32 @@ class SparkStats:
         return figures
 
     def _executors(self) -> tuple[tuple[ExecutorSample, ...], int, int]:
-        """Executor samples, active executor count and task slots per executor."""
-        driver = self._source.driver_jvm()
-        samples: tuple[ExecutorSample, ...] = (driver,) if driver is not None else ()
-        if self._source.local:
-            if self._local_slots is None:
-                (entry,) = [e for e in self._source.fetch("/executors") if e["id"] == "driver"]
-                self._local_slots = int(entry.get("maxTasks") or entry.get("totalCores") or 1)
-            return samples, 1, self._local_slots
-        workers = [e for e in self._source.fetch("/executors") if e.get("id") != "driver"]
+        """Executor samples, active executor count and task slots per executor; what
+        fails is left out (and noted in ``problems``)."""
+        samples: tuple[ExecutorSample, ...] = ()
+        try:
+            driver = self._source.driver_jvm()
+            samples = (driver,) if driver is not None else ()
+        except Exception as exc:
+            self.problems.append(f"driver JVM: {exc!r}")
+        try:
+            if self._source.local:
+                return samples, 1, self._local_task_slots()
+            workers = [e for e in self._source.fetch("/executors") if e.get("id") != "driver"]
+        except Exception as exc:
+            self.problems.append(f"executors: {exc!r}")
+            return samples, int(self._source.local), 1
         workers = [e for e in workers if e.get("isActive", True)]
         samples += tuple(self._executor(e) for e in workers)
-        slots = max(
-            (int(e.get("maxTasks") or e.get("totalCores") or 1) for e in workers), default=1
-        )
+        slots = max((_slots(e) for e in workers), default=1)
         return samples, len(workers), slots
+
+    def _local_task_slots(self) -> int:
+        """Local mode's one executor never changes: read its slots once."""
+        if self._local_slots is None:
+            (entry,) = [e for e in self._source.fetch("/executors") if e.get("id") == "driver"]
+            self._local_slots = _slots(entry)
+        return self._local_slots
 
     def _executor(self, entry: dict[str, Any]) -> ExecutorSample:
         """A cluster executor. Heap used is Spark's peak JVMHeapMemory (executors report

@@ -23,6 +23,9 @@ WARMUP_GROUP = "stoker-warmup"
 _WARMUP_TIMEOUT_SECONDS = 30.0
 #: How long a final sample waits for Spark's listener bus to hand over the run's last events.
 DRAIN_TIMEOUT_SECONDS = 5.0
+#: Final samples waiting to be taken; past this (runs end faster than they can be sampled)
+#: the oldest run's final is dropped rather than letting the queue and its delay grow.
+MAX_PENDING_FINALS = 256
 
 
 def _stderr(line: str) -> None:
@@ -76,6 +79,9 @@ class RunSampler:
         with self._cond:
             if self._current is None or self._current[0] != run_id:
                 return
+            if len(self._finals) >= MAX_PENDING_FINALS:
+                dropped, _ = self._finals.popleft()
+                self._problem(f"final sample of run {dropped} dropped: sampling falls behind")
             self._finals.append(self._current)
             self._current = None
             self._cond.notify()

@@ -16,7 +16,7 @@ from stoker.errors import InvalidInput
 from stoker.executors.base import RunSpec
 from stoker.executors.pool import protocol
 from stoker.executors.process import SampleReader, metrics_path
-from stoker.executors.sparksampler import RunSampler, open_sampler
+from stoker.executors.sparksampler import MAX_PENDING_FINALS, RunSampler, open_sampler
 from stoker.executors.sparkstats import SparkStats
 
 from .test_sparkstats import FakeSource, attempt
@@ -178,3 +178,16 @@ def test_sample_reader_hands_over_complete_new_lines(tmp_path: Path) -> None:
     reader.read()
     reader.read()
     assert [s.records_read for _, _, s in got] == [2, 5] and got[-1][2].final
+
+
+def test_a_backlog_of_finals_is_bounded() -> None:
+    sent, logged = Sent(), []
+    sampler = RunSampler(SparkStats(make_source()), sent, 60, log=logged.append)
+    for i in range(MAX_PENDING_FINALS + 3):  # the thread is not started yet: all queue up
+        sampler.begin(f"r{i}", "a")
+        sampler.end(f"r{i}")
+    sampler.start()
+    sampler.close(10)
+    assert len(sent.items) == MAX_PENDING_FINALS
+    assert sent.items[0][0] == "r3"
+    assert len(logged) == 1 and "r0" in logged[0]

@@ -23,18 +23,21 @@ from stoker.daemon.http import ApiServer
 from stoker.daemon.signals import StopRequest
 from stoker.daemon.systemd import Notifier, watchdog_loop
 from stoker.domain.events import EventIdentity
-from stoker.executors.base import Executor
+from stoker.domain.sparkmetrics import SparkSample
+from stoker.executors.base import Executor, SampleSink
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 from stoker.executors.pyshell import PythonShellExecutor
 from stoker.metrics.collector import RunMetrics, TriggerMetrics
 from stoker.metrics.collector import install as install_metrics
 from stoker.metrics.registry import Metrics
+from stoker.metrics.spark import SparkMetrics
 from stoker.notifications.kafka import KafkaPublisher
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
 from stoker.runs.catalog import JobCatalog
 from stoker.runs.dispatcher import Dispatcher
+from stoker.runs.metrics_history import MetricsHistory
 from stoker.runs.recovery import recover
 from stoker.runs.retention import retention_loop
 from stoker.runs.service import RunService
@@ -44,6 +47,7 @@ from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import Firing
 from stoker.store.jobs import JobStore
 from stoker.store.outbox import OutboxStore
+from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
 from stoker.store.triggers import TriggerStore
 from stoker.triggers.definitions import Definitions
@@ -85,6 +89,7 @@ class Services:
     events: EventLog
     triggers: TriggerService
     definitions: Definitions
+    metrics_history: MetricsHistory
 
     @property
     def accepting_runs(self) -> bool:
@@ -152,12 +157,28 @@ class Daemon:
         )
         jobs = JobStore(db)
         runs = RunStore(db, identity, pool_capacity=cfg.spark.pool_size)
-        executors = await self._executors(stack)
-        bus = Bus()
         # Metrics listen on the bus, observe the triggers through a callback passed in here,
-        # and read the components at scrape time (STYLE rule 9).
+        # take the drivers' Spark samples through the executors' sink, and read the
+        # components at scrape time (STYLE rule 9).
         metrics = Metrics(__version__)
         observed = TriggerMetrics(metrics)
+        history = MetricsHistory(
+            RunMetricsStore(db), runs, io, interval_seconds=cfg.metrics.history_interval_seconds
+        )
+        history.start()
+        # Stops after the executors (pushed before them): the final samples of runs stopped
+        # at shutdown are flushed too, before the database closes (pushed earlier).
+        stack.push_async_callback(history.stop)
+        spark_metrics = SparkMetrics(
+            metrics, linger_seconds=max(30.0, 3 * cfg.metrics.spark_refresh_seconds)
+        )
+
+        def on_sample(run_id: str, job_name: str, sample: SparkSample) -> None:
+            spark_metrics.on_sample(run_id, job_name, sample)
+            history.record(run_id, job_name, sample)
+
+        executors = await self._executors(stack, on_sample)
+        bus = Bus()
         service = RunService(
             runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
             logs_dir=cfg.logs_dir, clock=utcnow, on_delayed=observed.delayed,
@@ -178,7 +199,9 @@ class Daemon:
             db=db, jobs=jobs, triggers=trigger_store, catalog=catalog,
             trigger_service=triggers, io=io, clock=utcnow,
         )  # fmt: skip
-        services = Services(catalog, service, EventLog(OutboxStore(db), io), triggers, definitions)
+        services = Services(
+            catalog, service, EventLog(OutboxStore(db), io), triggers, definitions, history
+        )
         relay = self._relay(db, io, bus)
         events_in = self._events_in(db, io, trigger_store, firing, service)
         pool = executors["pool"]
@@ -230,13 +253,17 @@ class Daemon:
             observer=firing.observer,
         )  # fmt: skip
 
-    async def _executors(self, stack: AsyncExitStack) -> dict[str, Executor]:
+    async def _executors(self, stack: AsyncExitStack, on_sample: SampleSink) -> dict[str, Executor]:
         spark = self.settings.spark
         logs = self.settings.logs_dir
-        pool = WarmPool(spark, logs / "drivers")
+        metrics = self.settings.metrics
+        interval = metrics.spark_refresh_seconds if metrics.spark_enabled else None
+        pool = WarmPool(
+            spark, logs / "drivers", metrics_interval_seconds=interval, on_sample=on_sample
+        )
         await pool.open()
         stack.push_async_callback(pool.aclose)
-        isolated = IsolatedExecutor(spark)
+        isolated = IsolatedExecutor(spark, metrics_interval_seconds=interval, on_sample=on_sample)
         stack.push_async_callback(isolated.aclose)
         pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds)
         stack.push_async_callback(pyshell.aclose)

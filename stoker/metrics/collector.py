@@ -74,8 +74,10 @@ class RunMetrics:
 
     def _gauge(self, job: str, state: RunState, delta: int) -> None:
         self._m.runs.labels(job, state.value).inc(delta)
+        # A job's queue depth exists from its first run on: an empty queue reads 0, not absent.
+        depth = self._m.queue_depth.labels(job)
         if state is RunState.WAITING:
-            self._m.queue_depth.labels(job).inc(delta)
+            depth.inc(delta)
 
     def _remember_finished(self, run_id: str) -> None:
         self._finished[run_id] = None

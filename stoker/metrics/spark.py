@@ -89,8 +89,11 @@ class SparkMetrics(Collector):
             for field, counter in self._counters.items():
                 before = getattr(previous.sample, field) if previous is not None else 0
                 delta = getattr(sample, field) - before
+                # Every counter exists from the job's first sample, zero or not: increase()
+                # then sees a job's first failed task, and "no failures" is a 0, not a gap.
+                child = counter.labels(job)
                 if delta > 0:
-                    counter.labels(job).inc(delta)
+                    child.inc(delta)
             self._latest[run_id] = _Latest(job, sample, self._now())
 
     def collect(self) -> Iterator[GaugeMetricFamily]:

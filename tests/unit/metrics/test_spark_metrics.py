@@ -117,11 +117,12 @@ def test_a_finished_run_lingers_idle_then_disappears(
     clock.now += 31
     assert value(registry, "stoker_glue_active_executors", job="etl") is None
     assert value(registry, "stoker_glue_jvm_heap_used_bytes", job="etl", executor="driver") is None
-    # The counters are history: they stay.
-    assert value(registry, "stoker_glue_bytes_read_total", job="etl") is None
+    # The counters are history: they stay, zero ones included.
+    assert value(registry, "stoker_glue_bytes_read_total", job="etl") == 0
     spark.on_sample("r2", "etl", SparkSample(3.0, bytes_read=5, final=True))
     clock.now += 31
     assert value(registry, "stoker_glue_bytes_read_total", job="etl") == 5
+    assert value(registry, "stoker_glue_failed_tasks_total", job="etl") == 0
 
 
 def test_a_run_whose_driver_died_stops_showing(

@@ -9,6 +9,7 @@ groupBy and a join) and writes Parquet; two Python-shell runs succeed and fail.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -24,7 +25,7 @@ import pytest
 import yaml
 
 from tests.conftest import in_ci
-from tests.support.daemon import REPO, DaemonProcess, free_port
+from tests.support.daemon import REPO, STOKER, DaemonProcess, free_port
 
 RULES = REPO / "deploy" / "prometheus" / "stoker-rules.yml"
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "stoker.json"
@@ -320,3 +321,41 @@ def test_every_rule_expression_is_accepted_by_prometheus(stack: Stack) -> None:
     loaded = [r for g in response.json()["data"]["groups"] for r in g["rules"]]
     assert len(loaded) == len(exprs)
     assert not [r for r in loaded if r.get("health") == "err"], loaded
+
+
+def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOKER_")}
+    env["STOKER_API_URL"] = stack.daemon.url
+    return subprocess.run(
+        [STOKER, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_the_runs_metrics_history_is_stored_and_shown(stack: Stack, tmp_path: Path) -> None:
+    """What the console's "View run metrics" shows, through the API and the CLI."""
+    run_id = stack.etl_run["id"]
+    written = sum(f.stat().st_size for f in stack.output.glob("part-*"))
+
+    def stored() -> dict[str, Any] | None:
+        body: dict[str, Any] = stack.daemon.http.get(f"/runs/{run_id}/metrics").json()
+        return body if body["complete"] else None
+
+    history = _poll("the run's final stored sample", stored, timeout=15)
+    final = history["samples"][-1]
+    assert final["final"] is True
+    assert final["records_read"] == ORDERS + CUSTOMERS
+    assert final["records_written"] == CUSTOMERS
+    assert final["bytes_written"] == written
+    assert final["shuffle_bytes_written"] > 0
+    driver = next(e for e in final["executors"] if e["executor_id"] == "driver")
+    assert driver["heap_used_bytes"] > 0 and 0 < driver["heap_usage"] <= 1
+
+    shown = _cli(stack, "runs", "metrics", run_id)
+    assert shown.returncode == 0, shown.stderr
+    assert run_id in shown.stdout and "(final)" in shown.stdout
+    chart = tmp_path / "run.png"
+    drawn = _cli(stack, "runs", "metrics", run_id, "--chart", str(chart))
+    assert drawn.returncode == 0, drawn.stderr
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    missing = _cli(stack, "runs", "metrics", "jr_" + "0" * 64)
+    assert missing.returncode == 3 and "does not exist" in missing.stderr

@@ -7,7 +7,8 @@
    run, duration, latency and Spark series), scraped over HTTP like Prometheus does.
 
 Starts its own daemons (SQLite) in a temporary directory and prints figures; asserts nothing.
-Usage: .venv/bin/python bench/metrics.py [--runs 200] [--jobs 1000] [--scrapes 100]
+Usage: .venv/bin/python bench/metrics.py [--runs 200] [--rounds 2] [--jobs 1000]
+[--scrapes 100] [--only latency|scrape]
 """
 
 from __future__ import annotations
@@ -85,18 +86,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--scrapes", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2, help="off/on pairs (fresh daemons)")
     parser.add_argument("--only", choices=["latency", "scrape"], default=None)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stoker-bench-metrics-") as tmp:
         root = Path(tmp)
         if options.only in (None, "latency"):
-            figures = {}
-            for enabled in (False, True):
-                label = "on" if enabled else "off"
-                figures[label] = start_latency(root / label, options.runs, enabled)
-                firsts, ends = figures[label]
-                print(summary(f"spark metrics {label}: first line", firsts))
-                print(summary(f"spark metrics {label}: SUCCEEDED", ends))
+            # Off and on alternate, each on a fresh daemon: the spread between rounds of one
+            # mode is the noise the difference between modes has to be read against.
+            figures: dict[str, tuple[list[float], list[float]]] = {"off": ([], []), "on": ([], [])}
+            for round_ in range(options.rounds):
+                for label in ("off", "on"):
+                    workdir = root / f"{label}-{round_}"
+                    firsts, ends = start_latency(workdir, options.runs, label == "on")
+                    figures[label][0].extend(firsts)
+                    figures[label][1].extend(ends)
+                    print(summary(f"round {round_ + 1}, sampling {label}: first line", firsts))
+            for label in ("off", "on"):
+                print(summary(f"spark metrics {label}: first line", figures[label][0]))
+                print(summary(f"spark metrics {label}: SUCCEEDED", figures[label][1]))
             for name, index in (("first line", 0), ("SUCCEEDED", 1)):
                 for p in (50, 99):
                     off = pct(figures["off"][index], p)

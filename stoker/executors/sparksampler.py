@@ -69,10 +69,11 @@ class RunSampler:
             self._warm.wait(_WARMUP_TIMEOUT_SECONDS)
 
     def begin(self, run_id: str, job_name: str) -> None:
+        # No notify: waking this thread now would take the GIL from the run's start. The
+        # idle thread re-checks every interval, so the first sample comes within two.
         with self._cond:
             self._current = (run_id, job_name)
             self._due = self._clock() + self._interval
-            self._cond.notify()
 
     def end(self, run_id: str) -> None:
         """The run's script has ended: queue its final sample (taken on the sampler thread)."""
@@ -113,7 +114,7 @@ class RunSampler:
                     return (*self._finals.popleft(), True)
                 if self._closing:
                     return None
-                wait = None
+                wait = self._interval
                 if self._current is not None:
                     wait = self._due - self._clock()
                     if wait <= 0:

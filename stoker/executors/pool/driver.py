@@ -193,8 +193,6 @@ class Driver:
             self._restore()
 
     def _finish(self, run: _Run, result: ScriptResult) -> None:
-        if self._sampler is not None:
-            self._sampler.end(run.run_id)  # the final sample is taken on the sampler thread
         alive = self._context_alive()
         outcome = Outcome.STOPPED if run.stop_requested else result.outcome
         error = result.error_message if outcome is Outcome.FAILED else None
@@ -214,6 +212,10 @@ class Driver:
                 "retire": retire,
             }
         )
+        # After FINISHED, so the sampler thread's wake-up never delays it; before this
+        # thread takes the next run (so the next begin cannot overtake this end).
+        if self._sampler is not None:
+            self._sampler.end(run.run_id)  # the final sample is taken on the sampler thread
         if not alive:
             os._exit(0)  # useless without a context; the supervisor replaces us
 

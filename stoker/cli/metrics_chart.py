@@ -5,7 +5,7 @@ matplotlib is imported inside ``render_chart`` only, so other commands start fas
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ def render_chart(history: Json, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # no display; also keeps pyplot (never imported here) headless
+    from matplotlib.dates import DateFormatter
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
@@ -87,7 +88,16 @@ def render_chart(history: Json, path: Path) -> None:
         "max needed executors": column("max_needed_executors")}, "count")  # fmt: skip
     for ax in (axes[0], axes[2]):
         ax.yaxis.set_major_formatter(bytes_axis)
-    for ax in (axes[1], axes[3]):
-        ax.set_ylim(bottom=0)
+    for index, ax in enumerate(axes):
+        # Counts and bytes from zero, and at least 1 KiB / 1 high: a narrow automatic range
+        # (or an all-zero series) labels every tick alike.
+        highest = ax.dataLim.y1 if ax.has_data() else 0.0
+        floor = 1024.0 if index in (0, 2) else 1.0
+        ax.set_ylim(bottom=0, top=max(floor, highest * 1.1))
+    if len(times) == 1:
+        # A run shorter than the sampling interval has only its final sample; without a
+        # range matplotlib spans years around it.
+        axes[4].set_xlim(times[0] - timedelta(seconds=30), times[0] + timedelta(seconds=30))
+    axes[4].xaxis.set_major_formatter(DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
     axes[4].set_xlabel("time (local)")
     fig.savefig(path, format="png", dpi=100)

@@ -107,18 +107,20 @@ class StageFigures:
 
 
 @dataclass
+class _ExecutorSeen:
+    duration_ms: int
+    at: float
+
+
+@dataclass
 class _RunState:
-    """What one run's samples remember: ended jobs' stage ids, every stage's last figures."""
+    """What one run's samples remember: ended jobs' stage ids, every stage's last figures,
+    and each cluster executor's task time at the run's last sample (its CPU baseline)."""
 
     job_stages: dict[int, list[int]] = field(default_factory=dict)
     stages: dict[int, StageFigures] = field(default_factory=dict)
     settled: set[int] = field(default_factory=set)
-
-
-@dataclass
-class _ExecutorSeen:
-    duration_ms: int
-    at: float
+    executors_seen: dict[str, _ExecutorSeen] = field(default_factory=dict)
 
 
 def _slots(entry: dict[str, Any]) -> int:
@@ -151,7 +153,6 @@ class SparkStats:
         self._clock = clock
         self._runs: dict[str, _RunState] = {}
         self._local_slots: int | None = None
-        self._executors_seen: dict[str, _ExecutorSeen] = {}
         #: What went wrong in samples so far that still gave (partial) figures.
         self.problems: list[str] = []
 
@@ -171,7 +172,7 @@ class SparkStats:
                 totals[name] += value
             totals["completed_stages"] += figures.completed
             tasks += figures.running + figures.pending
-        executors, active, slots = self._executors()
+        executors, active, slots = self._executors(state)
         return SparkSample(
             sampled_at=self._clock(),
             **totals,
@@ -219,7 +220,7 @@ class SparkStats:
             state.settled.add(stage_id)
         return figures
 
-    def _executors(self) -> tuple[tuple[ExecutorSample, ...], int, int]:
+    def _executors(self, state: _RunState) -> tuple[tuple[ExecutorSample, ...], int, int]:
         """Executor samples, active executor count and task slots per executor; what
         fails is left out (and noted in ``problems``)."""
         samples: tuple[ExecutorSample, ...] = ()
@@ -236,7 +237,7 @@ class SparkStats:
             self.problems.append(f"executors: {exc!r}")
             return samples, int(self._source.local), 1
         workers = [e for e in workers if e.get("isActive", True)]
-        samples += tuple(self._executor(e) for e in workers)
+        samples += tuple(self._executor(e, state) for e in workers)
         slots = max((_slots(e) for e in workers), default=1)
         return samples, len(workers), slots
 
@@ -247,16 +248,28 @@ class SparkStats:
             self._local_slots = _slots(entry)
         return self._local_slots
 
-    def _executor(self, entry: dict[str, Any]) -> ExecutorSample:
-        """A cluster executor. Heap used is Spark's peak JVMHeapMemory (executors report
-        no current value). CPU load approximates busy task time over wall time x cores,
-        from the change of ``totalDuration`` (updated as tasks end) since the last sample."""
+    def _executor(self, entry: dict[str, Any], state: _RunState) -> ExecutorSample:
+        """A cluster executor.
+
+        Heap used is Spark's peak JVMHeapMemory over the executor's life (executors report
+        no current value). It comes with the executor's heartbeats: every
+        ``spark.executor.heartbeatInterval``, 10 s by default, so a new executor has none
+        for up to that long. Until then its heap is unknown: used 0 and max None, so the
+        usage ratio is None rather than a false 0. A shorter interval in ``[spark] conf``
+        gives fresher figures (the cluster integration test uses 1 s).
+
+        CPU load approximates busy task time over wall time x cores, from the change of
+        ``totalDuration`` (updated as tasks end) since the run's previous sample. The
+        baseline is per run, so a run's first sample has None: measured from the previous
+        run's last sample it would spread this run's first tasks over the idle time between
+        runs and read as near 0."""
         executor_id = str(entry["id"])
         peak = entry.get("peakMemoryMetrics") or {}
+        heap = peak.get("JVMHeapMemory")
         now = self._clock()
         duration = int(entry.get("totalDuration") or 0)
-        seen = self._executors_seen.get(executor_id)
-        self._executors_seen[executor_id] = _ExecutorSeen(duration, now)
+        seen = state.executors_seen.get(executor_id)
+        state.executors_seen[executor_id] = _ExecutorSeen(duration, now)
         cpu = None
         cores = int(entry.get("totalCores") or 0)
         if seen is not None and now > seen.at and cores:
@@ -264,8 +277,8 @@ class SparkStats:
             cpu = min(1.0, max(0.0, busy / ((now - seen.at) * cores)))
         return ExecutorSample(
             executor_id=executor_id,
-            heap_used_bytes=int(peak.get("JVMHeapMemory") or 0),
-            heap_max_bytes=self._source.executor_memory,
+            heap_used_bytes=int(heap or 0),
+            heap_max_bytes=self._source.executor_memory if heap is not None else None,
             cpu_load=cpu,
         )
 

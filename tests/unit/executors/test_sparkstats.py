@@ -200,6 +200,38 @@ def test_cluster_executors(source: FakeSource) -> None:
     assert second.executors[1].cpu_load == pytest.approx(4.0 / (2.0 * 4))
 
 
+def test_executor_heap_is_unknown_until_its_first_heartbeat(source: FakeSource) -> None:
+    src = FakeSource(local=False)
+    src.groups, src.jobs, src.stages = source.groups, source.jobs, source.stages
+    src.executors = [{"id": "0", "isActive": True, "totalCores": 1, "maxTasks": 1}]
+    (executor,) = [e for e in SparkStats(src).sample("r1").executors if e.executor_id == "0"]
+    assert executor == ExecutorSample("0", 0, None, None)
+    assert executor.heap_usage is None  # unknown, not 0 % used
+
+
+def test_executor_cpu_baseline_is_per_run(source: FakeSource) -> None:
+    """A run's first sample has no executor CPU load: a baseline from an earlier run's
+    sample would spread this run's tasks over the idle time between the runs."""
+    now = [100.0]
+    src = FakeSource(local=False)
+    src.groups = {"r1": [0], "r2": [1]}
+    src.jobs, src.stages = source.jobs, source.stages
+    src.executors = [{"id": "0", "isActive": True, "totalCores": 1, "totalDuration": 0}]
+    stats = SparkStats(src, clock=lambda: now[0])
+
+    def load(run_id: str, at: float, duration_ms: int) -> float | None:
+        now[0] = at
+        src.executors[0]["totalDuration"] = duration_ms
+        (executor,) = [e for e in stats.sample(run_id).executors if e.executor_id == "0"]
+        return executor.cpu_load
+
+    assert load("r1", 100.0, 0) is None
+    assert load("r1", 101.0, 500) == pytest.approx(0.5)
+    stats.forget("r1")
+    assert load("r2", 3700.0, 1000) is None  # an hour later: not 500 ms / 3,599 s
+    assert load("r2", 3701.0, 2000) == pytest.approx(1.0)
+
+
 def test_executor_errors_give_partial_figures(source: FakeSource) -> None:
     src = FakeSource(local=False)
     src.groups, src.jobs, src.stages = source.groups, source.jobs, source.stages

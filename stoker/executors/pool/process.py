@@ -50,6 +50,10 @@ class DriverProcess:
         self.handle: PoolRunHandle | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pong: asyncio.Future[None] | None = None
+        #: Sampling on: the run whose final Spark sample is still to come (it is taken after
+        #: FINISHED), and the event set when it has come. Ending the driver waits for it.
+        self.final_sample_of: str | None = None
+        self.final_sampled = asyncio.Event()
 
     @classmethod
     async def spawn(

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 #: A driver that dies before it is warm is retried after this back-off (doubling, capped).
 _MAX_BACKOFF_SECONDS = 60.0
+#: How long ending a driver waits for the final Spark sample of its last run (normally
+#: ~20 ms after FINISHED; the sampler itself gives Spark's listener bus up to 5 s).
+FINAL_SAMPLE_GRACE_SECONDS = 6.0
 #: After this many drivers in a row failed to start, ready() gives up with their error.
 _FAILURES_BEFORE_GIVING_UP = 3
 
@@ -128,6 +131,8 @@ class WarmPool:
         self._state_changed.set()
         for driver in list(self._drivers.values()):
             driver.state = DriverState.RETIRED
+        await asyncio.gather(*(self._final_sample(d) for d in list(self._drivers.values())))
+        for driver in list(self._drivers.values()):
             driver.signal_group(signal.SIGTERM)
         exits = [asyncio.create_task(d.proc.wait()) for d in self._drivers.values()]
         if exits:
@@ -238,6 +243,9 @@ class WarmPool:
         except (ValueError, InvalidInput) as exc:
             log.warning("driver %s sent a bad metrics message: %s", driver.serial, exc)
             return
+        if sample.final and driver.final_sample_of == run_id:
+            driver.final_sample_of = None
+            driver.final_sampled.set()
         try:
             self._on_sample(run_id, job_name, sample)
         except Exception:  # a sink's bug must not end this driver's read loop
@@ -268,6 +276,9 @@ class WarmPool:
         driver.handle = None
         driver.runs_done += 1
         if handle is not None:
+            if self._metrics_interval:
+                driver.final_sample_of = handle.run_id
+                driver.final_sampled.clear()
             handle.finish(Exit(Outcome(message["outcome"]), message.get("error")))
             log.info(
                 "run %s finished on driver %s: %s",
@@ -310,11 +321,30 @@ class WarmPool:
             extra=_extra("pool.driver.retire", driver),
         )
         driver.state = DriverState.RETIRED
+        self._spawn_task(self._terminate_when_sampled(driver))
+
+    async def _terminate_when_sampled(self, driver: DriverProcess) -> None:
+        await self._final_sample(driver)
         driver.signal_group(signal.SIGTERM)
+
+    async def _final_sample(self, driver: DriverProcess) -> None:
+        """Wait (bounded) for the final sample of the driver's last run: SIGTERM ends its
+        JVM and its Python at once, and the run's last figures with them."""
+        if driver.final_sample_of is None or driver.state is DriverState.DEAD:
+            return
+        try:
+            await asyncio.wait_for(driver.final_sampled.wait(), FINAL_SAMPLE_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning(
+                "driver %s: no final Spark sample for run %s within %gs; ending it anyway",
+                driver.serial, driver.final_sample_of, FINAL_SAMPLE_GRACE_SECONDS,
+                extra=_extra("pool.driver.final_sample_missing", driver, driver.final_sample_of),
+            )  # fmt: skip
 
     def _on_exit(self, driver: DriverProcess, returncode: int) -> None:
         was = driver.state
         driver.state = DriverState.DEAD
+        driver.final_sampled.set()  # nothing more will come: release whoever waits for it
         self._drivers.pop(driver.serial, None)
         self._state_changed.set()
         how = describe_exit(returncode)

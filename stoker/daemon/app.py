@@ -257,7 +257,9 @@ class Daemon:
         spark = self.settings.spark
         logs = self.settings.logs_dir
         metrics = self.settings.metrics
-        interval = metrics.spark_refresh_seconds if metrics.spark_enabled else None
+        # Drivers sample often enough for both readers: /metrics and the stored history.
+        every = min(metrics.spark_refresh_seconds, metrics.history_interval_seconds)
+        interval = every if metrics.spark_enabled else None
         pool = WarmPool(
             spark, logs / "drivers", metrics_interval_seconds=interval, on_sample=on_sample
         )

@@ -241,7 +241,10 @@ class WarmPool:
         try:
             run_id, job_name, sample = protocol.parse_metrics(message)
         except (ValueError, InvalidInput) as exc:
-            log.warning("driver %s sent a bad metrics message: %s", driver.serial, exc)
+            log.warning(
+                "driver %s sent a bad metrics message: %s", driver.serial, exc,
+                extra=_extra("pool.metrics.invalid", driver),
+            )  # fmt: skip
             return
         if sample.final and driver.final_sample_of == run_id:
             driver.final_sample_of = None
@@ -249,7 +252,10 @@ class WarmPool:
         try:
             self._on_sample(run_id, job_name, sample)
         except Exception:  # a sink's bug must not end this driver's read loop
-            log.exception("the Spark sample sink failed for run %s", run_id)
+            log.exception(
+                "the Spark sample sink failed for run %s", run_id,
+                extra=_extra("pool.metrics.sink_failed", driver, run_id),
+            )  # fmt: skip
 
     def _on_ready(self, driver: DriverProcess) -> None:
         if driver.state is not DriverState.STARTING:

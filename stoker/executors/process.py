@@ -116,12 +116,18 @@ class SampleReader:
         except (ValueError, InvalidInput) as exc:
             if not self._warned:
                 self._warned = True
-                log.warning("run %s wrote a bad Spark sample: %s", self._spec.run_id, exc)
+                log.warning(
+                    "run %s wrote a bad Spark sample: %s", self._spec.run_id, exc,
+                    extra={"action": "process.metrics.invalid", "run_id": self._spec.run_id},
+                )  # fmt: skip
             return
         try:
             self._sink(self._spec.run_id, self._spec.job_name, sample)
         except Exception:
-            log.exception("the Spark sample sink failed for run %s", self._spec.run_id)
+            log.exception(
+                "the Spark sample sink failed for run %s", self._spec.run_id,
+                extra={"action": "process.metrics.sink_failed", "run_id": self._spec.run_id},
+            )  # fmt: skip
 
 
 class ProcessRunHandle:

@@ -23,11 +23,14 @@ from stoker.cli.output import (
     table,
     text,
 )
+from stoker.domain.states import RETRYABLE_STATES, RunState
 from stoker.errors import NotFound
 
 Json = dict[str, Any]
 
 TERMINAL = frozenset({"STOPPED", "SUCCEEDED", "FAILED", "TIMEOUT", "ERROR"})
+#: Pages of 100 of a job's newest runs searched for an attempt's retry.
+_RETRY_SEARCH_PAGES = 5
 STATES = ["WAITING", "STARTING", "RUNNING", "STOPPING", *sorted(TERMINAL)]
 
 
@@ -96,6 +99,35 @@ def wait_for(client: StokerClient, run_id: str, interval: float) -> Json:
     return run
 
 
+def find_retry(client: StokerClient, run: Json) -> Json | None:
+    """The automatic retry of an ended attempt, if it has one. The retry is created in the
+    transaction that ends the attempt, so it is listed as soon as the attempt has ended;
+    the job's newest runs are searched (a few pages: the retry is among the newest)."""
+    token: str | None = None
+    for _ in range(_RETRY_SEARCH_PAGES):
+        page = client.list_runs_page(100, token, job_name=run["job_name"])
+        found = next((r for r in page["runs"] if r["previous_run_id"] == run["id"]), None)
+        if found is not None or not page.get("next_token"):
+            return found
+        token = page["next_token"]
+    return None
+
+
+def wait_through_retries(client: StokerClient, run_id: str, interval: float, *,
+                         report: bool) -> Json:  # fmt: skip
+    """Wait for the run and, if it FAILED or ended in ERROR with retries left, for its
+    retries: the last attempt is how the run ended. ``report`` prints each retried one."""
+    run = wait_for(client, run_id, interval)
+    while RunState(run["state"]) in RETRYABLE_STATES:
+        retry = find_retry(client, run)
+        if retry is None:
+            break
+        if report:
+            click.echo(f"{final_line(run)}; retried as {retry['id']} (attempt {retry['attempt']})")
+        run = wait_for(client, retry["id"], interval)
+    return run
+
+
 @runs_group.command("start")
 @click.argument("job")
 @click.option(
@@ -115,7 +147,10 @@ def wait_for(client: StokerClient, run_id: str, interval: float) -> Json:
     help="Fail with ConcurrentRunsExceeded instead of waiting for a slot.",
 )
 @click.option(
-    "--wait", is_flag=True, help="Wait until the run ends; exit 0 only if it SUCCEEDED, else 1."
+    "--wait",
+    is_flag=True,
+    help="Wait until the run ends, following its automatic retries; exit 0 only if the last "
+    "attempt SUCCEEDED, else 1.",
 )
 @click.option("--poll-interval", type=float, default=1.0, hidden=True)
 @output_option
@@ -143,7 +178,7 @@ def start(ctx: click.Context, /, *, job: str, arguments: dict[str, str], timeout
         return
     if output != "json":
         click.echo(run["id"])
-    run = wait_for(client, run["id"], poll_interval)
+    run = wait_through_retries(client, run["id"], poll_interval, report=output != "json")
     emit(run, output, final_line)
     ctx.exit(0 if run["state"] == "SUCCEEDED" else 1)
 

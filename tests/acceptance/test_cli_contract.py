@@ -142,8 +142,11 @@ def test_spark_run_wait_get_logs_events_and_list_filters(daemon: DaemonProcess) 
     # A failing run of the same job (retried once: max_retries 1), for the filters.
     failed = cli(daemon, "runs", "start", "etl", "--arg", "input=fail", "--wait")
     assert failed.returncode == 1, failed
-    failed_id = failed.stdout.splitlines()[0].strip()
-    assert "FAILED" in failed.stdout and "asked to fail" in failed.stdout
+    failed_id, retried_line, last_line = failed.stdout.splitlines()
+    assert retried_line.startswith(f"{failed_id} FAILED: ") and "asked to fail" in retried_line
+    assert "; retried as jr_" in retried_line and retried_line.endswith("(attempt 1)")
+    # --wait followed the retry: its end is the last line, and the run's exit status.
+    assert last_line.split()[1] == "FAILED:" and last_line.split()[0] != failed_id
 
     def retried() -> list[dict[str, object]]:
         runs = ok_json(cli(daemon, "runs", "list", "--job", "etl", "-o", "json"))

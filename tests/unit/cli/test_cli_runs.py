@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -40,6 +41,44 @@ def test_start_wait_exits_1_otherwise_with_error(stoker: Any, services: FakeServ
     assert res.exit_code == 1
     out = json.loads(res.stdout)
     assert out["state"] == "FAILED" and out["error_message"] == "boom"
+
+
+def test_start_wait_follows_automatic_retries(stoker: Any, services: FakeServices) -> None:
+    """The retry is created in the transaction that ends the attempt (as the daemon does):
+    --wait reports the failed attempt and waits for the retry, whose end is the run's."""
+    retries: dict[str, str] = {}
+
+    def on_get_run(run_id: str) -> None:
+        run = services.runs.runs[run_id]
+        if run.attempt == 0 and run_id not in retries:
+            services.runs.set_state(run_id, RunState.FAILED, "boom")
+            retry = replace(run, id=f"{run_id}-retry", attempt=1, previous_run_id=run_id,
+                            state=RunState.RUNNING, seq=run.seq + 1)  # fmt: skip
+            services.runs.add(retry)
+            retries[run_id] = retry.id
+        elif run.attempt == 1:
+            services.runs.set_state(run_id, RunState.SUCCEEDED)
+
+    services.runs.on_get_run = on_get_run
+    res = stoker("runs", "start", "etl", "--wait", "--poll-interval", "0.01")
+    assert res.exit_code == 0, res.stderr
+    run_id, retried, final = res.stdout.splitlines()
+    assert retried == f"{run_id} FAILED: boom; retried as {run_id}-retry (attempt 1)"
+    assert final == f"{run_id}-retry SUCCEEDED"
+    as_json = stoker("runs", "start", "etl", "--wait", "-o", "json", "--poll-interval", "0.01")
+    assert as_json.exit_code == 0, as_json.stderr
+    last = json.loads(as_json.stdout)
+    assert (last["attempt"], last["state"]) == (1, "SUCCEEDED")
+
+
+def test_start_wait_without_a_retry_ends_with_the_attempt(
+    stoker: Any, services: FakeServices
+) -> None:
+    services.runs.on_get_run = lambda rid: services.runs.set_state(rid, RunState.ERROR, "lost")
+    res = stoker("runs", "start", "etl", "--wait", "--poll-interval", "0.01")
+    assert res.exit_code == 1
+    run_id, final = res.stdout.splitlines()
+    assert final == f"{run_id} ERROR: lost"
 
 
 def test_start_errors(stoker: Any, services: FakeServices) -> None:

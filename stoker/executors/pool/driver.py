@@ -72,7 +72,9 @@ class Driver:
         self._channel = channel
         self._metrics_interval = metrics_interval
         self._sampler: RunSampler | None = None
+        #: The driver's root session: only ever the parent of each run's own session.
         self._spark = spark
+        self._session: Any = spark
         self._sc = spark.sparkContext
         self._runs: queue.SimpleQueue[_Run] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -146,6 +148,8 @@ class Driver:
                 last_cancel = time.monotonic()
 
     def _work(self) -> None:
+        from pyspark.sql import SparkSession
+
         # Warm this thread's own py4j connection and the JIT before taking runs.
         try:
             self._sc.setJobGroup("stoker-warmup", "stoker driver warm-up", interruptOnCancel=True)
@@ -154,6 +158,11 @@ class Driver:
             self._sampler = open_sampler(
                 self._sc, self._send_sample, self._metrics_interval, self._driver_log
             )
+            # PySpark's getActiveSession() answers only if this thread's JVM side has one.
+            SparkSession._get_j_spark_session_class(self._sc._jvm).setActiveSession(
+                self._spark._jsparkSession
+            )
+            self._session = self._fresh_session()
         except Exception:
             self._warm_error = traceback.format_exc()
             return
@@ -184,7 +193,7 @@ class Driver:
             argv += argv_from_arguments(run.arguments)
             args = {"JOB_NAME": run.job_name, "JOB_RUN_ID": run.run_id}
             args.update({k.removeprefix("--"): v for k, v in run.arguments.items()})
-            namespace = {"spark": self._spark, "sc": self._sc, "args": args}
+            namespace = {"spark": self._session, "sc": self._sc, "args": args}
             return run_script(run.script, argv, namespace)
         finally:
             with self._lock:
@@ -218,6 +227,34 @@ class Driver:
             self._sampler.end(run.run_id)  # the final sample is taken on the sampler thread
         if not alive:
             os._exit(0)  # useless without a context; the supervisor replaces us
+        # Between runs, after FINISHED: nothing of this run's session reaches the next one.
+        try:
+            self._session = self._fresh_session()
+        except Exception:
+            # A driver that cannot give the next run a clean session must not take it.
+            self._driver_log("stoker: cannot create a session for the next run; exiting\n"
+                             + traceback.format_exc())  # fmt: skip
+            os._exit(1)
+
+    def _fresh_session(self) -> Any:
+        """A session of its own for the next run, made active on this (the script's) thread.
+
+        A run's SQL conf (spark.conf.set, e.g. a partition overwrite mode), temporary views
+        and UDFs live in its session, so a warm driver must not hand one run's session to
+        the next. The SparkContext and the table cache are shared: cached data is dropped
+        here, or a later run would read an earlier run's snapshot of a table.
+        ``SparkSession.builder.getOrCreate()`` and ``getActiveSession()`` in a script return
+        the run's session: PySpark answers both from class attributes, pointed at it here.
+        The JVM's active session needs no call per run: every Dataset operation makes its
+        own session active while it runs. Two py4j round trips between runs, none at start.
+        """
+        from pyspark.sql import SparkSession
+
+        self._spark.catalog.clearCache()
+        session = self._spark.newSession()
+        SparkSession._instantiatedSession = session
+        SparkSession._activeSession = session
+        return session
 
     def _send_sample(self, run_id: str, job_name: str, sample: SparkSample) -> None:
         self._channel.send(protocol.metrics(run_id, job_name, sample))

@@ -57,6 +57,41 @@ def test_success_writes_stdout(loop_thread: LoopThread, pool: WarmPool, tmp_path
     assert "hello from 5" in logs(tmp_path)[0]
 
 
+LEAVE_STATE_BEHIND = """
+from pyspark.sql import SparkSession
+spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+spark.range(5).createOrReplaceTempView("left_behind")
+spark.udf.register("left_behind_udf", lambda x: x)
+spark.range(10).cache().count()
+assert SparkSession.builder.getOrCreate() is spark
+assert SparkSession.getActiveSession() is spark
+"""
+SEE_A_CLEAN_SESSION = """
+from pyspark.sql import SparkSession
+assert spark.conf.get("spark.sql.sources.partitionOverwriteMode") == "STATIC"
+assert not spark.catalog.tableExists("left_behind")
+assert not [f for f in spark.catalog.listFunctions() if f.name == "left_behind_udf"]
+assert spark._jsparkSession.sharedState().cacheManager().isEmpty()
+same = SparkSession.builder.getOrCreate()
+assert same is spark and same.conf.get("spark.sql.sources.partitionOverwriteMode") == "STATIC"
+assert SparkSession.getActiveSession() is spark
+print("clean")
+"""
+
+
+def test_a_run_never_sees_the_session_state_of_an_earlier_one(
+    loop_thread: LoopThread, pool: WarmPool, tmp_path: Path
+) -> None:
+    """SQL conf, temp views, UDFs and cached data stay with the run that made them."""
+    wait_full(pool)
+    assert run(loop_thread, pool, tmp_path / "a", LEAVE_STATE_BEHIND) == Exit(Outcome.SUCCEEDED)
+    # The idle queue is FIFO: of two runs after it, one lands on the first run's driver.
+    for name in ("b", "c"):
+        exit_ = run(loop_thread, pool, tmp_path / name, SEE_A_CLEAN_SESSION)
+        assert exit_ == Exit(Outcome.SUCCEEDED), logs(tmp_path / name)[1]
+        assert "clean" in logs(tmp_path / name)[0]
+
+
 def test_failure_reports_error_and_traceback(
     loop_thread: LoopThread, pool: WarmPool, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from stoker.config.settings import SparkSettings
 from stoker.domain.jobs import ExecutorKind
+from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.base import RunSpec
 from stoker.executors.pool.supervisor import WarmPool
 
@@ -75,6 +76,22 @@ def wait_for_file(path: Path, deadline: float = 60) -> None:
         if time.monotonic() > end:
             raise AssertionError(f"{path} did not appear within {deadline}s")
         time.sleep(0.02)
+
+
+#: What a sampled pool's sink received: (run id, job name, sample).
+Received = list[tuple[str, str, SparkSample]]
+
+
+async def start_sampled_pool(
+    settings: SparkSettings, logs: Path, received: Received, interval: float = 0.5
+) -> WarmPool:
+    """A warm pool (ready) whose drivers sample runs every ``interval`` s into ``received``."""
+    pool = WarmPool(
+        settings, logs, metrics_interval_seconds=interval,
+        on_sample=lambda *item: received.append(item),
+    )  # fmt: skip
+    await pool.ready()
+    return pool
 
 
 def wait_until(predicate: Any, deadline: float = 120) -> None:

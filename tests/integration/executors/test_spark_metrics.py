@@ -18,12 +18,10 @@ from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 
-from .conftest import LoopThread, make_spec, wait_until
+from .conftest import LoopThread, Received, make_spec, start_sampled_pool, wait_until
 from .process_helpers import run_to_end
 
 pytestmark = pytest.mark.spark
-
-Received = list[tuple[str, str, SparkSample]]
 
 ORDERS_FILES, ORDERS_PER_FILE, CUSTOMERS = 3, 100, 5
 
@@ -70,17 +68,7 @@ def sampled_pool(
     settings = SparkSettings(master="local[2]", pool_size=1, start_timeout_seconds=180)
     logs = tmp_path_factory.mktemp("drivers")
 
-    async def make() -> WarmPool:
-        pool = WarmPool(
-            settings,
-            logs,
-            metrics_interval_seconds=0.5,
-            on_sample=lambda *item: received.append(item),
-        )
-        await pool.ready()
-        return pool
-
-    pool = loop_thread.run(make(), timeout=240)
+    pool = loop_thread.run(start_sampled_pool(settings, logs, received), timeout=240)
     yield pool
     loop_thread.run(pool.aclose(), timeout=60)
 

@@ -31,12 +31,10 @@ from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.pool.supervisor import WarmPool
 from tests.conftest import in_ci
 
-from .conftest import LoopThread, make_spec, wait_until
+from .conftest import LoopThread, Received, make_spec, start_sampled_pool, wait_until
 from .process_helpers import run_to_end
 
 pytestmark = pytest.mark.spark
-
-Received = list[tuple[str, str, SparkSample]]
 
 EXECUTOR_MEMORY_BYTES = 512 * 1024 * 1024  # spark.executor.memory=512m, as configured
 CLUSTER_START_SECONDS = 60.0
@@ -204,18 +202,8 @@ def cluster_pool(
     )
     logs = tmp_path_factory.mktemp("drivers")
 
-    async def make() -> WarmPool:
-        pool = WarmPool(
-            settings,
-            logs,
-            metrics_interval_seconds=0.5,
-            on_sample=lambda *item: received.append(item),
-        )
-        await pool.ready()
-        return pool
-
     try:
-        pool = loop_thread.run(make(), timeout=150)
+        pool = loop_thread.run(start_sampled_pool(settings, logs, received), timeout=150)
     except Exception as exc:
         driver_logs = "\n".join(_tail(p, 40) for p in sorted(logs.rglob("*")) if p.is_file())
         pytest.fail(f"the pool did not start: {exc!r}\n{driver_logs}\n{cluster.tails()}")

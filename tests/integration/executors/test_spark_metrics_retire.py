@@ -15,9 +15,8 @@ import pytest
 from stoker.config.settings import SparkSettings
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.sparkmetrics import SparkSample
-from stoker.executors.pool.supervisor import WarmPool
 
-from .conftest import LoopThread, make_spec, wait_until
+from .conftest import LoopThread, Received, make_spec, start_sampled_pool, wait_until
 from .process_helpers import run_to_end
 
 pytestmark = pytest.mark.spark
@@ -31,27 +30,20 @@ while not os.path.exists(args["flag"]):
 """
 
 
-def finals(received: list[tuple[str, str, SparkSample]], run_id: str) -> list[SparkSample]:
+def finals(received: Received, run_id: str) -> list[SparkSample]:
     return [s for rid, _, s in received if rid == run_id and s.final]
 
 
 def test_retired_and_closing_drivers_deliver_the_last_final_sample(
     loop_thread: LoopThread, tmp_path: Path
 ) -> None:
-    received: list[tuple[str, str, SparkSample]] = []
+    received: Received = []
     settings = SparkSettings(
         master="local[1]", pool_size=1, recycle_after_runs=1, start_timeout_seconds=180
     )
 
-    async def make() -> WarmPool:
-        pool = WarmPool(
-            settings, tmp_path / "drivers", metrics_interval_seconds=5,
-            on_sample=lambda *item: received.append(item),
-        )  # fmt: skip
-        await pool.ready()
-        return pool
-
-    pool = loop_thread.run(make(), timeout=240)
+    ready = start_sampled_pool(settings, tmp_path / "drivers", received, interval=5)
+    pool = loop_thread.run(ready, timeout=240)
     try:
         # Run 1 spends the first driver's budget: a replacement starts warming.
         first = make_spec(tmp_path / "1", "spark.range(10).count()\n")

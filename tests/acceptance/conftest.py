@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -80,20 +79,6 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 def ok_json(result: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(ok(result))
-
-
-def eventually(
-    check: Callable[[], Any], what: str, timeout: float = 60, interval: float = 0.2
-) -> Any:
-    """The first truthy result of ``check`` within a generous deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(interval)
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import SLEEPER, base_env, eventually, ok, ok_json, stoker
+from tests.acceptance.conftest import SLEEPER, base_env, ok, ok_json, stoker
 from tests.support.daemon import STOKER, DaemonProcess, free_port
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.spark
 

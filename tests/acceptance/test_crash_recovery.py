@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.acceptance.conftest import PYSHELL, SLEEPER, descendants, eventually, survivors
+from tests.acceptance.conftest import PYSHELL, SLEEPER, descendants, survivors
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.spark  # daemon A has a warm Spark driver, which must die too
 

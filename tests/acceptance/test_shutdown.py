@@ -14,8 +14,9 @@ import httpx
 from stoker.domain.events import EventIdentity
 from stoker.store.engine import Database
 from stoker.store.runs import RunStore
-from tests.acceptance.conftest import PYSHELL, SLEEPER, eventually
+from tests.acceptance.conftest import PYSHELL, SLEEPER
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import eventually
 
 
 def test_sigterm_drains_then_stops_the_rest(

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.acceptance.conftest import PYSHELL, eventually
+from tests.acceptance.conftest import PYSHELL
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import eventually
 
 StartDaemon = Callable[..., DaemonProcess]
 

@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.acceptance.conftest import eventually, ok, ok_json, stoker
+from tests.acceptance.conftest import ok, ok_json, stoker
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import eventually
 
 JOBS = """
 [[jobs]]

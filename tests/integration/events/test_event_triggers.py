@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +18,11 @@ from kafka.structs import OffsetAndMetadata
 from stoker.config.settings import KafkaSettings
 from stoker.notifications.kafka import make_admin, make_consumer, make_producer
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import eventually, unique
 
 PYSHELL = {"name": "pythonshell"}
 ECHO = "import sys\nprint('argv', sys.argv, flush=True)\n"
 FAILED = {"detail": {"state": ["FAILED"]}}
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ import yaml
 
 from tests.conftest import in_ci
 from tests.support.daemon import REPO, STOKER, DaemonProcess, free_port
+from tests.support.waiting import eventually
 
 RULES = REPO / "deploy" / "prometheus" / "stoker-rules.yml"
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "stoker.json"
@@ -120,14 +121,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def _poll(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:
     """Call ``check`` until it returns something truthy; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not seen in Prometheus after {timeout}s: {result!r}")
-        time.sleep(0.25)
+    return eventually(check, f"{what} in Prometheus", timeout, interval=0.25)
 
 
 def _query(prom: httpx.Client, expr: str) -> dict[str, Any]:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import unique
 
 pytestmark = pytest.mark.spark
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.mark.parametrize(

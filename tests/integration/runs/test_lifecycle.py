@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import unique
 
 pytestmark = pytest.mark.spark
 
@@ -37,10 +37,6 @@ import sys, time
 from stoker.job import get_resolved_options
 time.sleep(float(get_resolved_options(sys.argv, ["seconds"])["seconds"]))
 """
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def transitions(daemon: DaemonProcess, run_id: str) -> list[str]:

@@ -4,8 +4,7 @@ over real Spark runs (a warm pool of one), cycle and schedule checks, and apply/
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from stoker.cli.exporting import build_document
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import eventually, unique
 
 pytestmark = pytest.mark.spark
 
@@ -27,21 +27,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
     proc = DaemonProcess(tmp_path_factory.mktemp("triggers-daemon"), pool_size=1).start()
     yield proc
     proc.stop()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.2)
 
 
 def create_trigger(daemon: DaemonProcess, **body: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from typing import NoReturn
 
 import pytest
@@ -31,6 +32,14 @@ def service_unavailable(reason: str) -> NoReturn:
     if in_ci():
         pytest.fail(f"{reason} (CI=true: services are required)", pytrace=False)
     pytest.skip(reason)
+
+
+def required_binary(name: str) -> str:
+    """The path of a tool the project's scripts install; fails under CI, skips elsewhere."""
+    found = shutil.which(name)
+    if found is None:
+        service_unavailable(f"{name} is not installed (scripts/test-deps.sh installs it)")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import in_ci
+from tests.conftest import required_binary
 from tests.support.daemon import REPO, STOKER, DaemonProcess, free_port
 from tests.support.waiting import eventually
 
@@ -59,13 +59,7 @@ class Stack:
 
 
 def _prometheus_binary() -> str:
-    binary = shutil.which("prometheus")
-    if binary is None:
-        reason = "prometheus is not installed (scripts/test-deps.sh installs it)"
-        if in_ci():
-            pytest.fail(f"{reason} (CI=true: services are required)", pytrace=False)
-        pytest.skip(reason)
-    return binary
+    return required_binary("prometheus")
 
 
 def _start_prometheus(workdir: Path, target_port: int) -> tuple[subprocess.Popen[bytes], str]:

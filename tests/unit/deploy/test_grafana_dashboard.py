@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import in_ci
+from tests.conftest import required_binary
 
 GRAFANA = Path(__file__).resolve().parents[3] / "deploy" / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "stoker.json"
@@ -155,13 +154,7 @@ def test_dashboard_queries_only_stoker_metrics(dashboard: dict[str, Any]) -> Non
 
 
 def _promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        reason = "promtool is missing (scripts/test-deps.sh installs Debian's prometheus)"
-        if in_ci():
-            pytest.fail(f"{reason} (CI=true: tools are required)", pytrace=False)
-        pytest.skip(reason)
-    return found
+    return required_binary("promtool")
 
 
 def test_dashboard_promql_is_valid(dashboard: dict[str, Any], tmp_path: Path) -> None:

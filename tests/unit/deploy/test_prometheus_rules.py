@@ -6,10 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
-from tests.conftest import in_ci
+from tests.conftest import required_binary
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy" / "prometheus"
 RULES = DEPLOY / "stoker-rules.yml"
@@ -28,13 +27,7 @@ ALERTS = {
 
 
 def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        reason = "promtool is missing (scripts/test-deps.sh installs Debian's prometheus)"
-        if in_ci():
-            pytest.fail(f"{reason} (CI=true: tools are required)", pytrace=False)
-        pytest.skip(reason)
-    return found
+    return required_binary("promtool")
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

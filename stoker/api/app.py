@@ -21,7 +21,7 @@ from stoker.api.routes import (
     runs,
     triggers,
 )
-from stoker.api.schemas import ErrorOut
+from stoker.api.schemas.common import ErrorOut
 from stoker.config.settings import ApiSettings
 
 DESCRIPTION = """\

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from stoker.api.schemas import UNKNOWN_FIELD
+from stoker.api.schemas.common import UNKNOWN_FIELD
 from stoker.errors import StokerError, Unauthorized
 
 logger = logging.getLogger(__name__)

@@ -1,1 +1,1 @@
-"""The daemon: composition root and process lifecycle (signals, systemd, leadership)."""
+"""The daemon: composition root and process lifecycle (signals, systemd, the embedded API)."""

@@ -15,33 +15,34 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from stoker import __version__
+from stoker.aio import Blocking
 from stoker.api.app import create_app, create_metrics_app
 from stoker.bus import Bus
 from stoker.config.settings import Settings
 from stoker.daemon.examples import register_examples
 from stoker.daemon.http import ApiServer
+from stoker.daemon.retention import retention_loop
 from stoker.daemon.signals import StopRequest
 from stoker.daemon.systemd import Notifier, watchdog_loop
+from stoker.definitions.service import Definitions
 from stoker.domain.events import EventIdentity
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.base import Executor, SampleSink
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 from stoker.executors.pyshell import PythonShellExecutor
+from stoker.jobs.catalog import JobCatalog
 from stoker.metrics.collector import RunMetrics, TriggerMetrics
 from stoker.metrics.collector import install as install_metrics
+from stoker.metrics.history import MetricsHistory
 from stoker.metrics.registry import Metrics
 from stoker.metrics.spark import SparkMetrics
 from stoker.notifications.kafka import KafkaPublisher
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
-from stoker.runs.catalog import JobCatalog
 from stoker.runs.dispatcher import Dispatcher
-from stoker.runs.metrics_history import MetricsHistory
 from stoker.runs.recovery import recover
-from stoker.runs.retention import retention_loop
 from stoker.runs.service import RunService
-from stoker.store.aio import Blocking
 from stoker.store.engine import Database, upgrade
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import Firing
@@ -50,7 +51,6 @@ from stoker.store.outbox import OutboxStore
 from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
 from stoker.store.triggers import TriggerStore
-from stoker.triggers.definitions import Definitions
 from stoker.triggers.event import EventTriggers
 from stoker.triggers.service import TriggerService
 

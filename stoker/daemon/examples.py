@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stoker.domain.jobspec import job_from_dict
 from stoker.errors import NotFound, StokerError
-from stoker.runs.catalog import JobCatalog
+from stoker.jobs.catalog import JobCatalog
 
 log = logging.getLogger(__name__)
 

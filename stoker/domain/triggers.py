@@ -168,7 +168,7 @@ def _check_timezone(name: str) -> None:
 
 def validate_trigger(trigger: Trigger) -> Trigger:
     """Shape rules (names, limits, required parts per type). Schedules are parsed by
-    stoker.triggers.expressions; cycles need the other triggers (see find_cycle)."""
+    stoker.triggers.cron.expressions; cycles need the other triggers (see find_cycle)."""
     if not isinstance(trigger.name, str) or not TRIGGER_NAME.match(trigger.name):
         raise _bad(f"trigger name {trigger.name!r} is invalid: 1-255 characters, letters, "
                    "digits, '_', '.', '-', starting with a letter or digit", "name",

@@ -1,1 +1,2 @@
-"""The daemon's own Prometheus metrics: defined in ``registry``, fed by ``collector``."""
+"""Metrics: Prometheus figures (defined in ``registry``, fed by ``collector`` and ``spark``)
+and each run's stored Spark samples (``history``)."""

@@ -1,1 +1,1 @@
-"""Events leaving stoker: outbox reads now; the Kafka relay comes with the Kafka issue."""
+"""Events leaving stoker: the outbox relay to Kafka, the Kafka clients, the outbox read API."""

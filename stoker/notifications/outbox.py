@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from stoker.aio import Blocking
 from stoker.domain.events import OutboxEvent
-from stoker.store.aio import Blocking
 from stoker.store.outbox import OutboxStore
 
 

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.domain.events import OutboxEvent
-from stoker.store.aio import Blocking
 from stoker.store.outbox import OutboxStore
 
 log = logging.getLogger(__name__)

@@ -1,1 +1,2 @@
-"""The run service (sole owner of run state), its dispatcher, deadlines and recovery."""
+"""Runs: the run service (the only code that changes a run's state), the dispatcher that
+promotes queued runs, run deadlines, and crash recovery."""

@@ -8,10 +8,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.errors import StoreUnavailable
 from stoker.runs.service import RunService
-from stoker.store.aio import Blocking
 from stoker.store.runs import RunStore
 
 log = logging.getLogger(__name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from stoker.aio import Blocking
 from stoker.domain.states import RunState
 from stoker.runs.service import RunService
-from stoker.store.aio import Blocking
 from stoker.store.runs import RunStore
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import Job
@@ -29,7 +30,6 @@ from stoker.errors import (
 )
 from stoker.executors.base import Executor, RunHandle, RunSpec
 from stoker.runs.timeouts import Deadlines
-from stoker.store.aio import Blocking
 from stoker.store.jobs import JobStore
 from stoker.store.runs import RunStore, Transitioned
 

@@ -1,1 +1,1 @@
-"""Scheduled-trigger support: parsing schedule expressions and computing fire times."""
+"""Triggers: schedules (cron/), the trigger service, APScheduler timers, Kafka event triggers."""

@@ -14,10 +14,10 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
+from stoker.aio import Blocking
 from stoker.domain.inbound import BatchCondition
 from stoker.domain.triggers import Trigger, TriggerType
 from stoker.runs.service import RunService
-from stoker.store.aio import Blocking
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import NoObserver, TriggerObserver
 

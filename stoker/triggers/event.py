@@ -21,13 +21,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from stoker.aio import Blocking
 from stoker.config.settings import KafkaSettings
 from stoker.domain.inbound import InboundEvent
 from stoker.domain.patterns import matches
 from stoker.domain.triggers import Trigger, TriggerState, TriggerType
 from stoker.notifications.kafka import make_consumer, make_producer
 from stoker.runs.service import RunService
-from stoker.store.aio import Blocking
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import TriggerObserver
 from stoker.store.triggers import TriggerStore

@@ -23,7 +23,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from stoker.domain.triggers import Trigger, TriggerState, TriggerType
-from stoker.triggers.expressions import parse_schedule
+from stoker.triggers.cron.expressions import parse_schedule
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from stoker.aio import Blocking
 from stoker.domain.runs import JobRun
 from stoker.domain.triggers import (
     CatchUp,
@@ -20,10 +21,9 @@ from stoker.domain.triggers import (
 )
 from stoker.errors import InvalidInput, StokerError
 from stoker.runs.service import RunService
-from stoker.store.aio import Blocking
 from stoker.store.firing import Firing, TriggerObserver
 from stoker.store.triggers import TriggerStore
-from stoker.triggers.expressions import parse_schedule
+from stoker.triggers.cron.expressions import parse_schedule
 from stoker.triggers.scheduled import Scheduler
 
 log = logging.getLogger(__name__)

@@ -9,17 +9,16 @@ from fastapi import APIRouter
 from stoker.api.deps import Services
 from stoker.api.routes.jobs import checked_job
 from stoker.api.routes.triggers import unmask_actions
-from stoker.api.schemas import ErrorOut, JobIn, job_out
-from stoker.api.secrets import located, refuse_mask, unmask
-from stoker.api.trigger_schemas import (
-    ApplyIn,
-    ApplyReportOut,
-    ExportOut,
+from stoker.api.schemas.common import ErrorOut
+from stoker.api.schemas.definitions import ApplyIn, ApplyReportOut, ExportOut
+from stoker.api.schemas.jobs import JobIn, job_out
+from stoker.api.schemas.triggers import (
     TriggerCreateIn,
     check_start_on_creation,
     trigger_from_in,
     trigger_out,
 )
+from stoker.api.secrets import located, refuse_mask, unmask
 from stoker.domain.jobs import Job
 from stoker.domain.triggers import Trigger
 from stoker.errors import InvalidInput

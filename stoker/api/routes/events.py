@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from stoker.api.deps import Services
 from stoker.api.paging import decode_int_token, encode_token
-from stoker.api.schemas import ErrorOut, EventPage, event_out
+from stoker.api.schemas.common import ErrorOut
+from stoker.api.schemas.events import EventPage, event_out
 
 router = APIRouter(prefix="/events", tags=["events"], responses={400: {"model": ErrorOut}})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from stoker.api.deps import Services
-from stoker.api.schemas import HealthOut
+from stoker.api.schemas.health import HealthOut
 
 router = APIRouter(tags=["health"])
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from stoker.api.deps import Services
 from stoker.api.paging import decode_str_token, encode_token
-from stoker.api.schemas import (
-    ErrorOut,
+from stoker.api.schemas.common import ErrorOut
+from stoker.api.schemas.jobs import (
     JobIn,
     JobOut,
     JobPage,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from stoker.api.deps import Services
-from stoker.api.run_metrics_schemas import RunMetricsOut, run_metrics_out
-from stoker.api.schemas import ErrorOut
+from stoker.api.schemas.common import ErrorOut
+from stoker.api.schemas.run_metrics import RunMetricsOut, run_metrics_out
 
 router = APIRouter(tags=["runs"], responses={400: {"model": ErrorOut}})
 

@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from stoker.api.deps import Services
 from stoker.api.paging import decode_int_token, encode_token
-from stoker.api.schemas import ErrorOut, LogChunk, RunOut, RunPage, StartRunIn, run_out
+from stoker.api.schemas.common import ErrorOut
+from stoker.api.schemas.runs import LogChunk, RunOut, RunPage, StartRunIn, run_out
 from stoker.domain.arguments import validate_arguments
 from stoker.domain.states import RunState
 from stoker.errors import ShuttingDown

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Response, status
 from stoker.api.deps import Services
 from stoker.api.paging import decode_str_token, encode_token
 from stoker.api.ports import ApiServices
-from stoker.api.schemas import ErrorOut, run_out
-from stoker.api.secrets import unmask
-from stoker.api.trigger_schemas import (
+from stoker.api.schemas.common import ErrorOut
+from stoker.api.schemas.runs import run_out
+from stoker.api.schemas.triggers import (
     JobTriggersOut,
     TriggerCreateIn,
     TriggerIn,
@@ -23,6 +23,7 @@ from stoker.api.trigger_schemas import (
     trigger_from_in,
     trigger_out,
 )
+from stoker.api.secrets import unmask
 from stoker.domain.triggers import Trigger, TriggerType
 from stoker.errors import InvalidInput, ShuttingDown
 

@@ -8,10 +8,10 @@ import threading
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from stoker.aio import Blocking
 from stoker.domain.sparkmetrics import ExecutorSample, RunMetricsHistory, SparkSample
 from stoker.errors import NotFound
-from stoker.runs.metrics_history import MetricsHistory
-from stoker.store.aio import Blocking
+from stoker.metrics.history import MetricsHistory
 from stoker.store.engine import Database
 from stoker.store.jobs import JobStore
 from stoker.store.run_metrics import RunMetricsStore

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.domain.events import OutboxEvent
 from stoker.notifications.relay import OutboxRelay
 from stoker.store import outbox as outbox_sql
-from stoker.store.aio import Blocking
 from stoker.store.engine import Database, upgrade
 from stoker.store.outbox import OutboxStore
 

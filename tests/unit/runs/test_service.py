@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from stoker.aio import Blocking
 from stoker.bus import Bus
 from stoker.domain.events import EventIdentity
 from stoker.domain.jobs import Job
@@ -22,7 +23,6 @@ from stoker.executors.fake import Behaviour, FakeExecutor
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.recovery import recover
 from stoker.runs.service import RunService
-from stoker.store.aio import Blocking
 from stoker.store.engine import Database, upgrade
 from stoker.store.jobs import JobStore
 from stoker.store.outbox import OutboxStore

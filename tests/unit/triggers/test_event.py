@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
+from stoker.aio import Blocking
 from stoker.config.settings import KafkaSettings
 from stoker.domain.events import EventIdentity
 from stoker.domain.inbound import InboundEvent
 from stoker.domain.jobs import CommandName, Job
 from stoker.domain.runs import JobRun
 from stoker.domain.triggers import Action, EventBatching, Trigger, TriggerState, TriggerType
-from stoker.store.aio import Blocking
 from stoker.store.engine import Database, upgrade
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import Firing

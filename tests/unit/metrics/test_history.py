@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from stoker.aio import Blocking
 from stoker.domain.jobs import ExecutorKind
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.domain.states import RunState
 from stoker.errors import NotFound, StoreUnavailable
-from stoker.runs.metrics_history import MetricsHistory
-from stoker.store.aio import Blocking
+from stoker.metrics.history import MetricsHistory
 
 T0 = 1_780_000_000.0
 
@@ -148,7 +148,7 @@ async def test_failed_flush_is_logged_once_and_retried_without_loss(
     store.fail = StoreUnavailable("database unavailable: disk I/O error")
     recorder = history(store, io)
     recorder.record("a", "etl", at(0))
-    with caplog.at_level(logging.INFO, logger="stoker.runs.metrics_history"):
+    with caplog.at_level(logging.INFO, logger="stoker.metrics.history"):
         assert await recorder.flush() is False
         recorder.record("a", "etl", at(10))
         assert await recorder.flush() is False
@@ -169,7 +169,7 @@ async def test_over_the_bound_oldest_non_final_samples_are_dropped(
     store.fail = StoreUnavailable("down")
     recorder = history(store, io, max_buffer=10)
     recorder.record("final", "etl", at(0, final=True))
-    with caplog.at_level(logging.WARNING, logger="stoker.runs.metrics_history"):
+    with caplog.at_level(logging.WARNING, logger="stoker.metrics.history"):
         for i in range(10):
             recorder.record(f"r{i}", "etl", at(i))
     assert any(r.action == "metrics_history.dropped" for r in caplog.records)

@@ -1,4 +1,4 @@
-"""The thread boundary between the asyncio daemon and the blocking database drivers."""
+"""The thread boundary between the asyncio daemon and blocking clients (database drivers)."""
 
 from __future__ import annotations
 

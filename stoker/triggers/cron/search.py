@@ -4,7 +4,7 @@ The search runs in wall-clock (naive local) time, field by field: year → month
 day → hour → minute, each step a bisect into a sorted tuple, carrying into the
 field above when a field runs out (like an odometer). Only then is the wall time
 mapped to an instant, applying the DST rules documented in
-:mod:`stoker.triggers.expressions`.
+:mod:`stoker.triggers.cron.expressions`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from stoker.triggers.crondays import days_of_month
-from stoker.triggers.cronfields import CronSpec
+from stoker.triggers.cron.days import days_of_month
+from stoker.triggers.cron.fields import CronSpec
 
 MINUTE = timedelta(minutes=1)
 _LOWEST = (0, 1, 1, 0, 0)  # year (unused), month, day, hour, minute

@@ -8,8 +8,8 @@ import shutil
 import time
 from pathlib import Path
 
+from stoker.aio import Blocking
 from stoker.errors import NotFound
-from stoker.store.aio import Blocking
 from stoker.store.runs import RunStore
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from stoker.api.schemas import UtcTime
+from stoker.api.schemas.common import UtcTime
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 
 

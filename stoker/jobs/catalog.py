@@ -9,9 +9,9 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from stoker.aio import Blocking
 from stoker.domain.jobs import Job, validate_job, validate_job_name
 from stoker.errors import InvalidInput, NotFound
-from stoker.store.aio import Blocking
 from stoker.store.jobs import JobStore
 
 MAX_SCRIPT_BYTES = 4 * 1024 * 1024

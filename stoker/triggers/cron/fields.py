@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from stoker.errors import InvalidInput
-from stoker.triggers.crondays import SATURDAY, DayRule, DomSpec, DowSpec, may_select
+from stoker.triggers.cron.days import SATURDAY, DayRule, DomSpec, DowSpec, may_select
 
 FIRST_YEAR = 1970
 LAST_YEAR = 2199  # AWS's upper bound; crontab searches stop here too

@@ -36,8 +36,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 
 from stoker.errors import InvalidInput
-from stoker.triggers.cronfields import MACROS, CronSpec, parse_aws_cron, parse_crontab
-from stoker.triggers.cronsearch import next_instant
+from stoker.triggers.cron.fields import MACROS, CronSpec, parse_aws_cron, parse_crontab
+from stoker.triggers.cron.search import next_instant
 
 __all__ = ["Schedule", "parse_schedule"]
 

@@ -1,13 +1,13 @@
-"""Wire models for triggers and jobs as code (/triggers, /apply, /export), and converters."""
+"""Wire models of /triggers and /jobs/{name}/triggers, and their converters."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from stoker.api.schemas import JobIn, JobOut, RunOut, StrictModel, UtcTime, utc
+from stoker.api.schemas.common import StrictModel, UtcTime, utc_or_none
+from stoker.api.schemas.runs import RunOut
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.states import RunState
 from stoker.domain.triggers import (
@@ -81,17 +81,6 @@ class TriggerCreateIn(TriggerIn):
     start_on_creation: bool = False
 
 
-class ApplyIn(StrictModel):
-    """Definitions to make true, all or nothing. Jobs are JobIn bodies with a name."""
-
-    jobs: list[JobIn] = Field(default_factory=list)
-    triggers: list[TriggerCreateIn] = Field(default_factory=list)
-    #: Delete the jobs and triggers this request does not name.
-    prune: bool = False
-    #: Report what would change, change nothing.
-    dry_run: bool = False
-
-
 # --- responses --------------------------------------------------------------------------
 
 
@@ -158,21 +147,6 @@ class JobTriggersOut(BaseModel):
     watches: list[TriggerOut]
 
 
-class ApplyReportOut(BaseModel):
-    """Names by kind ("jobs", "triggers") under what apply did, or would do on a dry run."""
-
-    dry_run: bool
-    created: dict[str, list[str]]
-    updated: dict[str, list[str]]
-    unchanged: dict[str, list[str]]
-    deleted: dict[str, list[str]]
-
-
-class ExportOut(BaseModel):
-    jobs: list[JobOut]
-    triggers: list[TriggerOut]
-
-
 # --- converters -------------------------------------------------------------------------
 
 
@@ -236,10 +210,10 @@ def trigger_out(trigger: Trigger) -> TriggerOut:
         predicate=predicate,
         event=event,
         allow_cycles=trigger.allow_cycles,
-        created_on=_maybe_utc(trigger.created_on),
-        last_modified_on=_maybe_utc(trigger.last_modified_on),
-        last_fire_time=_maybe_utc(trigger.last_fire_time),
-        next_fire_time=_maybe_utc(trigger.next_fire_time),
+        created_on=utc_or_none(trigger.created_on),
+        last_modified_on=utc_or_none(trigger.last_modified_on),
+        last_fire_time=utc_or_none(trigger.last_fire_time),
+        next_fire_time=utc_or_none(trigger.next_fire_time),
         missed_fires=trigger.missed_fires,
     )
 
@@ -252,6 +226,3 @@ def _action_out(action: Action) -> ActionOut:
         notify_delay_after=action.notify_delay_after,
     )
 
-
-def _maybe_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)

@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from stoker.errors import InvalidInput
-from stoker.triggers.expressions import Schedule, parse_schedule
+from stoker.triggers.cron.expressions import Schedule, parse_schedule
 
 
 def utc(text: str) -> datetime:

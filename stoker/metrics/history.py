@@ -15,9 +15,9 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from stoker.aio import Blocking
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
-from stoker.store.aio import Blocking
 
 log = logging.getLogger(__name__)
 

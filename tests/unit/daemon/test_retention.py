@@ -7,10 +7,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from stoker.daemon.retention import prune
 from stoker.domain.events import EventIdentity
 from stoker.domain.jobs import Job
 from stoker.domain.states import RunState
-from stoker.runs.retention import prune
 from stoker.store.engine import Database, upgrade
 from stoker.store.jobs import JobStore
 from stoker.store.runs import RunStore
@@ -44,7 +44,7 @@ def test_prune_removes_only_old_logs_of_ended_runs(tmp_path: Path) -> None:
 
 
 def test_prune_files_removes_old_event_payload_files(tmp_path: Path) -> None:
-    from stoker.runs.retention import prune_files
+    from stoker.daemon.retention import prune_files
 
     old, new = tmp_path / "t1" / "old.json", tmp_path / "t1" / "new.json"
     old.parent.mkdir()

@@ -9,11 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from stoker.aio import Blocking
 from stoker.domain.jobs import Job
 from stoker.domain.triggers import ApplyReport, Trigger, TriggerState, TriggerType
 from stoker.errors import InvalidInput
-from stoker.runs.catalog import JobCatalog
-from stoker.store.aio import Blocking
+from stoker.jobs.catalog import JobCatalog
 from stoker.store.codec import job_to_json
 from stoker.store.engine import Database
 from stoker.store.jobs import JobStore

@@ -1,0 +1,166 @@
+"""Wire models of /jobs and the converters between them and domain jobs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from stoker.api.schemas.common import StrictModel, UtcTime, utc_or_none
+from stoker.domain.arguments import mask_arguments
+from stoker.domain.jobs import (
+    DEFAULT_TIMEOUT_MINUTES,
+    CommandName,
+    ExecutorKind,
+    Job,
+    SparkResources,
+)
+
+
+class CommandIn(StrictModel):
+    name: CommandName = CommandName.GLUEETL
+    #: Where the script is; omit it and send ``script`` (content) instead.
+    script_location: str | None = None
+    python_version: str = "3"
+
+
+class ResourcesIn(StrictModel):
+    driver_memory: str | None = None
+    driver_cores: int | None = None
+    executor_memory: str | None = None
+    executor_cores: int | None = None
+    num_executors: int | None = None
+
+
+class JobIn(StrictModel):
+    """A job definition. Exactly one of ``command.script_location`` and ``script``."""
+
+    #: Required on POST /jobs; on PUT it may be omitted but must equal the path if given.
+    name: str | None = None
+    description: str = ""
+    command: CommandIn = Field(default_factory=CommandIn)
+    #: Script content to keep in the daemon's script store (sets script_location).
+    script: str | None = None
+    default_arguments: dict[str, str] = Field(default_factory=dict)
+    non_overridable_arguments: dict[str, str] = Field(default_factory=dict)
+    max_concurrent_runs: int = 1
+    max_retries: int = 0
+    timeout: int = DEFAULT_TIMEOUT_MINUTES
+    notify_delay_after: int | None = None
+    resources: ResourcesIn = Field(default_factory=ResourcesIn)
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    executor: Literal["pool", "isolated"] = "pool"
+    job_run_queuing_enabled: bool = True
+
+
+class CommandOut(BaseModel):
+    name: CommandName
+    script_location: str
+    python_version: str
+
+
+class ResourcesOut(BaseModel):
+    driver_memory: str | None
+    driver_cores: int | None
+    executor_memory: str | None
+    executor_cores: int | None
+    num_executors: int | None
+
+
+class JobOut(BaseModel):
+    """A stored job; argument maps and spark_conf have secret-looking values masked."""
+
+    name: str
+    description: str
+    command: CommandOut
+    default_arguments: dict[str, str]
+    non_overridable_arguments: dict[str, str]
+    max_concurrent_runs: int
+    max_retries: int
+    timeout: int
+    notify_delay_after: int | None
+    resources: ResourcesOut
+    spark_conf: dict[str, str]
+    tags: dict[str, str]
+    executor: ExecutorKind
+    job_run_queuing_enabled: bool
+    created_on: UtcTime | None
+    last_modified_on: UtcTime | None
+
+
+class JobPage(BaseModel):
+    jobs: list[JobOut]
+    next_token: str | None
+
+
+class ScriptIn(StrictModel):
+    script: str
+
+
+class ScriptOut(BaseModel):
+    job_name: str
+    script_location: str
+    script: str
+
+
+def job_from_in(body: JobIn, name: str) -> Job:
+    """The domain Job for a request body; script_location is "" when content is sent."""
+    res = body.resources
+    return Job(
+        name=name,
+        script_location=body.command.script_location or "",
+        command=body.command.name,
+        python_version=body.command.python_version,
+        description=body.description,
+        default_arguments=dict(body.default_arguments),
+        non_overridable_arguments=dict(body.non_overridable_arguments),
+        max_concurrent_runs=body.max_concurrent_runs,
+        max_retries=body.max_retries,
+        timeout=body.timeout,
+        notify_delay_after=body.notify_delay_after,
+        resources=SparkResources(
+            driver_memory=res.driver_memory,
+            driver_cores=res.driver_cores,
+            executor_memory=res.executor_memory,
+            executor_cores=res.executor_cores,
+            num_executors=res.num_executors,
+        ),
+        spark_conf=dict(body.spark_conf),
+        tags=dict(body.tags),
+        executor=ExecutorKind(body.executor),
+        job_run_queuing_enabled=body.job_run_queuing_enabled,
+    )
+
+
+def job_out(job: Job) -> JobOut:
+    res = job.resources
+    return JobOut(
+        name=job.name,
+        description=job.description,
+        command=CommandOut(
+            name=job.command,
+            script_location=job.script_location,
+            python_version=job.python_version,
+        ),
+        default_arguments=mask_arguments(job.default_arguments),
+        non_overridable_arguments=mask_arguments(job.non_overridable_arguments),
+        max_concurrent_runs=job.max_concurrent_runs,
+        max_retries=job.max_retries,
+        timeout=job.timeout,
+        notify_delay_after=job.notify_delay_after,
+        resources=ResourcesOut(
+            driver_memory=res.driver_memory,
+            driver_cores=res.driver_cores,
+            executor_memory=res.executor_memory,
+            executor_cores=res.executor_cores,
+            num_executors=res.num_executors,
+        ),
+        # Spark settings carry credentials too (fs.s3a.secret.key), so they are masked alike.
+        spark_conf=mask_arguments(job.spark_conf),
+        tags=dict(job.tags),
+        executor=job.executor,
+        job_run_queuing_enabled=job.job_run_queuing_enabled,
+        created_on=utc_or_none(job.created_on),
+        last_modified_on=utc_or_none(job.last_modified_on),
+    )

@@ -1,0 +1,1 @@
+"""Jobs and triggers as code: apply a whole set of definitions at once, export them all."""

@@ -1,0 +1,1 @@
+"""Job definitions and their scripts: the job catalog and the content-addressed script store."""

@@ -1,0 +1,1 @@
+"""Schedule expressions: AWS cron, crontab and rate() parsed, and their fire times searched."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Protocol
 
+from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.states import RunState
-from stoker.domain.triggers import ApplyReport, Trigger
+from stoker.domain.triggers import Trigger
 
 LogStream = Literal["stdout", "stderr"]
 

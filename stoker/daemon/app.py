@@ -37,12 +37,13 @@ from stoker.metrics.collector import install as install_metrics
 from stoker.metrics.history import MetricsHistory
 from stoker.metrics.registry import Metrics
 from stoker.metrics.spark import SparkMetrics
-from stoker.notifications.kafka import KafkaPublisher
+from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.recovery import recover
 from stoker.runs.service import RunService
+from stoker.store.definitions import DefinitionsStore
 from stoker.store.engine import Database, upgrade
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import Firing
@@ -196,7 +197,7 @@ class Daemon:
             store=trigger_store, firing=firing, runs=service, io=io, clock=utcnow
         )
         definitions = Definitions(
-            db=db, jobs=jobs, triggers=trigger_store, catalog=catalog,
+            store=DefinitionsStore(db, jobs, trigger_store), catalog=catalog,
             trigger_service=triggers, io=io, clock=utcnow,
         )  # fmt: skip
         services = Services(
@@ -248,8 +249,10 @@ class Daemon:
         if not cfg.kafka.bootstrap_servers:
             return None
         batches = EventBatchStore(db, firing, store, cfg.data_dir / "events")
+        # Kafka clients are configured in notifications/kafka.py only; triggers get factories.
         return EventTriggers(
             kafka=cfg.kafka, batches=batches, triggers=store, runs=runs, io=io, clock=utcnow,
+            consumer_factory=make_consumer, producer_factory=make_producer,
             observer=firing.observer,
         )  # fmt: skip
 

@@ -7,23 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from stoker.aio import Blocking
+from stoker.domain.definitions import ApplyReport, DefinitionChanges, same_job, same_trigger
 from stoker.domain.jobs import Job
-from stoker.domain.triggers import ApplyReport, Trigger, TriggerState, TriggerType
+from stoker.domain.triggers import Trigger, TriggerState, TriggerType
 from stoker.errors import InvalidInput
 from stoker.jobs.catalog import JobCatalog
-from stoker.store.codec import job_to_json
-from stoker.store.engine import Database
-from stoker.store.jobs import JobStore
-from stoker.store.trigger_codec import trigger_to_json
-from stoker.store.triggers import TriggerStore
+from stoker.store.definitions import DefinitionsStore
 from stoker.triggers.service import TriggerService, check_definition
-
-
-class _DryRun(Exception):
-    """Rolls the apply transaction back once the report is known."""
 
 
 @contextmanager
@@ -36,28 +27,93 @@ def _item(prefix: str) -> Iterator[None]:
         raise
 
 
-@dataclass
-class _Plan:
+@dataclass(frozen=True)
+class Plan:
+    """What the caller wants true: jobs (prepared), triggers with start_on_creation."""
+
     jobs: list[Job]
     triggers: list[tuple[Trigger, bool]]
     prune: bool
+
+    def decide(
+        self, jobs: dict[str, Job], triggers: dict[str, Trigger], report: ApplyReport
+    ) -> DefinitionChanges:
+        """The writes that make this plan true over the stored ``jobs`` and ``triggers``,
+        filling ``report``; InvalidInput if a trigger would be invalid in the end state."""
+        self._check_triggers(jobs, triggers)
+        changes = DefinitionChanges()
+        for job in self.jobs:
+            old = jobs.get(job.name)
+            if old is None:
+                changes.create_jobs.append(job)
+                report.add(report.created, "jobs", job.name)
+            elif not same_job(old, job):
+                changes.replace_jobs.append(job)
+                report.add(report.updated, "jobs", job.name)
+            else:
+                report.add(report.unchanged, "jobs", job.name)
+        for trigger, start in self.triggers:
+            current = triggers.get(trigger.name)
+            if current is None:
+                state = TriggerState.ACTIVATED if start else TriggerState.CREATED
+                changes.create_triggers.append(replace(trigger, state=state))
+                report.add(report.created, "triggers", trigger.name)
+            elif not same_trigger(current, trigger):
+                changes.replace_triggers.append(trigger)
+                report.add(report.updated, "triggers", trigger.name)
+            else:
+                report.add(report.unchanged, "triggers", trigger.name)
+        if self.prune:
+            self._prune(jobs, triggers, changes, report)
+        return changes
+
+    def _prune(
+        self, jobs: dict[str, Job], triggers: dict[str, Trigger], changes: DefinitionChanges,
+        report: ApplyReport,
+    ) -> None:  # fmt: skip
+        for name in sorted(set(triggers) - {t.name for t, _ in self.triggers}):
+            changes.delete_triggers.append(name)
+            report.add(report.deleted, "triggers", name)
+        for name in sorted(set(jobs) - {j.name for j in self.jobs}):
+            changes.delete_jobs.append(name)
+            report.add(report.deleted, "jobs", name)
+
+    def _check_triggers(self, jobs: dict[str, Job], current: dict[str, Trigger]) -> None:
+        """Every trigger valid against the final state: its jobs exist, no cycle."""
+        final_jobs = {j.name for j in self.jobs} | (set() if self.prune else set(jobs))
+        named = {t.name: t for t, _ in self.triggers}
+        final = list(named.values()) + (
+            [] if self.prune else [t for n, t in current.items() if n not in named]
+        )
+        for i, (trigger, start) in enumerate(self.triggers):
+            with _item(f"triggers[{i}]."):
+                if start and trigger.type is TriggerType.ON_DEMAND:
+                    raise InvalidInput("start_on_creation does not apply to ON_DEMAND triggers",
+                                       field="start_on_creation")  # fmt: skip
+                check_definition(trigger, final)
+                old = current.get(trigger.name)
+                if old is not None and same_trigger(old, trigger):
+                    continue  # unchanged: a job it names may since have been deleted
+                for k, action in enumerate(trigger.actions):
+                    if action.job_name not in final_jobs:
+                        raise InvalidInput(
+                            f"action starts job {action.job_name!r}, which neither exists "
+                            "nor is defined here",
+                            field=f"actions[{k}].job_name", value=action.job_name,
+                        )  # fmt: skip
 
 
 class Definitions:
     def __init__(
         self,
         *,
-        db: Database,
-        jobs: JobStore,
-        triggers: TriggerStore,
+        store: DefinitionsStore,
         catalog: JobCatalog,
         trigger_service: TriggerService,
         io: Blocking,
         clock: Callable[[], datetime],
     ) -> None:
-        self._db = db
-        self._jobs = jobs
-        self._triggers = triggers
+        self._store = store
         self._catalog = catalog
         self._service = trigger_service
         self._io = io
@@ -77,102 +133,23 @@ class Definitions:
                 prepared.append(self._catalog.prepare(job, script))
         _no_duplicates([j.name for j in prepared], "jobs")
         _no_duplicates([t.name for t, _ in triggers], "triggers")
-        plan = _Plan(prepared, triggers, prune)
+        plan = Plan(prepared, triggers, prune)
         report = ApplyReport()
-        try:
-            await self._io(self._write, plan, report, dry_run)
-        except _DryRun:
+
+        def decide(stored_jobs: dict[str, Job], stored: dict[str, Trigger]) -> DefinitionChanges:
+            return plan.decide(stored_jobs, stored, report)
+
+        changes = await self._io(self._store.apply, decide, self._clock(), dry_run=dry_run)
+        if dry_run:
             return report
-        for name in report.deleted.get("triggers", []):
+        for name in changes.delete_triggers:
             self._service.scheduler.remove(name)
         for trigger, _ in triggers:
-            self._service.scheduler.sync(await self._io(self._triggers.get, trigger.name))
+            self._service.scheduler.sync(await self._service.get_trigger(trigger.name))
         return report
 
     async def export(self) -> tuple[list[Job], list[Trigger]]:
-        jobs = await self._io(self._jobs.all_jobs)
-        triggers = sorted(await self._io(self._triggers.all_triggers), key=lambda t: t.name)
-        return jobs, triggers
-
-    def _write(self, plan: _Plan, report: ApplyReport, dry_run: bool) -> None:
-        now = self._clock()
-        with self._db.write() as conn:
-            current_jobs = {j.name: j for j in self._jobs.all_jobs(conn)}
-            current = {t.name: t for t in self._triggers.all_triggers(conn)}
-            self._check_triggers(plan, current_jobs, current)
-            for job in plan.jobs:
-                old = current_jobs.get(job.name)
-                if old is None:
-                    self._jobs.create_in(conn, job, now)
-                    _add(report.created, "jobs", job.name)
-                elif job_to_json(old) != job_to_json(job):
-                    self._jobs.replace_in(conn, job, now)
-                    _add(report.updated, "jobs", job.name)
-                else:
-                    _add(report.unchanged, "jobs", job.name)
-            self._write_triggers(conn, plan, current, report, now)
-            if plan.prune:
-                self._prune(conn, plan, current_jobs, current, report)
-            if dry_run:
-                raise _DryRun
-
-    def _write_triggers(
-        self, conn: Connection, plan: _Plan, current: dict[str, Trigger], report: ApplyReport,
-        now: datetime,
-    ) -> None:  # fmt: skip
-        for trigger, start in plan.triggers:
-            old = current.get(trigger.name)
-            if old is None:
-                state = TriggerState.ACTIVATED if start else TriggerState.CREATED
-                self._triggers.create_in(conn, replace(trigger, state=state), now)
-                _add(report.created, "triggers", trigger.name)
-            elif trigger_to_json(old) != trigger_to_json(trigger):
-                self._triggers.replace_in(conn, trigger, now)
-                _add(report.updated, "triggers", trigger.name)
-            else:
-                _add(report.unchanged, "triggers", trigger.name)
-
-    def _prune(
-        self, conn: Connection, plan: _Plan, jobs: dict[str, Job], triggers: dict[str, Trigger],
-        report: ApplyReport,
-    ) -> None:  # fmt: skip
-        keep_triggers = {t.name for t, _ in plan.triggers}
-        for name in sorted(set(triggers) - keep_triggers):
-            self._triggers.delete_in(conn, name)
-            _add(report.deleted, "triggers", name)
-        for name in sorted(set(jobs) - {j.name for j in plan.jobs}):
-            self._jobs.delete_in(conn, name)
-            _add(report.deleted, "jobs", name)
-
-    def _check_triggers(
-        self, plan: _Plan, jobs: dict[str, Job], current: dict[str, Trigger]
-    ) -> None:
-        """Every trigger valid against the final state: its jobs exist, no cycle."""
-        final_jobs = {j.name for j in plan.jobs} | (set() if plan.prune else set(jobs))
-        named = {t.name: t for t, _ in plan.triggers}
-        final = list(named.values()) + (
-            [] if plan.prune else [t for n, t in current.items() if n not in named]
-        )
-        for i, (trigger, start) in enumerate(plan.triggers):
-            with _item(f"triggers[{i}]."):
-                if start and trigger.type is TriggerType.ON_DEMAND:
-                    raise InvalidInput("start_on_creation does not apply to ON_DEMAND triggers",
-                                       field="start_on_creation")  # fmt: skip
-                check_definition(trigger, final)
-                old = current.get(trigger.name)
-                if old is not None and trigger_to_json(old) == trigger_to_json(trigger):
-                    continue  # unchanged: a job it names may since have been deleted
-                for k, action in enumerate(trigger.actions):
-                    if action.job_name not in final_jobs:
-                        raise InvalidInput(
-                            f"action starts job {action.job_name!r}, which neither exists "
-                            "nor is defined here",
-                            field=f"actions[{k}].job_name", value=action.job_name,
-                        )  # fmt: skip
-
-
-def _add(bucket: dict[str, list[str]], kind: str, name: str) -> None:
-    bucket.setdefault(kind, []).append(name)
+        return await self._io(self._store.export)
 
 
 def _no_duplicates(names: list[str], kind: str) -> None:

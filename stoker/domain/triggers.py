@@ -257,13 +257,3 @@ def _cycle(edges: Mapping[str, set[str]]) -> list[str] | None:
         if found:
             return found
     return None
-
-
-@dataclass(frozen=True)
-class ApplyReport:
-    """What `apply` changed (or would change, for a dry run), by kind and name."""
-
-    created: dict[str, list[str]] = field(default_factory=dict)
-    updated: dict[str, list[str]] = field(default_factory=dict)
-    unchanged: dict[str, list[str]] = field(default_factory=dict)
-    deleted: dict[str, list[str]] = field(default_factory=dict)

@@ -26,7 +26,6 @@ from stoker.config.settings import KafkaSettings
 from stoker.domain.inbound import InboundEvent
 from stoker.domain.patterns import matches
 from stoker.domain.triggers import Trigger, TriggerState, TriggerType
-from stoker.notifications.kafka import make_consumer, make_producer
 from stoker.runs.service import RunService
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import TriggerObserver
@@ -70,8 +69,8 @@ class EventConsumer:
         batches: EventBatchStore,
         triggers: TriggerStore,
         clock: Callable[[], datetime],
-        consumer_factory: Callable[..., Any] = make_consumer,
-        producer_factory: Callable[..., Any] = make_producer,
+        consumer_factory: Callable[..., Any],
+        producer_factory: Callable[..., Any],
     ) -> None:
         self._kafka = kafka
         self._batches = batches
@@ -245,13 +244,14 @@ class EventTriggers:
         runs: RunService,
         io: Blocking,
         clock: Callable[[], datetime],
-        consumer_factory: Callable[..., Any] = make_consumer,
+        consumer_factory: Callable[..., Any],
+        producer_factory: Callable[..., Any],
         observer: TriggerObserver | None = None,
     ) -> None:
         self._io = io
         self.consumer = EventConsumer(
             kafka=kafka, batches=batches, triggers=triggers, clock=clock,
-            consumer_factory=consumer_factory,
+            consumer_factory=consumer_factory, producer_factory=producer_factory,
         )  # fmt: skip
         self.windows = BatchWindows(
             batches=batches, runs=runs, io=io, clock=clock, active=lambda: self.consumer.active,

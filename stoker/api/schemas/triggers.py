@@ -225,4 +225,3 @@ def _action_out(action: Action) -> ActionOut:
         timeout=action.timeout,
         notify_delay_after=action.notify_delay_after,
     )
-

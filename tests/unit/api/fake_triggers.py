@@ -6,10 +6,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from stoker.domain.definitions import ApplyReport
 from stoker.domain.jobs import Job
 from stoker.domain.runs import JobRun
 from stoker.domain.triggers import (
-    ApplyReport,
     Trigger,
     TriggerState,
     TriggerType,

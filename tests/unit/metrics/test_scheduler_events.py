@@ -138,7 +138,11 @@ class FakeRuns:
 
 def service(firing: FakeFiring, store: FakeTriggerStore, now: datetime = T0) -> TriggerService:
     return TriggerService(
-        store=store, firing=firing, runs=FakeRuns(), io=io, clock=lambda: now  # type: ignore[arg-type]
+        store=store,
+        firing=firing,
+        runs=FakeRuns(),
+        io=io,
+        clock=lambda: now,  # type: ignore[arg-type]
     )
 
 
@@ -276,8 +280,17 @@ class KafkaConsumer:
 
 def consumer() -> EventConsumer:
     return EventConsumer(
-        kafka=None, batches=None, triggers=None, clock=lambda: T0  # type: ignore[arg-type]
+        kafka=None,
+        batches=None,
+        triggers=None,
+        clock=lambda: T0,  # type: ignore[arg-type]
+        consumer_factory=_unused,
+        producer_factory=_unused,
     )
+
+
+def _unused(*args: object, **kwargs: object) -> None:
+    raise AssertionError("these tests never open a Kafka client")
 
 
 def test_the_consumer_measures_lag_per_topic_from_its_fetch_metadata() -> None:
@@ -293,4 +306,3 @@ def test_a_lag_failure_keeps_the_last_figure_and_the_consumer() -> None:
     events.lag = {"a": 2}
     events._measure_lag(SimpleNamespace())  # no assignment(): kafka-python changed
     assert events.lag == {"a": 2}
-

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from stoker.cli.common import client_of
-from stoker.cli.deffiles import DefinitionError, load_definitions
 from stoker.cli.exporting import build_document, masked_values, render, use_script_files
 from stoker.cli.output import emit, table
+from stoker.definitions.files import DefinitionError, load_definitions
 from stoker.errors import StokerError
 
 Json = dict[str, Any]

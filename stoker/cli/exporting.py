@@ -8,8 +8,7 @@ from typing import Any
 import tomli_w
 import yaml
 
-from stoker.cli.jobfile import READ_ONLY_KEYS
-from stoker.cli.triggerfile import TRIGGER_READ_ONLY
+from stoker.definitions.files import JOB_READ_ONLY, TRIGGER_READ_ONLY
 
 Json = dict[str, Any]
 MASK = "****"
@@ -31,7 +30,7 @@ def _without_nulls(value: Any) -> Any:
 
 
 def job_definition(job: Json) -> Json:
-    return dict(_without_nulls({k: v for k, v in job.items() if k not in READ_ONLY_KEYS}))
+    return dict(_without_nulls({k: v for k, v in job.items() if k not in JOB_READ_ONLY}))
 
 
 def trigger_definition(trigger: Json) -> Json:

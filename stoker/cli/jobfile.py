@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import copy
-import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stoker.cli.common import read_text
+from stoker.definitions.files import JOB_READ_ONLY, single_item
 from stoker.errors import InvalidInput
 
 Json = dict[str, Any]
 
-#: Keys `stoker jobs get -o json` prints that are not part of a definition; a file saved
-#: from it may carry them, so they are dropped rather than refused.
-READ_ONLY_KEYS = ("created_on", "last_modified_on")
 #: Nested sections merged key by key when a file or flag changes part of them.
 SECTIONS = ("command", "resources")
 
@@ -41,31 +35,10 @@ class JobFlags:
     non_overridable: dict[str, str] = field(default_factory=dict)
 
 
-def parse_document(path: Path, raw: str) -> Any:
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return json.loads(raw)
-    if suffix == ".toml":
-        return tomllib.loads(raw)
-    if suffix in (".yaml", ".yml"):
-        return yaml.safe_load(raw)
-    raise InvalidInput(
-        f"job file {path} must end in .json, .toml, .yaml or .yml", field="-f", value=str(path)
-    )
-
-
 def load_job_file(path_text: str) -> Json:
     """A job file as a JobIn body; ``script_file`` (relative to the file) becomes ``script``."""
     path = Path(path_text)
-    raw = read_text(path_text, "job file")
-    try:
-        data = parse_document(path, raw)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"job file {path} cannot be parsed: {exc}", field="-f") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput(f"job file {path} must hold a mapping of job fields", field="-f")
-    for key in READ_ONLY_KEYS:
-        data.pop(key, None)
+    data = single_item(path, read_text(path_text, "job file"), "job")
     script_file = data.pop("script_file", None)
     if script_file is not None:
         if "script" in data:
@@ -146,7 +119,7 @@ def body_for_create(file: str | None, flags: JobFlags) -> Json:
 
 def body_for_update(current: Json, file: str | None, flags: JobFlags) -> Json:
     """The current definition (as GET returns it) with the file's and flags' changes."""
-    base = {k: v for k, v in current.items() if k not in READ_ONLY_KEYS}
+    base = {k: v for k, v in current.items() if k not in JOB_READ_ONLY}
     if file:
         base = apply_file(base, load_job_file(file))
     return apply_flags(base, flags)

@@ -8,19 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stoker.cli.common import read_text
-from stoker.cli.jobfile import parse_document
+from stoker.definitions.files import TRIGGER_READ_ONLY, single_item
 from stoker.errors import InvalidInput
 
 Json = dict[str, Any]
-
-#: What `stoker triggers get -o json` shows besides the definition; dropped from files.
-TRIGGER_READ_ONLY = (
-    "state", "created_on", "last_modified_on", "last_fire_time", "next_fire_time",
-    "missed_fires",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,18 +40,7 @@ class TriggerFlags:
 
 
 def load_trigger_file(path_text: str) -> Json:
-    path = Path(path_text)
-    raw = read_text(path_text, "trigger file")
-    try:
-        data = parse_document(path, raw)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"trigger file {path} cannot be parsed: {exc}", field="-f") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput(f"trigger file {path} must hold a mapping of trigger fields",
-                           field="-f")  # fmt: skip
-    for key in TRIGGER_READ_ONLY:
-        data.pop(key, None)
-    return data
+    return single_item(Path(path_text), read_text(path_text, "trigger file"), "trigger")
 
 
 def _set_actions(body: Json, flags: TriggerFlags) -> None:

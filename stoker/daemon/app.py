@@ -109,7 +109,7 @@ class Daemon:
             await self._recover(built)
             built.run_metrics.seed(await built.io(built.runs.live))
             if self.settings.daemon.example_jobs_dir is not None:
-                await register_examples(services.jobs, self.settings.daemon.example_jobs_dir)
+                await register_examples(services, self.settings.daemon.example_jobs_dir)
             await self._serve(stack, services, built.metrics)
             if built.relay is not None:
                 # Stopped after the drain (the stack unwinds after the body), so the events of

@@ -3,45 +3,46 @@
 from __future__ import annotations
 
 import logging
-import tomllib
 from pathlib import Path
 
-from stoker.domain.jobspec import job_from_dict
-from stoker.errors import NotFound, StokerError
-from stoker.jobs.catalog import JobCatalog
+from pydantic import ValidationError
+
+from stoker.api.errors import describe_validation_error
+from stoker.api.ports import ApiServices
+from stoker.api.routes.definitions import apply_document
+from stoker.api.schemas.definitions import ApplyIn
+from stoker.definitions.files import load_definitions
+from stoker.errors import InvalidInput, StokerError
 
 log = logging.getLogger(__name__)
 
 
-async def register_examples(catalog: JobCatalog, directory: Path) -> list[str]:
-    """Create or update every ``*.toml`` job file in ``directory``; ``script_file`` is read
-    relative to the job file. A bad file is logged and skipped, never half-applied."""
-    names: list[str] = []
-    for path in sorted(directory.glob("*.toml")):
-        try:
-            names.append(await _register(catalog, path))
-        except (OSError, tomllib.TOMLDecodeError, StokerError) as exc:
-            log.error(
-                "example job file skipped: %s",
-                exc,
-                extra={"action": "examples.skipped", "file": str(path)},
-            )
+async def register_examples(services: ApiServices, directory: Path) -> list[str]:
+    """Apply every definitions file in ``directory`` the way `stoker apply DIR` does,
+    without pruning: all or nothing. A bad file is logged and nothing is registered."""
+    try:
+        found = load_definitions(str(directory))
+    except StokerError as exc:
+        return _skipped(directory, exc.message)
+    try:
+        body = ApplyIn.model_validate({"jobs": found.jobs, "triggers": found.triggers})
+        report = await apply_document(body, services)
+    except ValidationError as exc:
+        field, message = describe_validation_error(dict(exc.errors()[0]))
+        return _skipped(directory, found.locate(InvalidInput(message, field=field)).message)
+    except StokerError as exc:
+        return _skipped(directory, found.locate(exc).message)
+    names = [*report.created.get("jobs", []), *report.updated.get("jobs", [])]
+    log.info(
+        "example jobs registered",
+        extra={"action": "examples.applied", "jobs_created": report.created.get("jobs", []),
+               "jobs_updated": report.updated.get("jobs", []),
+               "jobs_unchanged": report.unchanged.get("jobs", [])},
+    )  # fmt: skip
     return names
 
 
-async def _register(catalog: JobCatalog, path: Path) -> str:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    script_file = data.pop("script_file", None)
-    script = (path.parent / script_file).read_text(encoding="utf-8") if script_file else None
-    if script is None and "command" not in data:
-        data["command"] = {}
-    job = job_from_dict(data)
-    try:
-        await catalog.get_job(job.name)
-    except NotFound:
-        await catalog.create_job(job, script)
-        log.info("example job registered", extra={"action": "examples.created", "job": job.name})
-    else:
-        await catalog.update_job(job, script)
-        log.info("example job updated", extra={"action": "examples.updated", "job": job.name})
-    return job.name
+def _skipped(directory: Path, message: str) -> list[str]:
+    log.error("example definitions skipped: %s", message,
+              extra={"action": "examples.skipped", "dir": str(directory)})  # fmt: skip
+    return []

@@ -7,6 +7,7 @@ from dataclasses import replace
 from fastapi import APIRouter
 
 from stoker.api.deps import Services
+from stoker.api.ports import ApiServices
 from stoker.api.routes.jobs import checked_job
 from stoker.api.routes.triggers import unmask_actions
 from stoker.api.schemas.common import ErrorOut
@@ -19,6 +20,7 @@ from stoker.api.schemas.triggers import (
     trigger_out,
 )
 from stoker.api.secrets import located, refuse_mask, unmask
+from stoker.domain.definitions import ApplyReport
 from stoker.domain.jobs import Job
 from stoker.domain.triggers import Trigger
 from stoker.errors import InvalidInput
@@ -73,6 +75,18 @@ async def apply(body: ApplyIn, services: Services) -> ApplyReportOut:
     """Create or update the jobs and triggers given, all or nothing; with ``prune``, delete
     the ones not given. Secrets sent as '****' keep their stored values; a new secret
     must be sent in full. A ``field`` in an error indexes the lists sent: "jobs[2].timeout"."""
+    report = await apply_document(body, services)
+    return ApplyReportOut(
+        dry_run=body.dry_run,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        deleted=report.deleted,
+    )
+
+
+async def apply_document(body: ApplyIn, services: ApiServices) -> ApplyReport:
+    """What POST /apply does with its body; the daemon registers its examples through it."""
     stored_jobs, stored_triggers = await services.definitions.export()
     jobs_now = {j.name: j for j in stored_jobs}
     triggers_now = {t.name: t for t in stored_triggers}
@@ -86,16 +100,7 @@ async def apply(body: ApplyIn, services: Services) -> ApplyReportOut:
             triggers.append((_trigger(trigger_body, triggers_now), trigger_body.start_on_creation))
     _unique([j.name for j, _ in jobs], "job")
     _unique([t.name for t, _ in triggers], "trigger")
-    report = await services.definitions.apply(
-        jobs, triggers, prune=body.prune, dry_run=body.dry_run
-    )
-    return ApplyReportOut(
-        dry_run=body.dry_run,
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        deleted=report.deleted,
-    )
+    return await services.definitions.apply(jobs, triggers, prune=body.prune, dry_run=body.dry_run)
 
 
 @router.get("/export")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -55,3 +56,13 @@ class ErrorOut(BaseModel):
     code: str
     message: str
     field: str | None = None
+
+
+def same_fields(model: type[BaseModel], names: Iterable[str]) -> None:
+    """Refuse to define a request body whose fields drift from the shared field list."""
+    expected, actual = set(names), set(model.model_fields)
+    if expected != actual:
+        raise TypeError(
+            f"{model.__name__} fields differ from the definition's: missing "
+            f"{sorted(expected - actual)}, extra {sorted(actual - expected)}"
+        )

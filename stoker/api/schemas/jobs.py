@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from stoker.api.schemas.common import StrictModel, UtcTime, utc_or_none
+from stoker.api.schemas.common import StrictModel, UtcTime, same_fields, utc_or_none
+from stoker.definitions.files import COMMAND_FIELDS, JOB_FIELDS, RESOURCE_FIELDS
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.jobs import (
     DEFAULT_TIMEOUT_MINUTES,
@@ -52,6 +53,12 @@ class JobIn(StrictModel):
     tags: dict[str, str] = Field(default_factory=dict)
     executor: Literal["pool", "isolated"] = "pool"
     job_run_queuing_enabled: bool = True
+
+
+# The definition's fields are listed once, where files are read; the bodies must match.
+same_fields(JobIn, JOB_FIELDS)
+same_fields(CommandIn, COMMAND_FIELDS)
+same_fields(ResourcesIn, RESOURCE_FIELDS)
 
 
 class CommandOut(BaseModel):

@@ -136,3 +136,15 @@ def test_script_get_and_put(stoker: Any, services: FakeServices, script: Path) -
     script.write_text("print('bye')\n")
     assert stoker("jobs", "script", "put", "etl", str(script)).exit_code == 0
     assert services.jobs.scripts["etl"] == "print('bye')\n"
+
+
+def test_a_job_file_with_an_unknown_field_is_refused_before_any_call(
+    stoker: Any, services: FakeServices, tmp_path: Path
+) -> None:
+    (tmp_path / "job.toml").write_text(
+        'name = "etl"\nretries = 2\n[command]\nscript_location = "/x.py"\n'
+    )
+    res = stoker("jobs", "create", "-f", str(tmp_path / "job.toml"))
+    assert res.exit_code == 2
+    assert "retries: unknown field; allowed:" in res.stderr
+    assert services.jobs.jobs == {}

@@ -1,4 +1,6 @@
-"""Definition files for `stoker apply`: `[[jobs]]` and `[[triggers]]` in TOML, YAML or JSON.
+"""Definition documents: the fields of a job and a trigger as files and API bodies write
+them, and the files `stoker apply` and the daemon's examples read (`[[jobs]]`,
+`[[triggers]]` in TOML, YAML or JSON).
 
 Every item remembers where it came from, so that a local problem, or a server error whose
 field is "triggers[3].schedule", is told as ``<file>: trigger 'nightly': schedule: …``.
@@ -6,15 +8,15 @@ field is "triggers[3].schedule", is told as ``<file>: trigger 'nightly': schedul
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from stoker.cli.jobfile import READ_ONLY_KEYS, parse_document
-from stoker.cli.triggerfile import TRIGGER_READ_ONLY
 from stoker.errors import InvalidInput, StokerError
 
 Json = dict[str, Any]
@@ -23,23 +25,35 @@ Json = dict[str, Any]
 Spec = dict[str, Any]
 
 SUFFIXES = (".toml", ".yaml", ".yml", ".json")
-_COMMAND = {"name": None, "script_location": None, "python_version": None}
-_RESOURCES = dict.fromkeys(
-    ("driver_memory", "driver_cores", "executor_memory", "executor_cores", "num_executors")
-)
-_JOB_PLAIN = (
-    "name", "description", "script", "script_file", "default_arguments",
+
+#: A job definition's fields, as files and API bodies write them (the API's JobIn is
+#: checked against these when it is defined). ``script`` is content, ``script_file`` a
+#: file's path that readers turn into ``script``.
+COMMAND_FIELDS = ("name", "script_location", "python_version")
+RESOURCE_FIELDS = (
+    "driver_memory", "driver_cores", "executor_memory", "executor_cores", "num_executors",
+)  # fmt: skip
+JOB_FIELDS = (
+    "name", "description", "command", "script", "default_arguments",
     "non_overridable_arguments", "max_concurrent_runs", "max_retries", "timeout",
-    "notify_delay_after", "spark_conf", "tags", "executor", "job_run_queuing_enabled",
+    "notify_delay_after", "resources", "spark_conf", "tags", "executor",
+    "job_run_queuing_enabled",
+)  # fmt: skip
+#: What reads of a job add besides its definition; a file saved from one may carry them.
+JOB_READ_ONLY = ("created_on", "last_modified_on")
+#: What reads of a trigger add besides its definition; dropped from files likewise.
+TRIGGER_READ_ONLY = (
+    "state", "created_on", "last_modified_on", "last_fire_time", "next_fire_time",
+    "missed_fires",
 )  # fmt: skip
 _TRIGGER_PLAIN = (
     "name", "description", "type", "schedule", "timezone", "catch_up", "allow_cycles",
     "start_on_creation",
 )  # fmt: skip
+_NESTED = {"command": dict.fromkeys(COMMAND_FIELDS), "resources": dict.fromkeys(RESOURCE_FIELDS)}
 JOB_SPEC: Spec = {
-    **dict.fromkeys(_JOB_PLAIN),
-    "command": _COMMAND,
-    "resources": _RESOURCES,
+    **{name: _NESTED.get(name) for name in JOB_FIELDS},
+    "script_file": None,
 }
 TRIGGER_SPEC: Spec = {
     **dict.fromkeys(_TRIGGER_PLAIN),
@@ -95,6 +109,40 @@ class Definitions:
         origin = origins[index]
         message = error.message
         return DefinitionError.at(origin, origin.file, match[3], message, error.code)
+
+
+def parse_document(path: Path, raw: str) -> Any:
+    """A JSON, TOML or YAML document's data, by the file's suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return json.loads(raw)
+    if suffix == ".toml":
+        return tomllib.loads(raw)
+    if suffix in (".yaml", ".yml"):
+        return yaml.safe_load(raw)
+    raise InvalidInput(
+        f"job file {path} must end in .json, .toml, .yaml or .yml", field="-f", value=str(path)
+    )
+
+
+def single_item(path: Path, raw: str, kind: str) -> Json:
+    """One job or trigger document (a `stoker jobs|triggers create -f` file): parsed,
+    the keys reads add dropped, the rest checked against the shared field list."""
+    try:
+        data = parse_document(path, raw)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"{kind} file {path} cannot be parsed: {exc}", field="-f") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{kind} file {path} must hold a mapping of {kind} fields",
+                           field="-f")  # fmt: skip
+    spec, read_only = (JOB_SPEC, JOB_READ_ONLY) if kind == "job" else (
+        TRIGGER_SPEC, TRIGGER_READ_ONLY)  # fmt: skip
+    body = {k: v for k, v in data.items() if k not in read_only}
+    problem = check_keys(body, spec, "")
+    if problem:
+        field, _, message = problem.partition(": ")
+        raise InvalidInput(f"{kind} file {path}: {field}: {message}", field=field)
+    return body
 
 
 def definition_files(path_text: str) -> list[Path]:
@@ -168,7 +216,7 @@ def _item(path: Path, kind: str, index: int, item: Any, spec: Spec) -> tuple[Jso
     if problem:
         field, _, message = problem.partition(": ")
         raise DefinitionError.at(origin, str(path), field, message)
-    body = {k: v for k, v in item.items() if k not in (*READ_ONLY_KEYS, *TRIGGER_READ_ONLY)}
+    body = {k: v for k, v in item.items() if k not in (*JOB_READ_ONLY, *TRIGGER_READ_ONLY)}
     if kind == "job":
         _inline_script(path, origin, body)
     return body, origin

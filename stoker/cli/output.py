@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import click
-
-OutputFormat = Literal["table", "json"]
 
 output_option = click.option(
     "-o",

@@ -80,29 +80,26 @@ class Database:
         # SQLite has one writer at a time and its busy handler backs off by sleeping for
         # milliseconds; queueing this process's writers on a mutex instead keeps a
         # contended write at microseconds. Other processes still meet busy_timeout.
-        with self._write_mutex, self._begin_write() as conn:
+        with self._write_mutex, _transaction(self._write) as conn:
             yield conn
 
-    @contextmanager
-    def _begin_write(self) -> Iterator[Connection]:
-        try:
-            with self._write.begin() as conn:
-                yield conn
-        except OperationalError as exc:
-            raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
-
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
-        try:
-            with self._read.begin() as conn:
-                yield conn
-        except OperationalError as exc:
-            raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
+    def read(self) -> AbstractContextManager[Connection]:
+        return _transaction(self._read)
 
     def dispose(self) -> None:
         self._write.dispose()
         if self._read is not self._write:
             self._read.dispose()
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction on ``engine``; a database that cannot be reached is StoreUnavailable."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except OperationalError as exc:
+        raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
 
 
 def alembic_config(db: Database) -> Config:

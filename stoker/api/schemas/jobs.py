@@ -113,7 +113,6 @@ class ScriptOut(BaseModel):
 
 def job_from_in(body: JobIn, name: str) -> Job:
     """The domain Job for a request body; script_location is "" when content is sent."""
-    res = body.resources
     return Job(
         name=name,
         script_location=body.command.script_location or "",
@@ -126,13 +125,7 @@ def job_from_in(body: JobIn, name: str) -> Job:
         max_retries=body.max_retries,
         timeout=body.timeout,
         notify_delay_after=body.notify_delay_after,
-        resources=SparkResources(
-            driver_memory=res.driver_memory,
-            driver_cores=res.driver_cores,
-            executor_memory=res.executor_memory,
-            executor_cores=res.executor_cores,
-            num_executors=res.num_executors,
-        ),
+        resources=SparkResources(**body.resources.model_dump()),
         spark_conf=dict(body.spark_conf),
         tags=dict(body.tags),
         executor=ExecutorKind(body.executor),
@@ -141,7 +134,6 @@ def job_from_in(body: JobIn, name: str) -> Job:
 
 
 def job_out(job: Job) -> JobOut:
-    res = job.resources
     return JobOut(
         name=job.name,
         description=job.description,
@@ -156,13 +148,7 @@ def job_out(job: Job) -> JobOut:
         max_retries=job.max_retries,
         timeout=job.timeout,
         notify_delay_after=job.notify_delay_after,
-        resources=ResourcesOut(
-            driver_memory=res.driver_memory,
-            driver_cores=res.driver_cores,
-            executor_memory=res.executor_memory,
-            executor_cores=res.executor_cores,
-            num_executors=res.num_executors,
-        ),
+        resources=ResourcesOut(**vars(job.resources)),
         # Spark settings carry credentials too (fs.s3a.secret.key), so they are masked alike.
         spark_conf=mask_arguments(job.spark_conf),
         tags=dict(job.tags),

@@ -74,8 +74,10 @@ def resolve(args: list[str]) -> click.Context:
     parse (types, choices, callbacks). Nothing is invoked."""
     ctx = cli.make_context("stoker", list(args))
     while isinstance(ctx.command, click.Group):
-        # click keeps the rest of the line here until Group.invoke resolves the subcommand.
-        rest = [*ctx._protected_args, *ctx.args]
+        # click keeps the rest of the line here until Group.invoke resolves the subcommand
+        # (click 8.2 made protected_args private, and deprecated the public name).
+        protected = ctx._protected_args if hasattr(ctx, "_protected_args") else ctx.protected_args
+        rest = [*protected, *ctx.args]
         if not rest:
             raise click.exceptions.NoArgsIsHelpError(ctx)
         name, command, rest = ctx.command.resolve_command(ctx, rest)

@@ -3,6 +3,7 @@
 #   make test    the whole suite against a throw-away PostgreSQL and Kafka (started and stopped here)
 #   make lint    ruff, mypy (strict on stoker/), import-linter contracts
 #   make bench   start-latency benchmark (prints figures; BENCH_ARGS="--runs 20")
+#   make docs    the documentation site into site/ (offline; make docs-serve: on 127.0.0.1:8000)
 #   make pg-up / make pg-down   the test PostgreSQL by hand (scripts/postgres.sh)
 #   make kafka-up / make kafka-down   a local Kafka broker, 127.0.0.1:$KAFKA_PORT (9092) (scripts/kafka.sh)
 
@@ -22,10 +23,10 @@ TEST_KAFKA_PORT ?= 39092
 # Spark binds to the external interface otherwise.
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: help venv install run test lint bench pg-up pg-down kafka-up kafka-down test-deps
+.PHONY: help venv install run test lint bench docs docs-serve pg-up pg-down kafka-up kafka-down test-deps
 
 help:
-	@sed -n '2,7s/^# *//p' Makefile
+	@sed -n '2,8s/^# *//p' Makefile
 
 venv install: $(STAMP)
 
@@ -37,7 +38,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing stoker into $(VENV) (log: $(VENV)/pip.log)"
 	@$(BIN)/python -m pip install -q --upgrade pip >$(VENV)/pip.log 2>&1 \
-		&& $(BIN)/python -m pip install -q -e '.[dev]' >>$(VENV)/pip.log 2>&1 \
+		&& $(BIN)/python -m pip install -q -e '.[dev,docs]' >>$(VENV)/pip.log 2>&1 \
 		|| { cat $(VENV)/pip.log >&2; echo "pip install failed (log: $(VENV)/pip.log)" >&2; exit 1; }
 	@touch $(STAMP)
 
@@ -69,6 +70,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/start_latency.py $(BENCH_ARGS)
+
+# The CLI and configuration references are generated from the code first (and committed).
+# NO_MKDOCS_2_WARNING: the theme's end-of-life notice (docs/development.md says what follows).
+docs: $(STAMP)
+	$(BIN)/python scripts/docs_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "documentation: site/index.html (search: make docs-serve)"
+
+docs-serve: $(STAMP)
+	$(BIN)/python scripts/docs_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 pg-up:
 	@scripts/postgres.sh up

@@ -15,6 +15,7 @@ from stoker.api.routes import (
     definitions,
     events,
     health,
+    index,
     jobs,
     metrics,
     run_metrics,
@@ -29,7 +30,7 @@ stoker runs Spark ETL jobs with AWS Glue's job semantics.
 
 Errors are JSON `{"code", "message", "field"}`. Lists are paged: pass the `next_token` of a
 response to get the next page. Unless the daemon has no `api.tokens`, every route except
-`/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
+`/`, `/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
 """
 
 _INVALID_INPUT = {
@@ -63,6 +64,7 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
+    app.include_router(index.router)
     app.include_router(health.router)
     protected = [Depends(bearer_auth(api))]
     if metrics_exposition is not None:

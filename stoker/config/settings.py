@@ -36,16 +36,32 @@ class _Section(BaseModel):
 
 
 class DatabaseSettings(_Section):
-    #: SQLAlchemy URL; empty means SQLite at <data_dir>/stoker.db.
-    url: SecretStr | None = None
-    busy_timeout_ms: int = Field(default=10_000, ge=0)
+    """Where runs, jobs, triggers and events are stored: SQLite by default, or PostgreSQL."""
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database, e.g. `postgresql+psycopg://user:pw@host/db`; "
+        "unset means SQLite (WAL) at `<data_dir>/stoker.db`. Its password shows as `****` in "
+        "`stoker config show`.",
+    )
+    busy_timeout_ms: int = Field(
+        default=10_000, ge=0, description="How long SQLite waits for a lock, in milliseconds."
+    )
 
 
 class ApiSettings(_Section):
-    host: str = "127.0.0.1"
-    port: int = Field(default=8421, ge=1, le=65535)
-    #: Bearer tokens; required when host is not a loopback address.
-    tokens: list[SecretStr] = Field(default_factory=list)
+    """The HTTP API, which the CLI and every other client use."""
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="Address the HTTP API listens on; one that is not loopback needs `api.tokens`.",
+    )
+    port: int = Field(default=8421, ge=1, le=65535, description="Port of the HTTP API.")
+    tokens: list[SecretStr] = Field(
+        default_factory=list,
+        description="Bearer tokens the API accepts; required when `host` is not a loopback "
+        "address. Each shows as `****` in `stoker config show`.",
+    )
 
     @property
     def loopback(self) -> bool:
@@ -58,81 +74,200 @@ class ApiSettings(_Section):
 
 
 class SparkSettings(_Section):
-    master: str = "local[*]"
-    pool_size: int = Field(default=2, ge=0, le=64)
-    conf: dict[str, str] = Field(default_factory=dict)
-    #: A warm driver is replaced after this many runs (fresh JVM, no leaked state).
-    recycle_after_runs: int = Field(default=200, ge=1)
-    #: How long a stopped run may take to yield before its driver is killed and replaced.
-    stop_grace_seconds: float = Field(default=10.0, gt=0)
-    #: How long a new driver may take to start its SparkSession and warm up.
-    start_timeout_seconds: float = Field(default=180.0, gt=0)
-    #: spark-submit used by isolated runs; empty means the one pyspark ships.
-    spark_submit: str | None = None
+    """The warm pool of Spark drivers and the `spark-submit` of isolated runs."""
+
+    master: str = Field(
+        default="local[*]",
+        description="Spark master URL of every driver, e.g. `local[*]` or `spark://host:7077`.",
+    )
+    pool_size: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="Warm Spark drivers; as many `pool` runs execute at once, the rest wait.",
+    )
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="Spark configuration given to every driver."
+    )
+    recycle_after_runs: int = Field(
+        default=200,
+        ge=1,
+        description="A warm driver is replaced after this many runs (fresh JVM, no leaked state).",
+    )
+    stop_grace_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a stopped run may take to yield before its driver is killed and "
+        "replaced (for isolated and Python shell runs: before their process is killed).",
+    )
+    start_timeout_seconds: float = Field(
+        default=180.0,
+        gt=0,
+        description="How long a new driver may take to start its SparkSession and warm up.",
+    )
+    spark_submit: str | None = Field(
+        default=None,
+        description="`spark-submit` used by isolated runs; unset means the one pyspark ships.",
+    )
 
 
 class LogsSettings(_Section):
-    #: Run logs root; empty means <data_dir>/logs.
-    dir: Path | None = None
-    retention_days: int = Field(default=90, ge=1)
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    format: Literal["text", "json"] = "text"
+    """Run logs and the daemon's own log."""
+
+    dir: Path | None = Field(
+        default=None,
+        description="Root of the run logs (`runs/<run id>/`) and the drivers' JVM logs "
+        "(`drivers/`); unset means `<data_dir>/logs`.",
+    )
+    retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Run logs (and EVENT triggers' batch files) untouched for this many days are "
+        "deleted, never those of a run still live; swept at start, then hourly.",
+    )
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Level of the daemon's log (stderr)."
+    )
+    format: Literal["text", "json"] = Field(
+        default="text",
+        description="Daemon log lines: `text` (time, level, logger, message, `key=value` fields) "
+        "or `json` (one object per line, for log shippers).",
+    )
 
 
 class KafkaSettings(_Section):
-    #: Unset: events stay in the outbox, readable with `stoker events`.
-    bootstrap_servers: str | None = None
-    topic: str = "stoker.job-run-status"
-    client_id: str = "stoker"
-    #: Passed to kafka-python as is (stoker.notifications.kafka is the only reader).
-    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: Path | None = None
-    ssl_certfile: Path | None = None
-    ssl_keyfile: Path | None = None
-    #: EVENT triggers: one consumer group per daemon cluster (every daemon of it shares it).
-    consumer_group: str = "stoker"
-    #: Messages EVENT triggers cannot read (not JSON, too large) go here, with the reason.
-    dead_letter_topic: str = "stoker.dead-letter"
-    #: A consumed message larger than this is dead-lettered instead of matched.
-    max_message_bytes: int = Field(default=1_048_576, gt=0)
+    """Publishing run events to Kafka, and the consumers of EVENT triggers."""
+
+    bootstrap_servers: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers, e.g. `127.0.0.1:9092`. Unset: events stay in the "
+        "outbox, readable with `stoker events list`, and EVENT triggers never fire.",
+    )
+    topic: str = Field(
+        default="stoker.job-run-status", description="Topic the run state-change events go to."
+    )
+    client_id: str = Field(default="stoker", description="Kafka client id.")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="Passed to kafka-python as is (stoker.notifications.kafka is the only reader).",
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, description="SASL mechanism, with `SASL_PLAINTEXT` or `SASL_SSL`."
+    )
+    sasl_username: str | None = Field(default=None, description="SASL user name.")
+    sasl_password: SecretStr | None = Field(
+        default=None,
+        description="SASL password; shows as `****` in `stoker config show`, never logged.",
+    )
+    ssl_cafile: Path | None = Field(
+        default=None, description="PEM file of the CA certificates that verify the brokers."
+    )
+    ssl_certfile: Path | None = Field(
+        default=None, description="PEM client certificate, for brokers that ask for one."
+    )
+    ssl_keyfile: Path | None = Field(default=None, description="PEM private key of `ssl_certfile`.")
+    consumer_group: str = Field(
+        default="stoker",
+        description="EVENT triggers: one consumer group per daemon cluster (every daemon of it "
+        "shares it).",
+    )
+    dead_letter_topic: str = Field(
+        default="stoker.dead-letter",
+        description="Messages EVENT triggers cannot read (not JSON, too large) go here, with "
+        "the reason.",
+    )
+    max_message_bytes: int = Field(
+        default=1_048_576,
+        gt=0,
+        description="A consumed message larger than this is dead-lettered instead of matched.",
+    )
 
 
 class EventsSettings(_Section):
-    source: str = "stoker"
-    account: str = Field(default="000000000000", pattern=r"^[0-9]{12}$")
-    region: str = "local"
-    #: Emit Glue's exact detail-type strings and source ("Glue Job State Change", aws.glue).
-    glue_compatible: bool = False
-    #: Delivered events are deleted from the outbox after this many days (pending ones never).
-    outbox_retention_days: float = Field(default=7, gt=0)
+    """The envelope of every run event, and how long the outbox keeps delivered ones."""
+
+    source: str = Field(
+        default="stoker",
+        description="`source` of every event (`aws.glue` instead with `glue_compatible`).",
+    )
+    account: str = Field(
+        default="000000000000",
+        pattern=r"^[0-9]{12}$",
+        description="`account` of every event (12 digits).",
+    )
+    region: str = Field(default="local", description="`region` of every event.")
+    glue_compatible: bool = Field(
+        default=False,
+        description="Emit Glue's exact detail-type strings and source (\"Glue Job State "
+        'Change", `aws.glue`).',
+    )
+    outbox_retention_days: float = Field(
+        default=7,
+        gt=0,
+        description="Delivered events are deleted from the outbox after this many days "
+        "(pending ones never).",
+    )
 
 
 class MetricsSettings(_Section):
     """Prometheus endpoint and the Spark figures collected from the drivers."""
 
-    #: Collect Glue's job metrics (bytes, records, shuffle, heap, CPU) from running drivers.
-    spark_enabled: bool = True
-    #: How often a driver samples the run it is executing (Prometheus sees this freshness).
-    spark_refresh_seconds: float = Field(default=5.0, ge=0.2, le=3600)
-    #: A run's stored metrics history keeps samples at least this far apart, plus its last.
-    history_interval_seconds: float = Field(default=10.0, ge=0.2, le=3600)
-    #: Serve /metrics on this port instead of the API's (host: metrics.host, else api.host).
-    port: int | None = Field(default=None, ge=1, le=65535)
-    host: str | None = None
-    #: Require the API's bearer token on /metrics (the scraper then needs a token too).
-    require_auth: bool = False
+    spark_enabled: bool = Field(
+        default=True,
+        description="Collect Glue's job metrics (bytes, records, shuffle, heap, CPU, executors) "
+        "from running Spark drivers.",
+    )
+    spark_refresh_seconds: float = Field(
+        default=5.0,
+        ge=0.2,
+        le=3600,
+        description="How often a driver samples the run it is executing (the freshness "
+        "`/metrics` shows); drivers sample at the smaller of this and "
+        "`history_interval_seconds`.",
+    )
+    history_interval_seconds: float = Field(
+        default=10.0,
+        ge=0.2,
+        le=3600,
+        description="A run's stored metrics history keeps samples at least this far apart, "
+        "plus its first and its final one.",
+    )
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve `/metrics` on this port of its own (only `/metrics` there) instead "
+        "of the API's; it must differ from `api.port`.",
+    )
+    host: str | None = Field(
+        default=None, description="Address of the `metrics.port` listener; unset means `api.host`."
+    )
+    require_auth: bool = Field(
+        default=False,
+        description="Require one of `api.tokens` as bearer token on `/metrics` (the scraper "
+        "then needs a token too); needs at least one token.",
+    )
 
 
 class DaemonSettings(_Section):
-    #: On SIGTERM, running runs get this long to finish before they are stopped.
-    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
-    #: Safety-net poll of the queue; wake-ups normally come from in-process events.
-    poll_interval_seconds: float = Field(default=2.0, gt=0)
-    #: Register the jobs under examples/ at start (make run sets this).
-    example_jobs_dir: Path | None = None
+    """The daemon's lifecycle."""
+
+    shutdown_grace_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="On SIGTERM, running runs get this long to finish before they are stopped.",
+    )
+    poll_interval_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Safety-net poll of the run queue; wake-ups normally come from in-process "
+        "events.",
+    )
+    example_jobs_dir: Path | None = Field(
+        default=None,
+        description="Register (create or update) the `*.toml` job files of this directory at "
+        "start; `make run` sets it to `examples/`.",
+    )
 
 
 class Settings(BaseSettings):
@@ -142,7 +277,11 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
     )
 
-    data_dir: Path = Path("./stoker-data")
+    data_dir: Path = Field(
+        default=Path("./stoker-data"),
+        description="Where stoker keeps its state: the SQLite database, run logs, job scripts, "
+        "EVENT trigger batch files. Relative to the daemon's working directory.",
+    )
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     spark: SparkSettings = SparkSettings()

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from stoker import __version__
 from stoker.aio import Blocking
@@ -21,6 +23,7 @@ from stoker.bus import Bus
 from stoker.config.settings import Settings
 from stoker.daemon.examples import register_examples
 from stoker.daemon.http import ApiServer
+from stoker.daemon.ready import cli_command, ready_message
 from stoker.daemon.retention import retention_loop
 from stoker.daemon.signals import StopRequest
 from stoker.daemon.systemd import Notifier, watchdog_loop
@@ -108,8 +111,11 @@ class Daemon:
             services, dispatcher = built.services, built.dispatcher
             await self._recover(built)
             built.run_metrics.seed(await built.io(built.runs.live))
+            examples: list[str] = []
             if self.settings.daemon.example_jobs_dir is not None:
-                await register_examples(services, self.settings.daemon.example_jobs_dir)
+                examples = await register_examples(
+                    services, self.settings.daemon.example_jobs_dir
+                )
             await self._serve(stack, services, built.metrics)
             if built.relay is not None:
                 # Stopped after the drain (the stack unwinds after the body), so the events of
@@ -122,7 +128,7 @@ class Daemon:
             if built.events_in is not None:
                 await built.events_in.start()
                 stack.push_async_callback(built.events_in.stop)
-            self._announce_ready(f"{self.settings.api.host}:{self.settings.api.port}")
+            self._announce_ready(f"{self.settings.api.host}:{self.settings.api.port}", examples)
             watchdog = asyncio.create_task(watchdog_loop(self.notifier, stop.requested))
             retention = asyncio.create_task(
                 retention_loop(
@@ -279,12 +285,18 @@ class Daemon:
         if any(counts.values()):
             log.warning("recovered runs", extra={"action": "daemon.recovered", **counts})
 
-    def _announce_ready(self, address: str) -> None:
+    def _announce_ready(self, address: str, examples: list[str]) -> None:
+        url = self.settings.api_url
         log.info(
             "stoker daemon ready",
             extra={"action": "daemon.ready", "api": address, "version": __version__,
-                   "database": self.settings.database_url.split("://", 1)[0]},
+                   "database": self.settings.database_url.split("://", 1)[0],
+                   "api_url": url, "docs_url": f"{url}/docs"},
         )  # fmt: skip
+        if self.settings.logs.format == "text":
+            # For the person at the terminal; a JSON log stays one object per line.
+            cli = cli_command(sys.argv[0], Path.cwd())
+            print(ready_message(self.settings, cli, examples), file=sys.stderr, flush=True)
         self.notifier.ready()
         self.notifier.status(f"ready; API on {address}")
 

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 async def register_examples(services: ApiServices, directory: Path) -> list[str]:
     """Apply every definitions file in ``directory`` the way `stoker apply DIR` does,
-    without pruning: all or nothing. A bad file is logged and nothing is registered."""
+    without pruning: all or nothing. Returns the example jobs' names (created, updated or
+    unchanged); a bad file is logged and nothing is registered."""
     try:
         found = load_definitions(str(directory))
     except StokerError as exc:
@@ -32,7 +33,7 @@ async def register_examples(services: ApiServices, directory: Path) -> list[str]
         return _skipped(directory, found.locate(InvalidInput(message, field=field)).message)
     except StokerError as exc:
         return _skipped(directory, found.locate(exc).message)
-    names = [*report.created.get("jobs", []), *report.updated.get("jobs", [])]
+    names = [job["name"] for job in found.jobs]
     log.info(
         "example jobs registered",
         extra={"action": "examples.applied", "jobs_created": report.created.get("jobs", []),

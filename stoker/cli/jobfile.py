@@ -18,7 +18,7 @@ Json = dict[str, Any]
 
 #: Keys `stoker jobs get -o json` prints that are not part of a definition; a file saved
 #: from it may carry them, so they are dropped rather than refused.
-READ_ONLY_KEYS = ("created_on", "last_modified_on")
+READ_ONLY_KEYS = ("created_on", "last_modified_on", "load_error")
 #: Nested sections merged key by key when a file or flag changes part of them.
 SECTIONS = ("command", "resources")
 

@@ -19,7 +19,7 @@ Json = dict[str, Any]
 #: What `stoker triggers get -o json` shows besides the definition; dropped from files.
 TRIGGER_READ_ONLY = (
     "state", "created_on", "last_modified_on", "last_fire_time", "next_fire_time",
-    "missed_fires",
+    "missed_fires", "load_error",
 )  # fmt: skip
 
 

@@ -117,6 +117,7 @@ class Daemon:
                 built.relay.start()
                 stack.push_async_callback(built.relay.stop)
             dispatcher.start()
+            await services.definitions.check_stored()
             await built.triggers.start()
             stack.callback(built.triggers.stop)
             if built.events_in is not None:
@@ -199,6 +200,7 @@ class Daemon:
         definitions = Definitions(
             store=DefinitionsStore(db, jobs, trigger_store), catalog=catalog,
             trigger_service=triggers, io=io, clock=utcnow,
+            on_unloadable=lambda kind: metrics.definitions_unloadable.labels(kind).inc(),
         )  # fmt: skip
         services = Services(
             catalog, service, EventLog(OutboxStore(db), io), triggers, definitions, history

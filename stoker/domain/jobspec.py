@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stoker.domain.jobs import CommandName, ExecutorKind, Job, SparkResources, validate_job
+from stoker.domain.limits import quote
 from stoker.errors import InvalidInput
 
 _TOP = {
@@ -17,13 +18,19 @@ _COMMAND = {"name", "script_location", "python_version"}
 _RESOURCES = {"driver_memory", "driver_cores", "executor_memory", "executor_cores", "num_executors"}
 
 
-def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
+def _table(data: Any, allowed: set[str], where: str) -> dict[str, Any]:
+    """``data`` as a mapping holding only ``allowed`` keys, else InvalidInput naming it."""
+    field = where.rstrip(".") or "job"
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{field} must be a table of fields, got {type(data).__name__}",
+                           field=field)  # fmt: skip
+    unknown = sorted(str(k) for k in set(data) - allowed)
     if unknown:
         raise InvalidInput(
-            f"unknown field {where}{unknown[0]!r}; allowed: {', '.join(sorted(allowed))}",
+            f"unknown field {where}{quote(unknown[0])}; allowed: {', '.join(sorted(allowed))}",
             field=f"{where}{unknown[0]}",
         )
+    return data
 
 
 def _enum(kind: type[CommandName] | type[ExecutorKind], value: Any, field: str) -> Any:
@@ -32,25 +39,31 @@ def _enum(kind: type[CommandName] | type[ExecutorKind], value: Any, field: str) 
     except ValueError:
         allowed = ", ".join(m.value for m in kind if m.value != "pyshell")
         raise InvalidInput(
-            f"{field} {value!r} is not one of: {allowed}", field=field, value=value
+            f"{field} {quote(value)} is not one of: {allowed}", field=field, value=value
         ) from None
 
 
-def job_from_dict(data: dict[str, Any]) -> Job:
+def _version(value: Any) -> Any:
+    """``python_version = 3`` in TOML means "3"; anything else is left for validate_job."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 100:
+        return str(value)
+    return value
+
+
+def job_from_dict(data: Any) -> Job:
     """Strict: unknown keys and wrong types are InvalidInput naming the field."""
-    _only(data, _TOP, "")
+    data = _table(data, _TOP, "")
     command = data.get("command") or {}
     if isinstance(command, str):
         command = {"name": command}
-    _only(command, _COMMAND, "command.")
-    resources = data.get("resources") or {}
-    _only(resources, _RESOURCES, "resources.")
+    command = _table(command, _COMMAND, "command.")
+    resources = _table(data.get("resources") or {}, _RESOURCES, "resources.")
     location = command.get("script_location") or data.get("script_location") or ""
     job = Job(
         name=data.get("name", ""),
         script_location=location,
         command=_enum(CommandName, command.get("name", "glueetl"), "command.name"),
-        python_version=str(command.get("python_version", "3")),
+        python_version=_version(command.get("python_version", "3")),
         description=data.get("description", ""),
         default_arguments=data.get("default_arguments", {}),
         non_overridable_arguments=data.get("non_overridable_arguments", {}),
@@ -62,7 +75,7 @@ def job_from_dict(data: dict[str, Any]) -> Job:
         spark_conf=data.get("spark_conf", {}),
         tags=data.get("tags", {}),
         executor=_enum(ExecutorKind, data.get("executor", "pool"), "executor"),
-        job_run_queuing_enabled=bool(data.get("job_run_queuing_enabled", True)),
+        job_run_queuing_enabled=data.get("job_run_queuing_enabled", True),
     )
     if location:
         validate_job(job)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -46,15 +45,12 @@ class ApiSettings(_Section):
     port: int = Field(default=8421, ge=1, le=65535)
     #: Bearer tokens; required when host is not a loopback address.
     tokens: list[SecretStr] = Field(default_factory=list)
-
-    @property
-    def loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+    #: Host names requests may address ("name" on the API's port, or "name:port"); unset:
+    #: api.host, localhost, 127.0.0.1 and ::1 (and this machine's name on 0.0.0.0 / ::).
+    #: Anything else is refused (DNS rebinding); "*" (any) needs api.tokens.
+    allowed_hosts: list[str] | None = None
+    #: Larger request bodies are refused (413) while they are read, before parsing.
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024**3)
 
 
 class SparkSettings(_Section):

@@ -228,8 +228,11 @@ class Daemon:
         )  # fmt: skip
         servers = [ApiServer(app, cfg.api.host, cfg.api.port)]
         if cfg.metrics.port is not None:
-            scrape = create_metrics_app(metrics.exposition, cfg.api, auth=cfg.metrics.require_auth)
             host = cfg.metrics.host or cfg.api.host
+            scrape = create_metrics_app(
+                metrics.exposition, cfg.api, auth=cfg.metrics.require_auth,
+                host=host, port=cfg.metrics.port,
+            )  # fmt: skip
             servers.append(ApiServer(scrape, host, cfg.metrics.port, setting="metrics"))
         for server in servers:
             await server.start()

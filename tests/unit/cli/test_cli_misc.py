@@ -63,7 +63,7 @@ def test_transport_injection(runner: CliRunner, tmp_path: Path) -> None:
     services = FakeServices(tmp_path)
     services.jobs.jobs["etl"] = make_job()
     transport = SyncASGITransport(create_app(services, ApiSettings(), version="1"))
-    obj = CliContext(api_url="http://stoker.test", transport=transport)
+    obj = CliContext(api_url="http://127.0.0.1:8421", transport=transport)
     res = runner.invoke(cli, ["jobs", "list", "-o", "json"], obj=obj)
     assert [j["name"] for j in json.loads(res.stdout)] == ["etl"]
 

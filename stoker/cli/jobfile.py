@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from stoker.cli.common import read_text
+from stoker.domain.limits import check_finite
 from stoker.errors import InvalidInput
 
 Json = dict[str, Any]
@@ -42,16 +43,21 @@ class JobFlags:
 
 
 def parse_document(path: Path, raw: str) -> Any:
+    """The parsed file; InvalidInput for an unknown suffix or a number that is not finite
+    (TOML ``inf``, YAML ``.nan``, JSON ``Infinity``), naming its key."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return json.loads(raw)
-    if suffix == ".toml":
-        return tomllib.loads(raw)
-    if suffix in (".yaml", ".yml"):
-        return yaml.safe_load(raw)
-    raise InvalidInput(
-        f"job file {path} must end in .json, .toml, .yaml or .yml", field="-f", value=str(path)
-    )
+        data = json.loads(raw)
+    elif suffix == ".toml":
+        data = tomllib.loads(raw)
+    elif suffix in (".yaml", ".yml"):
+        data = yaml.safe_load(raw)
+    else:
+        raise InvalidInput(
+            f"job file {path} must end in .json, .toml, .yaml or .yml", field="-f", value=str(path)
+        )
+    check_finite(data)
+    return data
 
 
 def load_job_file(path_text: str) -> Json:
@@ -60,6 +66,8 @@ def load_job_file(path_text: str) -> Json:
     raw = read_text(path_text, "job file")
     try:
         data = parse_document(path, raw)
+    except InvalidInput as exc:
+        raise InvalidInput(f"job file {path}: {exc.message}", field=exc.field or "-f") from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidInput(f"job file {path} cannot be parsed: {exc}", field="-f") from exc
     if not isinstance(data, dict):

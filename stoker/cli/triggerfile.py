@@ -12,6 +12,7 @@ import yaml
 
 from stoker.cli.common import read_text
 from stoker.cli.jobfile import parse_document
+from stoker.domain.limits import check_finite
 from stoker.errors import InvalidInput
 
 Json = dict[str, Any]
@@ -52,6 +53,8 @@ def load_trigger_file(path_text: str) -> Json:
     raw = read_text(path_text, "trigger file")
     try:
         data = parse_document(path, raw)
+    except InvalidInput as exc:
+        raise InvalidInput(f"trigger file {path}: {exc.message}", field=exc.field or "-f") from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidInput(f"trigger file {path} cannot be parsed: {exc}", field="-f") from exc
     if not isinstance(data, dict):
@@ -96,6 +99,7 @@ def _set_event(body: Json, flags: TriggerFlags) -> None:
             event["pattern"] = json.loads(flags.pattern)
         except ValueError as exc:
             raise InvalidInput(f"--pattern is not JSON: {exc}", field="event.pattern") from exc
+        check_finite(event["pattern"], "event.pattern")
     given = {"topic": flags.topic, "batch_size": flags.batch_size,
              "batch_window": flags.batch_window}  # fmt: skip
     event.update({k: v for k, v in given.items() if v is not None})

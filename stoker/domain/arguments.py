@@ -1,4 +1,4 @@
-"""Job arguments: validation, Glue's resolution order, and masking of secret-looking values."""
+"""Job arguments: validation, Glue's resolution order, and masking (stoker.masking's rules)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from collections.abc import Mapping
 
 from stoker.domain.limits import quote
 from stoker.errors import InvalidInput
+from stoker.masking import MASK, is_masked, is_secret_key, mask_credentials, mask_value
+
+__all__ = [
+    "MASK", "argv_from_arguments", "is_masked", "is_secret_key", "mask_arguments",
+    "mask_credentials", "mask_value", "resolve_arguments", "validate_arguments",
+]  # fmt: skip
 
 ARGUMENT_KEY = re.compile(r"--[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 #: Glue reserves these; a user may not set them.
@@ -15,26 +21,6 @@ MAX_ARGUMENTS = 1000
 #: Glue refuses StartJobRun requests above ~180 KB; we hold every argument map to that.
 MAX_ARGUMENTS_BYTES = 180 * 1024
 MAX_VALUE_BYTES = 100 * 1024
-
-#: A key names a secret when it holds one of these anywhere ("--db_password", "sslKeyPass")
-#: or "pw"/"pwd" as a word of its own ("--pw", "DB_PWD", "dbPwd", but not "--pwm").
-SECRET_KEY = re.compile(
-    r"pass|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|ssh[_.-]?key"
-    r"|credential|auth|(?<![a-z])pwd?(?![a-z])",
-    re.IGNORECASE,
-)
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-MASK = "****"
-#: Credentials inside a value, whatever its key: ``scheme://user:secret@host`` and
-#: ``password=secret`` in a query string or a JDBC ``;``-separated property list.
-_CREDENTIALS = (
-    re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*:)(?P<secret>[^@\s/]+)(?=@)"),
-    re.compile(
-        r"(?P<head>(?:^|[?&;,\s])(?:[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token"
-        r"|api[_.-]?key|access[_.-]?key|credential)[A-Za-z0-9_.\-]*)=)(?P<secret>[^&;,\s]+)",
-        re.IGNORECASE,
-    ),
-)
 
 
 def validate_arguments(arguments: Mapping[str, str], field: str) -> dict[str, str]:
@@ -114,33 +100,9 @@ def resolve_arguments(
     return resolved
 
 
-def is_secret_key(key: str) -> bool:
-    return SECRET_KEY.search(_CAMEL.sub("_", key)) is not None
-
-
-def mask_credentials(value: str) -> str:
-    """``value`` with the secrets of embedded credentials (URL passwords, ``password=``
-    properties of JDBC URLs and query strings) replaced by the mask."""
-    for pattern in _CREDENTIALS:
-        value = pattern.sub(lambda m: m.group("head") + MASK, value)
-    return value
-
-
-def mask_value(key: str, value: str) -> str:
-    """What a person or a log may see of one ``key = value`` setting."""
-    return MASK if is_secret_key(key) else mask_credentials(value)
-
-
 def mask_arguments(arguments: Mapping[str, str]) -> dict[str, str]:
     """The map with secret-looking values replaced, for every output a person or log sees."""
     return {k: mask_value(k, v) for k, v in arguments.items()}
-
-
-def is_masked(key: str, value: str) -> bool:
-    """Whether ``value`` still holds a mask where a secret would be (sent back as shown)."""
-    if is_secret_key(key):
-        return value == MASK
-    return any(m.group("secret") == MASK for p in _CREDENTIALS for m in p.finditer(value))
 
 
 def argv_from_arguments(arguments: Mapping[str, str]) -> list[str]:

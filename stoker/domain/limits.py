@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -77,3 +78,20 @@ def check_string_map(
         check_text(key, f"{field} key", max_key)
         check_text(item, f"{field}.{key}", max_value)
     return dict(value)
+
+
+def check_finite(data: Any, where: str = "") -> None:
+    """InvalidInput naming the first ``inf`` or ``nan`` inside ``data`` (a parsed TOML,
+    YAML or JSON document): no stoker value is infinite, and JSON cannot carry them."""
+    if isinstance(data, float) and not math.isfinite(data):
+        raise InvalidInput(
+            f"{where or 'value'} = {data}: numbers must be finite (inf and nan are not "
+            "allowed)",
+            field=where or None,
+        )
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            check_finite(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list | tuple):
+        for i, value in enumerate(data):
+            check_finite(value, f"{where}[{i}]")

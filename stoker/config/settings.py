@@ -158,6 +158,10 @@ class DaemonSettings(_Section):
     poll_interval_seconds: float = Field(default=2.0, gt=0)
     #: Register the jobs under examples/ at start (make run sets this).
     example_jobs_dir: Path | None = None
+    #: Directories a job's command.script_location may point into, besides the daemon's
+    #: own script store (<data_dir>/scripts, where uploaded scripts go). Anything else is
+    #: refused, so the API cannot read or run other files of the daemon's machine.
+    script_roots: list[Path] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):

@@ -32,6 +32,7 @@ from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 from stoker.executors.pyshell import PythonShellExecutor
 from stoker.jobs.catalog import JobCatalog
+from stoker.jobs.scripts import RootedExecutor, ScriptRoots
 from stoker.metrics.collector import RunMetrics, TriggerMetrics
 from stoker.metrics.collector import install as install_metrics
 from stoker.metrics.history import MetricsHistory
@@ -181,11 +182,15 @@ class Daemon:
 
         executors = await self._executors(stack, on_sample)
         bus = Bus()
+        roots = ScriptRoots(cfg.data_dir / "scripts", cfg.daemon.script_roots)
         service = RunService(
-            runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
+            runs=runs, jobs=jobs, bus=bus, io=io,
+            executors={kind: RootedExecutor(e, roots) for kind, e in executors.items()},
             logs_dir=cfg.logs_dir, clock=utcnow, on_delayed=observed.delayed,
         )  # fmt: skip
-        catalog = JobCatalog(jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow)
+        catalog = JobCatalog(
+            jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
+        )
         dispatcher = Dispatcher(
             runs=runs, service=service, bus=bus, io=io, clock=utcnow,
             poll_interval=cfg.daemon.poll_interval_seconds,

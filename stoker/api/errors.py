@@ -109,6 +109,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 401:
         return error_response(401, Unauthorized.code, str(exc.detail))
+    if exc.status_code == 400:
+        # FastAPI could not decode the body (e.g. a number of more than 4300 digits); the
+        # cause says why without quoting the body.
+        cause = str(exc.__cause__)[:200] if exc.__cause__ is not None else str(exc.detail)
+        return error_response(400, "InvalidInput", f"request body cannot be decoded: {cause}")
     code = _HTTP_CODES.get(exc.status_code, f"HTTP{exc.status_code}")
     message = str(exc.detail)
     if exc.status_code == 404:

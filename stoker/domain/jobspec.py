@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from stoker.domain.jobs import CommandName, ExecutorKind, Job, SparkResources, validate_job
@@ -77,6 +78,7 @@ def job_from_dict(data: Any) -> Job:
         executor=_enum(ExecutorKind, data.get("executor", "pool"), "executor"),
         job_run_queuing_enabled=data.get("job_run_queuing_enabled", True),
     )
-    if location:
-        validate_job(job)
+    # Without a location the script's content comes separately (an example's script_file);
+    # everything else is checked now all the same.
+    validate_job(replace(job, script_location=location or "<uploaded script>"))
     return job

@@ -47,7 +47,7 @@ TRIGGER_SPEC: Spec = {
     "predicate": {"logical": None, "conditions": [{"job_name": None, "state": None}]},
     "event": dict.fromkeys(("topic", "pattern", "batch_size", "batch_window")),
 }
-_SERVER_FIELD = re.compile(r"^(jobs|triggers)\[(\d+)\](?:\.(.*))?$")
+_SERVER_FIELD = re.compile(r"(jobs|triggers)\[(\d+)\](?:\.(.*))?", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class Definitions:
 
     def locate(self, error: StokerError) -> StokerError:
         """A server error whose field indexes the request, told by file and item."""
-        match = _SERVER_FIELD.match(error.field or "")
+        match = _SERVER_FIELD.fullmatch(error.field or "")
         if not match:
             return error
         origins = self.job_origins if match[1] == "jobs" else self.trigger_origins

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,17 +47,20 @@ def parse_document(path: Path, raw: str) -> Any:
     """The parsed file; InvalidInput for an unknown suffix or a number that is not finite
     (TOML ``inf``, YAML ``.nan``, JSON ``Infinity``), naming its key."""
     suffix = path.suffix.lower()
-    if suffix == ".json":
-        data = json.loads(raw)
-    elif suffix == ".toml":
-        data = tomllib.loads(raw)
-    elif suffix in (".yaml", ".yml"):
-        data = yaml.safe_load(raw)
-    else:
+    readers: dict[str, Callable[[str], Any]] = {
+        ".json": json.loads, ".toml": tomllib.loads, ".yaml": yaml.safe_load,
+        ".yml": yaml.safe_load,
+    }  # fmt: skip
+    if suffix not in readers:
         raise InvalidInput(
             f"job file {path} must end in .json, .toml, .yaml or .yml", field="-f", value=str(path)
         )
-    check_finite(data)
+    try:
+        data = readers[suffix](raw)
+        check_finite(data)
+    except RecursionError:
+        raise InvalidInput(f"{path} is nested too deeply to be a definition",
+                           field="-f") from None  # fmt: skip
     return data
 
 

@@ -623,6 +623,33 @@ CLI_CASES: list[tuple[str, Command, int, tuple[str, ...]]] = [
         ("InvalidInput", "event.pattern", "at most 10"),
     ),
     (
+        "pattern nested 5000 deep",
+        Command(
+            (
+                "triggers",
+                "create",
+                "--name",
+                "ev",
+                "--type",
+                "EVENT",
+                "--topic",
+                "t",
+                "--pattern",
+                "[" * 5000 + "]" * 5000,
+                "--action",
+                "etl",
+            )
+        ),
+        2,
+        ("InvalidInput", "event.pattern", "nested too deeply"),
+    ),
+    (
+        "job file nested 5000 deep",
+        Command(("jobs", "create", "-f", "{dir}/job.json"), {"job.json": "[" * 5000 + "]" * 5000}),
+        2,
+        ("InvalidInput", "nested too deeply"),
+    ),
+    (
         ".nan in a definition file",
         Command(
             ("apply", "-f", "{dir}/defs.yaml"),

@@ -19,7 +19,7 @@ from stoker.cli.client import StokerClient, collect
 from stoker.cli.common import CliContext
 from stoker.cli.main import cli
 from stoker.config.settings import ApiSettings
-from stoker.errors import NotFound
+from stoker.errors import ConfigError, NotFound
 from tests.unit.api.asgi import SyncASGITransport
 from tests.unit.api.fakes import FakeServices, make_job
 
@@ -139,3 +139,15 @@ def test_every_command_help_shows_an_example(runner: CliRunner) -> None:
     for path in walk(cli, []):
         res = runner.invoke(cli, [*path, "--help"])
         assert res.exit_code == 0 and "Example" in res.stdout, path
+
+
+def test_an_invalid_config_file_is_an_error_for_client_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a missing file falls back to the default address; an invalid one exits 2."""
+    monkeypatch.delenv("STOKER_CONFIG", raising=False)
+    config = tmp_path / "stoker.toml"
+    config.write_text("[api]\nport = inf\n")
+    with pytest.raises(ConfigError) as caught:
+        CliContext(config=str(config)).resolved_url()
+    assert caught.value.field == "api.port"

@@ -207,3 +207,15 @@ def test_tokens_guard_the_routes_even_before_content_type(services: FakeServices
         assert wrong.status_code == 401 and "s3cre" not in wrong.text
         assert client.get("/health").status_code == 200
         assert client.get("/openapi.json").status_code == 200
+
+
+def test_the_metrics_only_app_checks_host_on_its_own_port(services: FakeServices) -> None:
+    from stoker.api.app import create_metrics_app
+
+    app = create_metrics_app(lambda: b"up 1\n", ApiSettings(), auth=False, host="127.0.0.1",
+                             port=9100)  # fmt: skip
+    transport = SyncASGITransport(app)
+    with httpx.Client(transport=transport, base_url="http://127.0.0.1:9100") as scraper:
+        assert scraper.get("/metrics").text == "up 1\n"
+        rebound = scraper.get("/metrics", headers={"Host": "evil.example:9100"})
+        assert error(rebound) == (403, "Forbidden", "Host")

@@ -32,6 +32,8 @@ from stoker.errors import ConfigError
 
 #: The database URLs stoker can open (SQLAlchemy drivers it ships with).
 DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+_HOST_ENTRY = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|[0-9A-Fa-f:]+)"
+                         r"(?::[0-9]{1,5})?")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,39}")
 
 
@@ -80,6 +82,17 @@ class ApiSettings(_Section):
     allowed_hosts: list[str] | None = None
     #: Larger request bodies are refused (413) while they are read, before parsing.
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024**3)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str] | None) -> list[str] | None:
+        for entry in value or ():
+            if entry != "*" and not _HOST_ENTRY.fullmatch(entry):
+                raise ValueError(
+                    f"{entry[:80]!r} is not a host name, an IP address or either with "
+                    '":port" (e.g. "stoker.example.com", "10.0.0.5:8421", "[::1]"), nor "*"'
+                )
+        return value
 
 
 class SparkSettings(_Section):

@@ -30,6 +30,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ("STOKER_SPARK__CONF", "spark.x=1", "spark.conf"),
         ("STOKER_SPARK", "{pool_size: 1", "spark"),
         ("STOKER_API__ALLOWED_HOSTS", "localhost", "api.allowed_hosts"),
+        ("STOKER_API__ALLOWED_HOSTS", '["evil host"]', "api.allowed_hosts"),
         ("STOKER_DAEMON__SHUTDOWN_GRACE_SECONDS", "inf", "daemon.shutdown_grace_seconds"),
         ("STOKER_DAEMON__POLL_INTERVAL_SECONDS", "nan", "daemon.poll_interval_seconds"),
         ("STOKER_SPARK__STOP_GRACE_SECONDS", "-inf", "spark.stop_grace_seconds"),

@@ -101,14 +101,17 @@ class Guard:
         self._limit = api.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self._app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             self._check(scope, headers)
         except StokerError as error:
-            await _refuse(send, error)
+            if scope["type"] == "websocket":  # refused before the handshake is accepted
+                await send({"type": "websocket.close", "code": 1008, "reason": error.code})
+            else:
+                await _refuse(send, error)
             return
         refused = _Refused()
         await self._app(
@@ -124,7 +127,9 @@ class Guard:
                 "api.allowed_hosts (STOKER_API__ALLOWED_HOSTS)",
                 field="Host",
             )
-        changes = scope["method"] not in SAFE_METHODS
+        # A WebSocket is never a simple request: browsers open one from any page, so its
+        # Origin is checked whatever it then does.
+        changes = scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS
         if changes and "origin" in headers and not self._same_origin(headers["origin"], port):
             raise Forbidden(
                 "requests that change state are refused from web pages of another origin",
@@ -132,6 +137,8 @@ class Guard:
             )
         if self._tokens and scope["path"] not in self._public:
             _check_token(headers.get("authorization", ""), self._tokens)
+        if scope["type"] == "websocket":
+            return
         if changes and not _is_json(headers.get("content-type", "")):
             raise UnsupportedMediaType(
                 "requests that change state must send 'Content-Type: application/json' "

@@ -219,3 +219,26 @@ def test_the_metrics_only_app_checks_host_on_its_own_port(services: FakeServices
         assert scraper.get("/metrics").text == "up 1\n"
         rebound = scraper.get("/metrics", headers={"Host": "evil.example:9100"})
         assert error(rebound) == (403, "Forbidden", "Host")
+
+
+def test_a_websocket_from_another_origin_is_refused_before_the_handshake(
+    services: FakeServices,
+) -> None:
+    """No route takes WebSockets yet; a console that adds one gets the same checks."""
+    app = create_app(services, ApiSettings(), version="1")
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
+        "path": "/events", "raw_path": b"/events", "query_string": b"", "root_path": "",
+        "server": ("127.0.0.1", 8421), "client": ("127.0.0.1", 5000), "subprotocols": [],
+        "headers": [(b"host", b"127.0.0.1:8421"), (b"origin", b"http://evil.example")],
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": "Forbidden"}]

@@ -41,6 +41,20 @@ class InvalidInput(StokerError):
     exit_code = 2
 
 
+class PayloadTooLarge(InvalidInput):
+    """Raised when a request body is larger than ``api.max_body_bytes``."""
+
+    code = "PayloadTooLarge"
+    http_status = 413
+
+
+class UnsupportedMediaType(InvalidInput):
+    """Raised when a request that changes state does not send a JSON body."""
+
+    code = "UnsupportedMediaType"
+    http_status = 415
+
+
 class NotFound(StokerError):
     """Raised when a named job, run or other entity does not exist."""
 
@@ -75,6 +89,15 @@ class Unauthorized(StokerError):
 
     code = "Unauthorized"
     http_status = 401
+    exit_code = 5
+
+
+class Forbidden(StokerError):
+    """Raised when a request names a Host or comes from an Origin the daemon does not serve
+    (a web page of another site, or DNS rebinding)."""
+
+    code = "Forbidden"
+    http_status = 403
     exit_code = 5
 
 

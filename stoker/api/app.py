@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI, Security
 from fastapi.openapi.utils import get_openapi
 
-from stoker.api.auth import bearer_auth
+from stoker.api.auth import documented
 from stoker.api.errors import install_error_handlers
+from stoker.api.guard import PUBLIC_PATHS, Guard, allowed_hosts
 from stoker.api.ports import ApiServices
 from stoker.api.routes import (
     definitions,
@@ -31,6 +32,9 @@ stoker runs Spark ETL jobs with AWS Glue's job semantics.
 Errors are JSON `{"code", "message", "field"}`. Lists are paged: pass the `next_token` of a
 response to get the next page. Unless the daemon has no `api.tokens`, every route except
 `/`, `/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
+Every request that changes state sends `Content-Type: application/json` (with a JSON body or
+none), and none from a web page of another origin is accepted; the `Host` header must name
+the daemon (`api.allowed_hosts`); bodies larger than `api.max_body_bytes` are refused (413).
 """
 
 _INVALID_INPUT = {
@@ -66,10 +70,12 @@ def create_app(
     install_error_handlers(app)
     app.include_router(index.router)
     app.include_router(health.router)
-    protected = [Depends(bearer_auth(api))]
+    protected = [Security(documented)]
+    public = PUBLIC_PATHS
     if metrics_exposition is not None:
         app.state.metrics_exposition = metrics_exposition
         app.include_router(metrics.router, dependencies=protected if metrics_auth else [])
+        public = public if metrics_auth else public | {"/metrics"}
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (
         jobs.router,
@@ -81,15 +87,23 @@ def create_app(
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     _document_errors_as_400(app)
+    hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
+    app.add_middleware(Guard, api=api, hosts=hosts, public=public)
     return app
 
 
-def create_metrics_app(exposition: Callable[[], bytes], api: ApiSettings, *, auth: bool) -> FastAPI:
-    """Only ``/metrics``, for serving it on a port of its own (``metrics.port``)."""
+def create_metrics_app(
+    exposition: Callable[[], bytes], api: ApiSettings, *, auth: bool, host: str, port: int
+) -> FastAPI:
+    """Only ``/metrics``, for serving it on a port of its own (``metrics.port`` on ``host``),
+    behind the same guard as the API (its Host names, on this port)."""
     app = FastAPI(title="stoker metrics", docs_url=None, openapi_url=None, redoc_url=None)
     install_error_handlers(app)
     app.state.metrics_exposition = exposition
-    app.include_router(metrics.router, dependencies=[Depends(bearer_auth(api))] if auth else [])
+    app.include_router(metrics.router)
+    hosts = allowed_hosts(host, port, api.allowed_hosts)
+    public = frozenset() if auth else frozenset({"/metrics"})
+    app.add_middleware(Guard, api=api, hosts=hosts, public=public)
     return app
 
 

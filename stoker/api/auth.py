@@ -1,25 +1,38 @@
-"""Bearer-token authentication of API calls, and the rule on where the API may listen."""
+"""Bearer tokens, and the rules on where the API and /metrics may listen.
+
+Tokens are checked by the guard (stoker.api.guard) before a request body is read; the
+``documented`` dependency only tells OpenAPI about the scheme.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+import ipaddress
 
-from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
-from stoker.config.settings import ApiSettings
-from stoker.errors import ConfigError, Unauthorized
+from stoker.config.settings import ApiSettings, Settings
+from stoker.errors import ConfigError
 
-#: Documents the scheme in OpenAPI; auto_error=False so that we answer with our own 401.
-_bearer = HTTPBearer(auto_error=False, description="Any token from api.tokens")
+#: Documents the scheme in OpenAPI; auto_error=False: it never refuses anything itself.
+documented = HTTPBearer(auto_error=False, description="Any token from api.tokens")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def check_bind_allowed(api: ApiSettings) -> None:
     """Raise ConfigError unless listening on ``api.host`` is safe with ``api.tokens``.
 
     A non-loopback address reachable by others needs tokens; an empty token would let
-    anyone in who sends "Bearer " and is refused wherever it is.
+    anyone in who sends "Bearer " and is refused wherever it is; answering any Host
+    ("*") gives up the DNS-rebinding check, so it needs tokens too.
     """
     for index, token in enumerate(api.tokens):
         if not token.get_secret_value().strip():
@@ -27,12 +40,41 @@ def check_bind_allowed(api: ApiSettings) -> None:
                 f"api.tokens[{index}] is empty; every token must be a non-empty secret",
                 field=f"api.tokens[{index}]",
             )
-    if not api.loopback and not api.tokens:
+    if not is_loopback(api.host) and not api.tokens:
         raise ConfigError(
             f"api.host = {api.host!r} is reachable from other machines, so api.tokens must "
             "list at least one bearer token (or bind a loopback address such as 127.0.0.1)",
             field="api.tokens",
             value=api.host,
+        )
+    if "*" in (api.allowed_hosts or ()) and not api.tokens:
+        raise ConfigError(
+            'api.allowed_hosts = ["*"] answers any Host header, which lets a web page reach '
+            "a tokenless daemon through DNS rebinding; list the names clients use, or set "
+            "api.tokens",
+            field="api.allowed_hosts",
+        )
+
+
+def check_listeners(settings: Settings) -> None:
+    """check_bind_allowed, and the same rule for /metrics on a port of its own: off
+    loopback it needs tokens and ``metrics.require_auth`` (else anyone on the network
+    reads every job's figures)."""
+    check_bind_allowed(settings.api)
+    metrics = settings.metrics
+    if metrics.port is None:
+        host, where = settings.api.host, "api.host"
+    else:
+        host = metrics.host or settings.api.host
+        where = "metrics.host" if metrics.host else "api.host"
+    if not is_loopback(host) and not metrics.require_auth:
+        raise ConfigError(
+            f"/metrics would be served on {host!r} ({where}), reachable from other machines, "
+            "without a token: set metrics.require_auth = true (with api.tokens; give the "
+            "scraper one of them), or serve it on loopback (metrics.port with "
+            "metrics.host = 127.0.0.1)",
+            field="metrics.require_auth",
+            value=host,
         )
 
 
@@ -43,26 +85,3 @@ def token_matches(presented: str, tokens: list[bytes]) -> bool:
     for token in tokens:
         matched |= hmac.compare_digest(candidate, token)
     return matched
-
-
-def bearer_auth(api: ApiSettings) -> Callable[..., Awaitable[None]]:
-    """A FastAPI dependency that lets a request through only with a configured token.
-
-    With no tokens configured the API is open (check_bind_allowed keeps that to loopback).
-    """
-    tokens = [t.get_secret_value().encode() for t in api.tokens if t.get_secret_value()]
-
-    async def require_token(
-        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
-    ) -> None:
-        if not tokens:
-            return
-        if credentials is None:
-            raise Unauthorized(
-                "this API needs 'Authorization: Bearer <token>' (set STOKER_API_TOKEN for the CLI)"
-            )
-        if not token_matches(credentials.credentials, tokens):
-            # Never echo the presented token: it may be a real secret typed into the wrong place.
-            raise Unauthorized("the bearer token is not valid for this daemon")
-
-    return require_token

@@ -12,7 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stoker.api.schemas.common import UNKNOWN_FIELD
+from stoker.config.display import is_secret_path
+from stoker.domain.limits import quote
 from stoker.errors import StokerError, Unauthorized
+from stoker.masking import mask_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +23,8 @@ logger = logging.getLogger(__name__)
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie"})
 
 _HTTP_CODES = {404: "RouteNotFound", 405: "MethodNotAllowed"}
+#: A bad value longer than this is not echoed at all (it may be a pasted document).
+_ECHO_CHARS = 64
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -60,9 +65,24 @@ def describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
         return field, f"{field} is required"
     where = field or "request body"
     message = f"{where}: {error.get('msg', 'invalid value')}"
-    if "input" in error and not isinstance(error["input"], dict | list):
-        message += f" (got {error['input']!r})"
+    shown = _shown_input(field, error)
+    if shown is not None:
+        message += f" (got {shown})"
     return field, message
+
+
+def _shown_input(field: str | None, error: dict[str, Any]) -> str | None:
+    """The offending value, when it is safe to echo: a short scalar of a field whose name
+    does not say secret (never the whole body, never a value under '--password')."""
+    if "input" not in error or field is None:
+        return None
+    value = error["input"]
+    if isinstance(value, dict | list | bytes) or is_secret_path(field):
+        return None
+    if isinstance(value, str):
+        value = mask_credentials(value)
+    shown = quote(value)
+    return shown if len(shown) <= _ECHO_CHARS else None
 
 
 async def _stoker_error(request: Request, exc: Exception) -> JSONResponse:
@@ -89,6 +109,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 401:
         return error_response(401, Unauthorized.code, str(exc.detail))
+    if exc.status_code == 400:
+        # FastAPI could not decode the body (e.g. a number of more than 4300 digits); the
+        # cause says why without quoting the body.
+        cause = str(exc.__cause__)[:200] if exc.__cause__ is not None else str(exc.detail)
+        return error_response(400, "InvalidInput", f"request body cannot be decoded: {cause}")
     code = _HTTP_CODES.get(exc.status_code, f"HTTP{exc.status_code}")
     message = str(exc.detail)
     if exc.status_code == 404:

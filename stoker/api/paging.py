@@ -9,6 +9,9 @@ from typing import Any
 
 from stoker.errors import InvalidInput
 
+#: A next_token names one row (a name of at most 255 characters, or a sequence number).
+MAX_TOKEN = 2048
+
 
 def encode_token(kind: str, last: str | int) -> str:
     raw = json.dumps({"k": kind, "v": last}, separators=(",", ":")).encode()
@@ -16,10 +19,12 @@ def encode_token(kind: str, last: str | int) -> str:
 
 
 def _decode(token: str) -> dict[str, Any]:
+    if len(token) > MAX_TOKEN:
+        raise _bad(token)
     padded = token + "=" * (-len(token) % 4)
     try:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError) as exc:
+    except (binascii.Error, ValueError, RecursionError) as exc:
         raise _bad(token) from exc
     if not isinstance(data, dict):
         raise _bad(token)
@@ -51,5 +56,7 @@ def decode_int_token(token: str | None, kind: str) -> int | None:
     data = _decode(token)
     value = data.get("v")
     if data.get("k") != kind or isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(token)
+    if not 0 <= value < 2**63:  # a database integer; larger ones would overflow SQL
         raise _bad(token)
     return value

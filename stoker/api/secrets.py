@@ -5,29 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from stoker.domain.arguments import MASK, is_secret_key
+from stoker.domain.arguments import MASK, is_masked, mask_value
 from stoker.errors import InvalidInput
 
 
 def unmask(incoming: Mapping[str, str], current: Mapping[str, str]) -> dict[str, str]:
-    """Keep stored secrets when a client sends back the '****' it was shown.
+    """Keep stored secrets when a client sends back the masked value it was shown.
 
-    GET masks secret-looking values, so a read-modify-write (``stoker jobs update``,
-    ``stoker export`` then ``stoker apply``) would otherwise overwrite every secret with
-    the mask.
+    GET masks secret-looking values (and credentials inside values), so a read-modify-write
+    (``stoker jobs update``, ``stoker export`` then ``stoker apply``) would otherwise
+    overwrite every secret with the mask.
     """
-    return {
-        key: current[key] if value == MASK and is_secret_key(key) and key in current else value
-        for key, value in incoming.items()
-    }
+    kept = dict(incoming)
+    for key, value in incoming.items():
+        stored = current.get(key)
+        if stored is not None and value == mask_value(key, stored):
+            kept[key] = stored
+    return kept
 
 
 def refuse_mask(values: Mapping[str, str], field: str) -> None:
     """A secret still reading '****' has no stored value to stand for: it must be supplied."""
     for key, value in values.items():
-        if value == MASK and is_secret_key(key):
+        if is_masked(key, value):
             raise InvalidInput(
-                f"{key} is {MASK!r}, the mask export writes for secrets, and there is no "
+                f"{key} holds {MASK!r}, the mask export writes for secrets, and there is no "
                 "stored value to keep; supply the real value",
                 field=f"{field}.{key}",
             )

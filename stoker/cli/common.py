@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -31,11 +32,12 @@ class CliContext:
         """--api-url / STOKER_API_URL, else the configured API address, else the default."""
         if self.api_url:
             return self.api_url
-        try:
-            return load_settings(self.config).api_url
-        except StokerError:
-            # A CLI on a machine without the daemon's config still works with the default.
+        path = self.config or os.environ.get("STOKER_CONFIG")
+        if path and not Path(path).expanduser().exists():
+            # A CLI on a machine without the daemon's config still works with the default;
+            # a config that is there but invalid is an error (exit 2), as for the daemon.
             return DEFAULT_API_URL
+        return load_settings(path).api_url
 
     def client(self) -> StokerClient:
         if self._client is None:

@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from stoker.cli.common import client_of
-from stoker.cli.exporting import build_document, masked_values, render, use_script_files
+from stoker.cli.exporting import (
+    build_document,
+    masked_values,
+    render,
+    unloadable,
+    use_script_files,
+)
 from stoker.cli.output import emit, table
 from stoker.definitions.files import DefinitionError, load_definitions
 from stoker.errors import StokerError
@@ -99,7 +105,11 @@ def export_command(ctx: click.Context, fmt: str, directory: str | None) -> None:
       stoker export --dir definitions/ -o yaml
     """
     client = client_of(ctx)
-    document = build_document(client.export())
+    exported = client.export()
+    for where in unloadable(exported):
+        click.echo(f"warning: {where}; it is left out (replace or delete it, or --prune "
+                   "will delete it when this document is applied)", err=True)  # fmt: skip
+    document = build_document(exported)
     for where in masked_values(document):
         click.echo(f"warning: {where} is a secret exported as '****'; supply the real value "
                    "before applying it to another daemon", err=True)  # fmt: skip

@@ -9,9 +9,9 @@ import tomli_w
 import yaml
 
 from stoker.definitions.files import JOB_READ_ONLY, TRIGGER_READ_ONLY
+from stoker.domain.arguments import is_masked
 
 Json = dict[str, Any]
-MASK = "****"
 HEADER = """\
 stoker definitions, written by `stoker export`; take them back with `stoker apply -f`.
 Secret-looking argument values are exported as '****'. Applied to the same daemon they
@@ -47,20 +47,33 @@ def masked_values(document: Json) -> list[str]:
     for job in document.get("jobs", []):
         for section in _JOB_MAPS:
             for key, value in (job.get(section) or {}).items():
-                if value == MASK:
+                if is_masked(key, value):
                     found.append(f"job {job['name']!r}: {section}.{key}")
     for trigger in document.get("triggers", []):
         for i, action in enumerate(trigger.get("actions") or []):
             for key, value in (action.get("arguments") or {}).items():
-                if value == MASK:
+                if is_masked(key, value):
                     found.append(f"trigger {trigger['name']!r}: actions[{i}].arguments.{key}")
     return found
 
 
+def unloadable(exported: Json) -> list[str]:
+    """The definitions the daemon cannot load, as "trigger 'x': <why>" (left out of
+    the document: there is no definition to write for them)."""
+    return [
+        f"{kind[:-1]} {item.get('name')!r}: {item['load_error']}"
+        for kind in ("jobs", "triggers")
+        for item in exported.get(kind, [])
+        if item.get("load_error")
+    ]
+
+
 def build_document(exported: Json) -> Json:
     return {
-        "jobs": [job_definition(j) for j in exported.get("jobs", [])],
-        "triggers": [trigger_definition(t) for t in exported.get("triggers", [])],
+        "jobs": [job_definition(j) for j in exported.get("jobs", []) if not j.get("load_error")],
+        "triggers": [
+            trigger_definition(t) for t in exported.get("triggers", []) if not t.get("load_error")
+        ],
     }
 
 

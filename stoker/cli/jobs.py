@@ -81,6 +81,8 @@ def render_job(job: Json) -> str:
         ("Created", local_time(job.get("created_on"))),
         ("Modified", local_time(job.get("last_modified_on"))),
     ]
+    if job.get("load_error"):
+        pairs.insert(1, ("LOAD ERROR", text(job.get("load_error"))))
     return key_values(pairs)
 
 

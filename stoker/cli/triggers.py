@@ -121,6 +121,8 @@ def render_trigger(trigger: Json) -> str:
         ("Created", local_time(trigger.get("created_on"))),
         ("Modified", local_time(trigger.get("last_modified_on"))),
     ]
+    if trigger.get("load_error"):
+        pairs.insert(1, ("LOAD ERROR", text(trigger.get("load_error"))))
     return key_values(pairs)
 
 
@@ -130,7 +132,7 @@ def render_triggers(triggers: list[Json]) -> str:
         [
             t["name"],
             text(t.get("type")),
-            text(t.get("state")),
+            "LOAD ERROR" if t.get("load_error") else text(t.get("state")),
             watch_text(t),
             ",".join(a["job_name"] for a in t.get("actions") or []) or "-",
             local_time(t.get("next_fire_time")),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -23,16 +24,22 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings.exceptions import SettingsError
 
+from stoker.config.display import describe_error, masked
+from stoker.config.environment import ENV_PREFIX, check_environment
 from stoker.errors import ConfigError
 
-ENV_PREFIX = "STOKER_"
-#: STOKER_* variables that are not settings: where the file is, and what the CLI uses.
-NON_SETTING_VARIABLES = frozenset({"STOKER_CONFIG", "STOKER_API_URL", "STOKER_API_TOKEN"})
+#: The database URLs stoker can open (SQLAlchemy drivers it ships with).
+DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+_HOST_ENTRY = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|[0-9A-Fa-f:]+)"
+                         r"(?::[0-9]{1,5})?")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,39}")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are no duration, port or size: refused like any other invalid number.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DatabaseSettings(_Section):
@@ -48,6 +55,29 @@ class DatabaseSettings(_Section):
         default=10_000, ge=0, description="How long SQLite waits for a lock, in milliseconds."
     )
 
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            check_database_url(value.get_secret_value())
+        return value
+
+
+def check_database_url(url: str) -> None:
+    """ValueError (never quoting the URL, which may hold a password) unless ``url`` names a
+    database stoker supports, with a port that is a number."""
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme.lower() not in DATABASE_DRIVERS:
+        named = repr(scheme) if sep and _SCHEME.fullmatch(scheme) else "without a known scheme"
+        raise ValueError(
+            f"a database URL {named} is not supported; use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE"
+        )
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing it is the check
+    except ValueError as exc:
+        raise ValueError(f"not a database URL stoker can open ({exc})") from None
+
 
 class ApiSettings(_Section):
     """The HTTP API, which the CLI and every other client use."""
@@ -62,15 +92,31 @@ class ApiSettings(_Section):
         description="Bearer tokens the API accepts; required when `host` is not a loopback "
         "address. Each shows as `****` in `stoker config show`.",
     )
+    allowed_hosts: list[str] | None = Field(
+        default=None,
+        description="Host names requests may address (`name` on the API's port, or "
+        "`name:port`); unset: `api.host`, localhost, 127.0.0.1 and ::1 (and this machine's "
+        "name on 0.0.0.0 / ::). Anything else is refused (DNS rebinding); `*` (any) needs "
+        "`api.tokens`.",
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        le=1024**3,
+        description="Larger request bodies are refused (413) while they are read, before "
+        "they are parsed.",
+    )
 
-    @property
-    def loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str] | None) -> list[str] | None:
+        for entry in value or ():
+            if entry != "*" and not _HOST_ENTRY.fullmatch(entry):
+                raise ValueError(
+                    f"{entry[:80]!r} is not a host name, an IP address or either with "
+                    '":port" (e.g. "stoker.example.com", "10.0.0.5:8421", "[::1]"), nor "*"'
+                )
+        return value
 
 
 class SparkSettings(_Section):
@@ -245,7 +291,8 @@ class MetricsSettings(_Section):
     require_auth: bool = Field(
         default=False,
         description="Require one of `api.tokens` as bearer token on `/metrics` (the scraper "
-        "then needs a token too); needs at least one token.",
+        "then needs a token too); needs at least one token, and is required when `/metrics` "
+        "is served off loopback.",
     )
 
 
@@ -265,8 +312,15 @@ class DaemonSettings(_Section):
     )
     example_jobs_dir: Path | None = Field(
         default=None,
-        description="Register (create or update) the `*.toml` job files of this directory at "
-        "start; `make run` sets it to `examples/`.",
+        description="Apply the definitions files of this directory at start (as `stoker apply "
+        "DIR` does, without pruning); `make run` sets it to `examples/`.",
+    )
+    script_roots: list[Path] = Field(
+        default_factory=list,
+        description="Directories a job's `command.script_location` may point into, besides "
+        "the daemon's own script store (`<data_dir>/scripts`, where uploaded scripts go). "
+        "Anything else is refused, so the API cannot read or run other files of the "
+        "daemon's machine.",
     )
 
 
@@ -274,8 +328,9 @@ class Settings(BaseSettings):
     """Every setting stoker reads. Unknown keys and invalid values are errors."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True,
+        allow_inf_nan=False,
+    )  # fmt: skip
 
     data_dir: Path = Field(
         default=Path("./stoker-data"),
@@ -341,38 +396,17 @@ class Settings(BaseSettings):
         return f"http://{host}:{self.api.port}"
 
 
-def _check_env_names(environ: dict[str, str]) -> None:
-    known = {name.upper() for name in Settings.model_fields}
-    for name in environ:
-        if not name.startswith(ENV_PREFIX) or name in NON_SETTING_VARIABLES:
-            continue
-        top = name[len(ENV_PREFIX) :].split("__", 1)[0]
-        if top not in known:
-            raise ConfigError(
-                f"unknown setting in environment: {name}; top-level keys are "
-                + ", ".join(sorted(k.lower() for k in known)),
-                field=name,
-            )
-
-
 def _check_toml(path: Path) -> None:
     try:
         with path.open("rb") as fh:
             tomllib.load(fh)
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} does not exist", field="--config") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}",
+                          field="--config") from exc  # fmt: skip
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}", field="--config") from exc
-
-
-def _describe(error: dict[str, Any]) -> str:
-    key = ".".join(str(p) for p in error["loc"])
-    value = error.get("input")
-    if error["type"] == "extra_forbidden":
-        return f"unknown key {key!r} (value {value!r}) is not a stoker setting"
-    if isinstance(value, dict):
-        return f"{key}: {error['msg']}" if key else str(error["msg"]).removeprefix("Value error, ")
-    return f"{key} = {value!r}: {error['msg']}"
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
@@ -384,38 +418,29 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
     path = Path(path_text).expanduser() if path_text else None
     if path is not None:
         _check_toml(path)
-    _check_env_names(dict(os.environ))
+    check_environment(dict(os.environ), Settings)
 
     class _Loaded(Settings):
         toml_file = path
 
+    where = f" in {path} or STOKER_* variables" if path else " in STOKER_* variables"
     try:
         loaded = _Loaded(**overrides)
     except ValidationError as exc:
-        where = f" in {path} or STOKER_* variables" if path else " in STOKER_* variables"
-        problems = "; ".join(_describe(dict(e)) for e in exc.errors())
-        raise ConfigError(f"invalid configuration{where}: {problems}") from exc
+        problems = "; ".join(describe_error(dict(e)) for e in exc.errors())
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else None
+        raise ConfigError(f"invalid configuration{where}: {problems}", field=field) from exc
+    except (SettingsError, ValueError) as exc:
+        # A source that cannot parse a value (pydantic-settings names only the section).
+        raise ConfigError(f"invalid configuration{where}: {exc}") from exc
     return loaded
 
 
 def masked_dump(settings: Settings) -> dict[str, Any]:
-    """The effective settings as plain data, secrets shown as '****'."""
+    """The effective settings as plain data, every secret shown as '****'."""
     data: dict[str, Any] = settings.model_dump(mode="json")
     url = settings.database.url
-    if url is not None:
-        data["database"]["url"] = _mask_url(url.get_secret_value())
-    data["api"]["tokens"] = ["****" for _ in settings.api.tokens]
-    if settings.kafka.sasl_password is not None:
-        data["kafka"]["sasl_password"] = "****"  # noqa: S105 - the mask, not a password
-    data["database_url_effective"] = _mask_url(settings.database_url)
-    return data
-
-
-def _mask_url(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    data["database"]["url"] = None if url is None else url.get_secret_value()
+    data["database_url_effective"] = settings.database_url
+    result: dict[str, Any] = masked(data)
+    return result

@@ -35,6 +35,7 @@ from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.pool.supervisor import WarmPool
 from stoker.executors.pyshell import PythonShellExecutor
 from stoker.jobs.catalog import JobCatalog
+from stoker.jobs.scripts import RootedExecutor, ScriptRoots
 from stoker.metrics.collector import RunMetrics, TriggerMetrics
 from stoker.metrics.collector import install as install_metrics
 from stoker.metrics.history import MetricsHistory
@@ -123,6 +124,7 @@ class Daemon:
                 built.relay.start()
                 stack.push_async_callback(built.relay.stop)
             dispatcher.start()
+            await services.definitions.check_stored()
             await built.triggers.start()
             stack.callback(built.triggers.stop)
             if built.events_in is not None:
@@ -186,11 +188,15 @@ class Daemon:
 
         executors = await self._executors(stack, on_sample)
         bus = Bus()
+        roots = ScriptRoots(cfg.data_dir / "scripts", cfg.daemon.script_roots)
         service = RunService(
-            runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
+            runs=runs, jobs=jobs, bus=bus, io=io,
+            executors={kind: RootedExecutor(e, roots) for kind, e in executors.items()},
             logs_dir=cfg.logs_dir, clock=utcnow, on_delayed=observed.delayed,
         )  # fmt: skip
-        catalog = JobCatalog(jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow)
+        catalog = JobCatalog(
+            jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
+        )
         dispatcher = Dispatcher(
             runs=runs, service=service, bus=bus, io=io, clock=utcnow,
             poll_interval=cfg.daemon.poll_interval_seconds,
@@ -205,6 +211,7 @@ class Daemon:
         definitions = Definitions(
             store=DefinitionsStore(db, jobs, trigger_store), catalog=catalog,
             trigger_service=triggers, io=io, clock=utcnow,
+            on_unloadable=lambda kind: metrics.definitions_unloadable.labels(kind).inc(),
         )  # fmt: skip
         services = Services(
             catalog, service, EventLog(OutboxStore(db), io), triggers, definitions, history
@@ -232,8 +239,11 @@ class Daemon:
         )  # fmt: skip
         servers = [ApiServer(app, cfg.api.host, cfg.api.port)]
         if cfg.metrics.port is not None:
-            scrape = create_metrics_app(metrics.exposition, cfg.api, auth=cfg.metrics.require_auth)
             host = cfg.metrics.host or cfg.api.host
+            scrape = create_metrics_app(
+                metrics.exposition, cfg.api, auth=cfg.metrics.require_auth,
+                host=host, port=cfg.metrics.port,
+            )  # fmt: skip
             servers.append(ApiServer(scrape, host, cfg.metrics.port, setting="metrics"))
         for server in servers:
             await server.start()

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from stoker.api.auth import check_bind_allowed
+from stoker.api.auth import check_listeners
 from stoker.config.logging import setup_logging
 from stoker.config.settings import load_settings
 from stoker.daemon.app import Daemon
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def run_daemon(config_path: str | None) -> int:
     try:
         settings = load_settings(config_path)
-        check_bind_allowed(settings.api)
+        check_listeners(settings)
     except ConfigError as exc:
         print(f"stoker: configuration error: {exc.message}", file=sys.stderr)
         return 2

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from stoker.domain.limits import check_finite
 from stoker.errors import InvalidInput, StokerError
 
 Json = dict[str, Any]
@@ -40,11 +42,11 @@ JOB_FIELDS = (
     "job_run_queuing_enabled",
 )  # fmt: skip
 #: What reads of a job add besides its definition; a file saved from one may carry them.
-JOB_READ_ONLY = ("created_on", "last_modified_on")
+JOB_READ_ONLY = ("created_on", "last_modified_on", "load_error")
 #: What reads of a trigger add besides its definition; dropped from files likewise.
 TRIGGER_READ_ONLY = (
     "state", "created_on", "last_modified_on", "last_fire_time", "next_fire_time",
-    "missed_fires",
+    "missed_fires", "load_error",
 )  # fmt: skip
 _TRIGGER_PLAIN = (
     "name", "description", "type", "schedule", "timezone", "catch_up", "allow_cycles",
@@ -61,7 +63,7 @@ TRIGGER_SPEC: Spec = {
     "predicate": {"logical": None, "conditions": [{"job_name": None, "state": None}]},
     "event": dict.fromkeys(("topic", "pattern", "batch_size", "batch_window")),
 }
-_SERVER_FIELD = re.compile(r"^(jobs|triggers)\[(\d+)\](?:\.(.*))?$")
+_SERVER_FIELD = re.compile(r"(jobs|triggers)\[(\d+)\](?:\.(.*))?", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class Definitions:
 
     def locate(self, error: StokerError) -> StokerError:
         """A server error whose field indexes the request, told by file and item."""
-        match = _SERVER_FIELD.match(error.field or "")
+        match = _SERVER_FIELD.fullmatch(error.field or "")
         if not match:
             return error
         origins = self.job_origins if match[1] == "jobs" else self.trigger_origins
@@ -112,17 +114,25 @@ class Definitions:
 
 
 def parse_document(path: Path, raw: str) -> Any:
-    """A JSON, TOML or YAML document's data, by the file's suffix."""
+    """A JSON, TOML or YAML document's data, by the file's suffix; InvalidInput for an
+    unknown suffix or a number that is not finite (TOML ``inf``, YAML ``.nan``, JSON
+    ``Infinity``), naming its key."""
     suffix = path.suffix.lower()
-    if suffix == ".json":
-        return json.loads(raw)
-    if suffix == ".toml":
-        return tomllib.loads(raw)
-    if suffix in (".yaml", ".yml"):
-        return yaml.safe_load(raw)
-    raise InvalidInput(
-        f"job file {path} must end in .json, .toml, .yaml or .yml", field="-f", value=str(path)
-    )
+    readers: dict[str, Callable[[str], Any]] = {
+        ".json": json.loads, ".toml": tomllib.loads, ".yaml": yaml.safe_load,
+        ".yml": yaml.safe_load,
+    }  # fmt: skip
+    if suffix not in readers:
+        raise InvalidInput(
+            f"{path} must end in .json, .toml, .yaml or .yml", field="-f", value=str(path)
+        )
+    try:
+        data = readers[suffix](raw)
+        check_finite(data)
+    except RecursionError:
+        raise InvalidInput(f"{path} is nested too deeply to be a definition",
+                           field="-f") from None  # fmt: skip
+    return data
 
 
 def single_item(path: Path, raw: str, kind: str) -> Json:
@@ -130,6 +140,8 @@ def single_item(path: Path, raw: str, kind: str) -> Json:
     the keys reads add dropped, the rest checked against the shared field list."""
     try:
         data = parse_document(path, raw)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{kind} file {path}: {exc.message}", field=exc.field or "-f") from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidInput(f"{kind} file {path} cannot be parsed: {exc}", field="-f") from exc
     if not isinstance(data, dict):

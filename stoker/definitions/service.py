@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -15,6 +16,8 @@ from stoker.errors import InvalidInput
 from stoker.jobs.catalog import JobCatalog
 from stoker.store.definitions import DefinitionsStore
 from stoker.triggers.service import TriggerService, check_definition
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -103,6 +106,10 @@ class Plan:
                         )  # fmt: skip
 
 
+def _ignore(kind: str) -> None:
+    """The default ``on_unloadable``: nothing counts them."""
+
+
 class Definitions:
     def __init__(
         self,
@@ -112,12 +119,29 @@ class Definitions:
         trigger_service: TriggerService,
         io: Blocking,
         clock: Callable[[], datetime],
+        on_unloadable: Callable[[str], None] = _ignore,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._service = trigger_service
         self._io = io
         self._clock = clock
+        self._on_unloadable = on_unloadable
+
+    async def check_stored(self) -> int:
+        """Log and count every stored definition the daemon cannot load (each is skipped
+        where it is used and shows its ``load_error`` in the API); returns how many."""
+        jobs, triggers = await self.export()
+        broken = [("job", j.name, j.load_error) for j in jobs if j.load_error] + [
+            ("trigger", t.name, t.load_error) for t in triggers if t.load_error
+        ]
+        for kind, name, error in broken:
+            log.error(
+                "stored %s %r cannot be loaded and is skipped: %s", kind, name, error,
+                extra={"action": "definition.unloadable", "kind": kind, kind: name},
+            )  # fmt: skip
+            self._on_unloadable(kind)
+        return len(broken)
 
     async def apply(
         self,
@@ -149,7 +173,8 @@ class Definitions:
         return report
 
     async def export(self) -> tuple[list[Job], list[Trigger]]:
-        return await self._io(self._store.export)
+        jobs, triggers = await self._io(self._store.export)
+        return jobs, [self._service.present(t) for t in triggers]
 
 
 def _no_duplicates(names: list[str], kind: str) -> None:

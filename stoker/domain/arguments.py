@@ -1,25 +1,26 @@
-"""Job arguments: validation, Glue's resolution order, and masking of secret-looking values."""
+"""Job arguments: validation, Glue's resolution order, and masking (stoker.masking's rules)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
+from stoker.domain.limits import quote
 from stoker.errors import InvalidInput
+from stoker.masking import MASK, is_masked, is_secret_key, mask_credentials, mask_value
 
-ARGUMENT_KEY = re.compile(r"^--[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+__all__ = [
+    "MASK", "argv_from_arguments", "is_masked", "is_secret_key", "mask_arguments",
+    "mask_credentials", "mask_value", "resolve_arguments", "validate_arguments",
+]  # fmt: skip
+
+ARGUMENT_KEY = re.compile(r"--[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 #: Glue reserves these; a user may not set them.
 RESERVED_KEYS = frozenset({"--conf", "--debug", "--mode", "--JOB_NAME", "--JOB_RUN_ID", "--JOB_ID"})
 MAX_ARGUMENTS = 1000
 #: Glue refuses StartJobRun requests above ~180 KB; we hold every argument map to that.
 MAX_ARGUMENTS_BYTES = 180 * 1024
 MAX_VALUE_BYTES = 100 * 1024
-
-SECRET_KEY = re.compile(
-    r"(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)",
-    re.IGNORECASE,
-)
-MASK = "****"
 
 
 def validate_arguments(arguments: Mapping[str, str], field: str) -> dict[str, str]:
@@ -34,10 +35,10 @@ def validate_arguments(arguments: Mapping[str, str], field: str) -> dict[str, st
     total = 0
     for key, value in arguments.items():
         where = f"{field}.{key}"
-        if not isinstance(key, str) or not ARGUMENT_KEY.match(key):
+        if not isinstance(key, str) or not ARGUMENT_KEY.fullmatch(key):
             raise InvalidInput(
-                f"argument key {key!r} is invalid: keys are written '--name' (letters, digits, "
-                "'_', '.', '-'; at most 130 characters)",
+                f"argument key {quote(key)} is invalid: keys are written '--name' (letters, "
+                "digits, '_', '.', '-'; at most 130 characters)",
                 field=where,
                 value=key,
             )
@@ -54,7 +55,12 @@ def validate_arguments(arguments: Mapping[str, str], field: str) -> dict[str, st
                 field=where,
                 value=value,
             )
-        size = len(value.encode())
+        if "\x00" in value:
+            raise InvalidInput(
+                f"argument {key} holds a NUL character, which no process argument can carry",
+                field=where,
+            )
+        size = len(value.encode("utf-8", errors="surrogatepass"))
         if size > MAX_VALUE_BYTES:
             raise InvalidInput(
                 f"argument {key} is {size} bytes; a value may be at most {MAX_VALUE_BYTES} bytes",
@@ -94,13 +100,9 @@ def resolve_arguments(
     return resolved
 
 
-def is_secret_key(key: str) -> bool:
-    return SECRET_KEY.search(key) is not None
-
-
 def mask_arguments(arguments: Mapping[str, str]) -> dict[str, str]:
     """The map with secret-looking values replaced, for every output a person or log sees."""
-    return {k: (MASK if is_secret_key(k) else v) for k, v in arguments.items()}
+    return {k: mask_value(k, v) for k, v in arguments.items()}
 
 
 def argv_from_arguments(arguments: Mapping[str, str]) -> list[str]:

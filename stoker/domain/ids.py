@@ -6,7 +6,7 @@ import re
 import secrets
 import uuid
 
-RUN_ID_PATTERN = re.compile(r"^jr_[0-9a-f]{64}$")
+RUN_ID_PATTERN = re.compile(r"jr_[0-9a-f]{64}")
 
 
 def new_run_id() -> str:
@@ -19,4 +19,4 @@ def new_event_id() -> str:
 
 
 def is_run_id(value: str) -> bool:
-    return RUN_ID_PATTERN.match(value) is not None
+    return RUN_ID_PATTERN.fullmatch(value) is not None

@@ -9,12 +9,20 @@ from enum import StrEnum
 from typing import Any
 
 from stoker.domain.arguments import validate_arguments
+from stoker.domain.limits import CONF_KEY, check_string_map, check_text, quote
 from stoker.errors import InvalidInput
 
-JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
-SPARK_MEMORY = re.compile(r"^[1-9][0-9]*[kmgtKMGT]?$")
+JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}")
+SPARK_MEMORY = re.compile(r"[1-9][0-9]{0,8}[kmgtKMGT]?")
 MAX_DESCRIPTION = 2048
+#: Glue's tag limits: 50 tags, keys of 128 and values of 256 characters.
 MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+#: Spark conf is copied into every run of the job (and onto spark-submit's command line).
+MAX_SPARK_CONF = 200
+MAX_SPARK_CONF_VALUE = 4096
+MAX_SCRIPT_LOCATION = 4096
 MAX_TIMEOUT_MINUTES = 10079
 DEFAULT_TIMEOUT_MINUTES = 2880
 MAX_RETRIES = 10
@@ -69,6 +77,8 @@ class Job:
     job_run_queuing_enabled: bool = True
     created_on: datetime | None = None
     last_modified_on: datetime | None = None
+    #: Why the stored definition cannot be loaded (no run starts from it); None when it can.
+    load_error: str | None = None
 
     def with_times(self, created_on: datetime, last_modified_on: datetime) -> Job:
         return replace(self, created_on=created_on, last_modified_on=last_modified_on)
@@ -82,9 +92,9 @@ class Job:
 
 
 def validate_job_name(name: Any, field_name: str = "name") -> str:
-    if not isinstance(name, str) or not JOB_NAME.match(name):
+    if not isinstance(name, str) or not JOB_NAME.fullmatch(name):
         raise InvalidInput(
-            f"job name {name!r} is invalid: 1-255 characters, letters, digits, '_', '.', '-', "
+            f"job name {quote(name)} is invalid: 1-255 characters, letters, digits, '_', '.', '-', "
             "starting with a letter or digit",
             field=field_name,
             value=name,
@@ -95,7 +105,7 @@ def validate_job_name(name: Any, field_name: str = "name") -> str:
 def _int_in(value: Any, field_name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(
-            f"{field_name} must be a whole number from {low} to {high}, got {value!r}",
+            f"{field_name} must be a whole number from {low} to {high}, got {quote(value)}",
             field=field_name,
             value=value,
         )
@@ -105,9 +115,12 @@ def _int_in(value: Any, field_name: str, low: int, high: int) -> int:
 def _check_resources(res: SparkResources) -> None:
     for name in ("driver_memory", "executor_memory"):
         value = getattr(res, name)
-        if value is not None and not SPARK_MEMORY.match(str(value)):
+        if value is not None and not (
+            isinstance(value, str) and SPARK_MEMORY.fullmatch(value)
+        ):
             raise InvalidInput(
-                f"resources.{name} {value!r} is not a Spark memory size (e.g. '2g', '512m')",
+                f"resources.{name} {quote(value)} is not a Spark memory size (e.g. '2g', "
+                "'512m'; at most 9 digits)",
                 field=f"resources.{name}",
                 value=value,
             )
@@ -117,30 +130,17 @@ def _check_resources(res: SparkResources) -> None:
             _int_in(value, f"resources.{name}", 1, 1024)
 
 
-def _check_string_map(value: Any, field_name: str, limit: int) -> None:
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise InvalidInput(f"{field_name} must be a map of strings to strings", field=field_name)
-    if len(value) > limit:
-        raise InvalidInput(
-            f"{field_name} has {len(value)} entries; at most {limit} are allowed", field=field_name
-        )
-
-
 def validate_job(job: Job) -> Job:
     """Raise InvalidInput naming the first field that breaks a rule; return the job."""
     validate_job_name(job.name)
-    if not isinstance(job.description, str) or len(job.description) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            f"description must be text of at most {MAX_DESCRIPTION} characters",
-            field="description",
-        )
+    check_text(job.description, "description", MAX_DESCRIPTION, multiline=True)
     if not isinstance(job.script_location, str) or not job.script_location.strip():
         raise InvalidInput("command.script_location is required", field="command.script_location")
+    check_text(job.script_location, "command.script_location", MAX_SCRIPT_LOCATION)
     if job.python_version != "3":
         raise InvalidInput(
-            f"command.python_version {job.python_version!r} is not supported; allowed: '3'",
+            f"command.python_version {quote(job.python_version)} is not supported; "
+            "allowed: '3'",
             field="command.python_version",
             value=job.python_version,
         )
@@ -152,8 +152,18 @@ def validate_job(job: Job) -> Job:
     if job.notify_delay_after is not None:
         _int_in(job.notify_delay_after, "notify_delay_after", 1, MAX_TIMEOUT_MINUTES)
     _check_resources(job.resources)
-    _check_string_map(job.spark_conf, "spark_conf", 1000)
-    _check_string_map(job.tags, "tags", MAX_TAGS)
+    check_string_map(job.spark_conf, "spark_conf", max_entries=MAX_SPARK_CONF, max_key=256,
+                     max_value=MAX_SPARK_CONF_VALUE, key_pattern=CONF_KEY)  # fmt: skip
+    check_string_map(job.tags, "tags", max_entries=MAX_TAGS, max_key=MAX_TAG_KEY,
+                     max_value=MAX_TAG_VALUE)  # fmt: skip
+    _check_kinds(job)
+    return job
+
+
+def _check_kinds(job: Job) -> None:
+    if not isinstance(job.job_run_queuing_enabled, bool):
+        raise InvalidInput("job_run_queuing_enabled must be true or false",
+                           field="job_run_queuing_enabled")  # fmt: skip
     if job.command is CommandName.PYTHONSHELL and job.executor is ExecutorKind.ISOLATED:
         raise InvalidInput(
             "executor 'isolated' runs spark-submit; pythonshell jobs run as a plain Python "
@@ -165,4 +175,3 @@ def validate_job(job: Job) -> Job:
             "executor must be 'pool' or 'isolated'; pythonshell jobs choose their own",
             field="executor",
         )
-    return job

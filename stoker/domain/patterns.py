@@ -11,16 +11,28 @@ boolean, null) or one matcher object:
 
 Every key of the pattern must match (AND); any value of a leaf list may match (OR). Where
 the message holds an array, the field matches when any element does, as in EventBridge.
-The empty pattern matches every message.
+The empty pattern matches every message. A pattern nests at most MAX_DEPTH objects and
+takes at most MAX_BYTES as JSON; numbers are finite.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
+from stoker.domain.limits import quote
 from stoker.errors import InvalidInput
+
+#: Objects nested inside a pattern, the pattern itself included (EventBridge's patterns
+#: are a few levels deep; the bound keeps every reader's recursion and JSON depth small).
+MAX_DEPTH = 10
+#: A pattern's size as compact JSON.
+MAX_BYTES = 16 * 1024
+MAX_KEY = 256
+MAX_NUMERIC = 5e9
 
 _NUMERIC_OPS: dict[str, Callable[[float, float], bool]] = {
     "=": operator.eq,
@@ -90,13 +102,19 @@ def _match_scalar(allowed: object, value: object) -> bool:
         if not _is_number(value):
             return False
         pairs = zip(arg[::2], arg[1::2], strict=True)
-        number = float(value)  # type: ignore[arg-type]
-        return all(_NUMERIC_OPS[op](number, float(bound)) for op, bound in pairs)
+        # int and float compare exactly in Python; float() would overflow on a huge int.
+        number = cast(float, value)
+        return all(_NUMERIC_OPS[op](number, bound) for op, bound in pairs)
     return False
 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_bound(value: object) -> bool:
+    """A numeric matcher's bound: a number within EventBridge's range, ±5.0e9."""
+    return _is_number(value) and -MAX_NUMERIC <= value <= MAX_NUMERIC  # type: ignore[operator]
 
 
 def _equal(allowed: object, value: object) -> bool:
@@ -111,17 +129,36 @@ def _equal(allowed: object, value: object) -> bool:
 
 def validate_pattern(pattern: object, where: str = "event.pattern") -> None:
     """Raise InvalidInput naming the offending path when ``pattern`` is malformed."""
+    _check_object(pattern, where, 1)
+    try:
+        size = len(json.dumps(pattern, separators=(",", ":"), allow_nan=False).encode())
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{where} is not plain JSON: {exc}", field=where) from None
+    if size > MAX_BYTES:
+        raise InvalidInput(
+            f"{where} is {size} bytes as JSON; a pattern may take at most {MAX_BYTES}",
+            field=where,
+        )
+
+
+def _check_object(pattern: object, where: str, depth: int) -> None:
     if not isinstance(pattern, Mapping):
-        raise InvalidInput(f"{where} must be an object of field names", field=where, value=pattern)
+        raise InvalidInput(f"{where} must be an object of field names", field=where)
+    if depth > MAX_DEPTH:
+        raise InvalidInput(
+            f"{where} nests objects {depth} deep; a pattern may nest at most {MAX_DEPTH}",
+            field=where,
+        )
     for key, rule in pattern.items():
+        if not isinstance(key, str) or not key or len(key) > MAX_KEY:
+            raise InvalidInput(f"{where} has an empty, non-string or over-long field name "
+                               f"(at most {MAX_KEY} characters)", field=where)  # fmt: skip
         path = f"{where}.{key}"
-        if not isinstance(key, str) or not key:
-            raise InvalidInput(f"{where} has an empty or non-string field name", field=where)
         if isinstance(rule, Mapping):
             if not rule:
                 raise InvalidInput(f"{path} is an empty object; give fields or a list of "
                                    "values", field=path)  # fmt: skip
-            validate_pattern(rule, path)
+            _check_object(rule, path, depth + 1)
         elif isinstance(rule, list) and rule:
             for i, allowed in enumerate(rule):
                 _check_leaf(allowed, f"{path}[{i}]")
@@ -146,13 +183,15 @@ def _check_leaf(allowed: object, path: str) -> None:
     }
     check = checks.get(kind)
     if check is None:
-        raise InvalidInput(f"{path}: unknown matcher {kind!r}; known: {', '.join(_MATCHERS)}",
+        raise InvalidInput(f"{path}: unknown matcher {quote(kind)}; known: {', '.join(_MATCHERS)}",
                            field=path, value=kind)  # fmt: skip
     check(arg, f"{path}.{kind}")
 
 
 def _is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int | bool)
 
 
 def _check_prefix(arg: object, path: str) -> None:
@@ -177,8 +216,11 @@ def _check_numeric(arg: object, path: str) -> None:
     if shape_ok:
         assert isinstance(arg, list)
         ops, bounds = arg[::2], arg[1::2]
-        shape_ok = all(op in _NUMERIC_OPS for op in ops) and all(_is_number(b) for b in bounds)
+        shape_ok = all(isinstance(op, str) and op in _NUMERIC_OPS for op in ops) and all(
+            _is_bound(b) for b in bounds
+        )
     if not shape_ok:
         raise InvalidInput(f'{path} must be [op, number] or [op, number, op, number] with op '
-                           f'one of {", ".join(_NUMERIC_OPS)}, e.g. [">", 0, "<=", 5]',
+                           f'one of {", ".join(_NUMERIC_OPS)} and numbers from -5e9 to 5e9, '
+                           'e.g. [">", 0, "<=", 5]',
                            field=path, value=arg)  # fmt: skip

@@ -9,6 +9,7 @@ from enum import StrEnum
 from stoker.domain.arguments import resolve_arguments, validate_arguments
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, ExecutorKind, Job
+from stoker.domain.limits import quote
 from stoker.domain.states import RETRYABLE_STATES, RunState
 from stoker.errors import InvalidInput
 
@@ -78,7 +79,7 @@ def _check_minutes(name: str, value: int | None) -> None:
         or not 1 <= value <= MAX_TIMEOUT_MINUTES
     ):  # fmt: skip
         raise InvalidInput(
-            f"{name} must be whole minutes from 1 to {MAX_TIMEOUT_MINUTES}, got {value!r}",
+            f"{name} must be whole minutes from 1 to {MAX_TIMEOUT_MINUTES}, got {quote(value)}",
             field=name,
             value=value,
         )
@@ -99,6 +100,13 @@ def new_run(
 
     The state is a placeholder; the store decides STARTING or WAITING when it inserts.
     """
+    if job.load_error is not None:
+        raise InvalidInput(
+            f"job {job.name!r} cannot be run: {job.load_error}; replace its definition "
+            "(stoker jobs update, or stoker apply)",
+            field="job_name",
+            value=job.name,
+        )
     run_args = validate_arguments(arguments, "arguments")
     resolved = resolve_arguments(job.default_arguments, job.non_overridable_arguments, run_args)
     _check_minutes("timeout", timeout)

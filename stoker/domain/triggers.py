@@ -11,14 +11,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stoker.domain.arguments import validate_arguments
 from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, validate_job_name
+from stoker.domain.limits import check_text, quote
 from stoker.domain.patterns import validate_pattern
 from stoker.domain.states import RunState
 from stoker.errors import InvalidInput
 
-TRIGGER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
+TRIGGER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}")
+KAFKA_TOPIC = re.compile(r"[A-Za-z0-9._\-]{1,249}")
 MAX_ACTIONS = 10
 MAX_CONDITIONS = 100
 MAX_DESCRIPTION = 2048
+MAX_SCHEDULE = 256
+#: The longest IANA zone name is 32 characters ("America/Argentina/ComodRivadavia").
+MAX_TIMEZONE = 64
+MAX_BATCH_SIZE = 100
+MAX_BATCH_WINDOW = 900
 
 
 class TriggerType(StrEnum):
@@ -108,6 +115,8 @@ class Trigger:
     last_fire_time: datetime | None = None
     next_fire_time: datetime | None = None
     missed_fires: int = 0
+    #: Why the stored definition cannot be loaded (the daemon skips it); None when it can.
+    load_error: str | None = None
 
     @property
     def watched_jobs(self) -> frozenset[str]:
@@ -129,10 +138,7 @@ def _check_action(action: Action, where: str) -> None:
     validate_arguments(action.arguments, f"{where}.arguments")
     for name in ("timeout", "notify_delay_after"):
         value = getattr(action, name)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int)
-            or not 1 <= value <= MAX_TIMEOUT_MINUTES
-        ):  # fmt: skip
+        if value is not None and not _whole(value, 1, MAX_TIMEOUT_MINUTES):
             raise _bad(f"{where}.{name} must be whole minutes from 1 to {MAX_TIMEOUT_MINUTES}",
                        f"{where}.{name}", value)  # fmt: skip
 
@@ -158,23 +164,25 @@ def _check_predicate(trigger: Trigger) -> None:
         seen.add(cond.job_name)
 
 
-def _check_timezone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _bad(f"timezone {name!r} is not a known IANA time zone (e.g. 'UTC', "
-                   "'Europe/Paris')", "timezone", name) from None  # fmt: skip
+def check_timezone(name: object) -> ZoneInfo:
+    """The IANA zone ``name``, or InvalidInput (field "timezone") saying what is allowed."""
+    if isinstance(name, str) and 0 < len(name) <= MAX_TIMEZONE and "\x00" not in name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise _bad(f"unknown time zone {quote(name)}; expected an IANA name such as 'UTC' or "
+               "'Europe/Paris'", "timezone", name)  # fmt: skip
 
 
 def validate_trigger(trigger: Trigger) -> Trigger:
     """Shape rules (names, limits, required parts per type). Schedules are parsed by
     stoker.triggers.cron.expressions; cycles need the other triggers (see find_cycle)."""
-    if not isinstance(trigger.name, str) or not TRIGGER_NAME.match(trigger.name):
-        raise _bad(f"trigger name {trigger.name!r} is invalid: 1-255 characters, letters, "
+    if not isinstance(trigger.name, str) or not TRIGGER_NAME.fullmatch(trigger.name):
+        raise _bad(f"trigger name {quote(trigger.name)} is invalid: 1-255 characters, letters, "
                    "digits, '_', '.', '-', starting with a letter or digit", "name",
                    trigger.name)  # fmt: skip
-    if len(trigger.description) > MAX_DESCRIPTION:
-        raise _bad(f"description is longer than {MAX_DESCRIPTION} characters", "description")
+    check_text(trigger.description, "description", MAX_DESCRIPTION, multiline=True)
     if not trigger.actions:
         raise _bad("a trigger needs at least one action (a job to start)", "actions")
     if len(trigger.actions) > MAX_ACTIONS:
@@ -182,7 +190,7 @@ def validate_trigger(trigger: Trigger) -> Trigger:
                    "actions")  # fmt: skip
     for i, action in enumerate(trigger.actions):
         _check_action(action, f"actions[{i}]")
-    _check_timezone(trigger.timezone)
+    check_timezone(trigger.timezone)
     _check_type_parts(trigger)
     return trigger
 
@@ -192,6 +200,8 @@ def _check_type_parts(trigger: Trigger) -> None:
     if kind is TriggerType.SCHEDULED and not trigger.schedule:
         raise _bad("a SCHEDULED trigger needs a schedule, e.g. 'cron(0 12 * * ? *)' or "
                    "'rate(5 minutes)'", "schedule")  # fmt: skip
+    if trigger.schedule is not None:
+        check_text(trigger.schedule, "schedule", MAX_SCHEDULE)
     if kind is not TriggerType.SCHEDULED and trigger.schedule:
         raise _bad(f"only SCHEDULED triggers have a schedule; this one is {kind.value}",
                    "schedule")  # fmt: skip
@@ -207,15 +217,20 @@ def _check_type_parts(trigger: Trigger) -> None:
         _check_event(trigger.event)
 
 
+def _whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def _check_event(event: EventBatching) -> None:
-    if not event.topic or not re.match(r"^[A-Za-z0-9._\-]{1,249}$", event.topic):
-        raise _bad(f"event.topic {event.topic!r} is not a Kafka topic name", "event.topic",
-                   event.topic)  # fmt: skip
-    if not 1 <= event.batch_size <= 100:
-        raise _bad("event.batch_size must be 1 to 100", "event.batch_size", event.batch_size)
-    if not 1 <= event.batch_window <= 900:
-        raise _bad("event.batch_window must be 1 to 900 seconds", "event.batch_window",
-                   event.batch_window)  # fmt: skip
+    if not isinstance(event.topic, str) or not KAFKA_TOPIC.fullmatch(event.topic):
+        raise _bad(f"event.topic {quote(event.topic)} is not a Kafka topic name (1-249 "
+                   "letters, digits, '.', '_', '-')", "event.topic", event.topic)  # fmt: skip
+    if not _whole(event.batch_size, 1, MAX_BATCH_SIZE):
+        raise _bad(f"event.batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}",
+                   "event.batch_size", event.batch_size)  # fmt: skip
+    if not _whole(event.batch_window, 1, MAX_BATCH_WINDOW):
+        raise _bad(f"event.batch_window must be whole seconds from 1 to {MAX_BATCH_WINDOW}",
+                   "event.batch_window", event.batch_window)  # fmt: skip
     validate_pattern(event.pattern, "event.pattern")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from stoker.aio import Blocking
 from stoker.domain.jobs import Job, validate_job, validate_job_name
 from stoker.errors import InvalidInput, NotFound
+from stoker.jobs.scripts import ScriptRoots
 from stoker.store.jobs import JobStore
 
 MAX_SCRIPT_BYTES = 4 * 1024 * 1024
@@ -25,12 +26,20 @@ class JobCatalog:
     """
 
     def __init__(
-        self, *, jobs: JobStore, io: Blocking, scripts_dir: Path, clock: Callable[[], datetime]
+        self,
+        *,
+        jobs: JobStore,
+        io: Blocking,
+        scripts_dir: Path,
+        clock: Callable[[], datetime],
+        roots: ScriptRoots | None = None,
     ) -> None:
         self._jobs = jobs
         self._io = io
         self._scripts = scripts_dir
         self._clock = clock
+        #: Where script_location may point: the script store, plus daemon.script_roots.
+        self.roots = roots or ScriptRoots(scripts_dir)
 
     async def create_job(self, job: Job, script: str | None) -> Job:
         job = self.prepare(job, script)
@@ -54,6 +63,7 @@ class JobCatalog:
 
     async def get_script(self, name: str) -> str:
         job = await self.get_job(name)
+        self.roots.check(job.script_location)
         try:
             return Path(job.script_location).read_text(encoding="utf-8")
         except OSError as exc:
@@ -76,7 +86,7 @@ class JobCatalog:
         if script is not None:
             job = replace(job, script_location=self._store_script(job.name, script))
         validate_job(job)
-        _check_readable(job.script_location)
+        _check_readable(job.script_location, self.roots)
         return job
 
     def _store_script(self, job_name: str, script: str) -> str:
@@ -98,15 +108,16 @@ class JobCatalog:
         return str(path)
 
 
-def _check_readable(location: str) -> None:
+def _check_readable(location: str, roots: ScriptRoots) -> None:
     path = Path(location)
     if not path.is_absolute():
         raise InvalidInput(
-            f"command.script_location {location!r} must be an absolute path on the daemon's "
-            "machine (or send the script's content instead)",
+            f"command.script_location {location[:300]!r} must be an absolute path on the "
+            "daemon's machine (or send the script's content instead)",
             field="command.script_location",
             value=location,
         )
+    roots.check(location)
     if not path.is_file() or not os.access(path, os.R_OK):
         raise InvalidInput(
             f"command.script_location {location} does not exist or is not a readable file "

@@ -108,6 +108,12 @@ class Metrics:
             "Run completions evaluated by conditional triggers (once per trigger and run).",
             registry=r,
         )
+        self.definitions_unloadable = Counter(
+            "stoker_definitions_unloadable",
+            "Stored definitions the daemon could not load at start and skipped, by kind "
+            "(job, trigger); each shows its load_error in the API.",
+            ["kind"], registry=r,
+        )  # fmt: skip
         self.build_info = Info("stoker_build", "The daemon's version.", registry=r)
         self.build_info.info({"version": version})
 

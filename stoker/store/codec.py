@@ -10,14 +10,17 @@ from sqlalchemy import Row
 from stoker.domain.jobs import CommandName, ExecutorKind, Job, SparkResources
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
+from stoker.store.tables import Unreadable
+from stoker.store.trigger_codec import DECODE_ERRORS, describe
 
-_TIMES = ("created_on", "last_modified_on")
+#: Job fields that are not part of the stored definition.
+_NOT_STORED = ("created_on", "last_modified_on", "load_error")
 
 
 def job_to_json(job: Job) -> dict[str, Any]:
     # Field by field rather than dataclasses.asdict, whose deep copies showed up on the
     # run-creation path (every run stores its job's snapshot).
-    data = {f.name: getattr(job, f.name) for f in fields(job) if f.name not in _TIMES}
+    data = {f.name: getattr(job, f.name) for f in fields(job) if f.name not in _NOT_STORED}
     data["resources"] = dict(vars(job.resources))
     data["command"] = job.command.value
     data["executor"] = job.executor.value
@@ -33,9 +36,16 @@ def job_from_json(data: dict[str, Any], **times: Any) -> Job:
 
 
 def job_from_row(row: Row[Any]) -> Job:
-    return job_from_json(
-        row.definition, created_on=row.created_on, last_modified_on=row.last_modified_on
-    )
+    """The stored job, or a placeholder carrying ``load_error`` (no run can be started
+    from it) when its definition cannot be read."""
+    times = {"created_on": row.created_on, "last_modified_on": row.last_modified_on}
+    try:
+        if isinstance(row.definition, Unreadable):
+            raise ValueError(f"it is not valid JSON ({row.definition.error})")
+        return job_from_json(row.definition, **times)
+    except DECODE_ERRORS as exc:
+        error = f"the stored definition cannot be read: {describe(exc)}"
+        return Job(name=row.name, script_location="", load_error=error, **times)
 
 
 def run_from_row(row: Row[Any]) -> JobRun:

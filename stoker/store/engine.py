@@ -16,9 +16,9 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from stoker.errors import StoreUnavailable
+from stoker.errors import ConfigError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -51,7 +51,14 @@ class Database:
     """Owns the engines. ``write()`` is a transaction that holds the write lock from its start."""
 
     def __init__(self, url: str, *, busy_timeout_ms: int = 10_000) -> None:
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError) as exc:
+            # Settings check the URL first; this keeps a Database built by hand just as clear.
+            raise ConfigError(
+                "database.url is not a database URL (value not shown: it may hold a "
+                "password)", field="database.url",
+            ) from exc
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._write_mutex: AbstractContextManager[object] = (

@@ -214,7 +214,8 @@ class Firing:
         started: list[JobRun] = []
         for name in list(names):
             trigger = self._triggers.get_in(conn, name, lock=True)
-            started.extend(self._evaluate(conn, trigger, run, now))
+            if trigger.load_error is None:  # an unreadable definition never fires
+                started.extend(self._evaluate(conn, trigger, run, now))
         return started
 
     def _evaluate(

@@ -47,12 +47,42 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+class Unreadable:
+    """Stands for a stored JSON value that does not decode (written by hand or by a bug),
+    so one bad row reaches its codec as a value instead of failing the whole query."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self.error!r})"
+
+
+class DefinitionJSON(TypeDecorator[Any]):
+    """JSON whose undecodable values read as Unreadable (PostgreSQL refuses bad JSON on
+    write; SQLite keeps any text)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        inner = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> Any:
+            try:
+                return inner(value) if inner is not None else value
+            except (ValueError, TypeError, RecursionError) as exc:
+                return Unreadable(f"{type(exc).__name__}: {str(exc)[:200]}")
+
+        return process
+
+
 jobs = Table(
     "jobs",
     metadata,
     Column("name", String(255), primary_key=True),
     #: The whole definition (domain Job fields) as JSON; columns below are what SQL filters on.
-    Column("definition", JSON, nullable=False),
+    Column("definition", DefinitionJSON(), nullable=False),
     Column("max_concurrent_runs", Integer, nullable=False),
     Column("created_on", UTCDateTime(), nullable=False),
     Column("last_modified_on", UTCDateTime(), nullable=False),
@@ -113,7 +143,7 @@ triggers = Table(
     Column("type", String(16), nullable=False),
     Column("state", String(16), nullable=False),
     #: The whole definition (domain Trigger fields) as JSON.
-    Column("definition", JSON, nullable=False),
+    Column("definition", DefinitionJSON(), nullable=False),
     Column("created_on", UTCDateTime(), nullable=False),
     Column("last_modified_on", UTCDateTime(), nullable=False),
     Column("last_fire_time", UTCDateTime()),

@@ -1,4 +1,4 @@
-"""Trigger definitions ↔ the JSON the store keeps."""
+"""Trigger definitions ↔ the JSON the store keeps; a row that cannot be read is marked."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from stoker.domain.limits import quote
+from stoker.domain.patterns import validate_pattern
 from stoker.domain.states import RunState
 from stoker.domain.triggers import (
     Action,
@@ -19,6 +21,11 @@ from stoker.domain.triggers import (
     TriggerState,
     TriggerType,
 )
+from stoker.errors import StokerError
+from stoker.store.tables import Unreadable
+
+#: What decoding a stored definition written by another stoker (or edited by hand) raises.
+DECODE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, RecursionError, StokerError)
 
 
 def trigger_to_json(trigger: Trigger) -> dict[str, Any]:
@@ -52,9 +59,10 @@ def trigger_to_json(trigger: Trigger) -> dict[str, Any]:
 
 
 def trigger_from_json(data: dict[str, Any], **runtime: Any) -> Trigger:
+    """Raises one of DECODE_ERRORS when ``data`` is not a definition this stoker reads."""
     predicate = data.get("predicate")
     event = data.get("event")
-    return Trigger(
+    trigger = Trigger(
         name=data["name"],
         type=TriggerType(data["type"]),
         description=data.get("description", ""),
@@ -74,14 +82,49 @@ def trigger_from_json(data: dict[str, Any], **runtime: Any) -> Trigger:
         event=None if event is None else EventBatching(**event),
         **runtime,
     )
+    if not isinstance(trigger.schedule, str | None) or not isinstance(trigger.timezone, str):
+        raise TypeError("schedule and timezone must be text")
+    if trigger.event is not None:
+        # Every reader walks the pattern (matching, the API's JSON): one too deep or too
+        # large to walk safely is refused here, once, instead of breaking each reader.
+        validate_pattern(trigger.event.pattern, "event.pattern")
+    return trigger
 
 
 def trigger_from_row(row: Row[Any]) -> Trigger:
-    return trigger_from_json(
-        row.definition,
-        state=TriggerState(row.state),
-        created_on=row.created_on,
-        last_modified_on=row.last_modified_on,
-        last_fire_time=row.last_fire_time,
-        missed_fires=row.missed_fires,
-    )
+    """The stored trigger, or a placeholder carrying ``load_error`` (no actions, never
+    fired or scheduled) when its definition cannot be read."""
+    runtime = {
+        "created_on": row.created_on,
+        "last_modified_on": row.last_modified_on,
+        "last_fire_time": row.last_fire_time,
+        "missed_fires": row.missed_fires,
+    }
+    try:
+        if isinstance(row.definition, Unreadable):
+            raise ValueError(f"it is not valid JSON ({row.definition.error})")
+        return trigger_from_json(row.definition, state=TriggerState(row.state), **runtime)
+    except DECODE_ERRORS as exc:
+        return Trigger(
+            name=row.name, type=_or(TriggerType, row.type, TriggerType.ON_DEMAND), actions=(),
+            state=_or(TriggerState, row.state, TriggerState.DEACTIVATED),
+            load_error=f"the stored definition cannot be read: {describe(exc)}", **runtime,
+        )  # fmt: skip
+
+
+def describe(exc: BaseException) -> str:
+    """A decoding failure in words (a KeyError alone prints as just the key)."""
+    if isinstance(exc, StokerError):
+        return exc.message
+    if isinstance(exc, KeyError):
+        return f"required field {quote(exc.args[0] if exc.args else '?')} is missing"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _or(kind: type[Any], value: Any, default: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return default

@@ -64,9 +64,17 @@ class Scheduler:
         )
 
     def start(self, triggers: list[Trigger]) -> None:
+        """Schedule ``triggers``; one that cannot be scheduled is logged and left out, so
+        nothing stored can stop the daemon from starting."""
         self._scheduler.start()
         for trigger in triggers:
-            self.sync(trigger)
+            try:
+                self.sync(trigger)
+            except Exception:
+                log.exception(
+                    "trigger cannot be scheduled; skipped",
+                    extra={"action": "trigger.unschedulable", "trigger": trigger.name},
+                )
 
     def sync(self, trigger: Trigger) -> None:
         """Schedule, reschedule or unschedule ``trigger`` to match its definition/state."""

@@ -23,7 +23,7 @@ from stoker.errors import InvalidInput, StokerError
 from stoker.runs.service import RunService
 from stoker.store.firing import Firing, TriggerObserver
 from stoker.store.triggers import TriggerStore
-from stoker.triggers.cron.expressions import parse_schedule
+from stoker.triggers.cron.expressions import parse_schedule, schedule_error, validate_schedule
 from stoker.triggers.scheduled import Scheduler
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def check_definition(trigger: Trigger, others: list[Trigger]) -> Trigger:
     """Every rule a definition must pass: shape, schedule syntax, no cycle."""
     validate_trigger(trigger)
     if trigger.schedule is not None:
-        parse_schedule(trigger.schedule, trigger.timezone)
+        validate_schedule(trigger.schedule, trigger.timezone)
     if trigger.type is not TriggerType.CONDITIONAL:
         return trigger  # only conditional triggers add edges to the job graph
     cycle = find_cycle([*(t for t in others if t.name != trigger.name), trigger])
@@ -46,6 +46,17 @@ def check_definition(trigger: Trigger, others: list[Trigger]) -> Trigger:
             f"{' → '.join(cycle)}; set allow_cycles = true if that loop is intended",
             field="predicate",
             value=cycle,
+        )
+    return trigger
+
+
+def _loadable(trigger: Trigger) -> Trigger:
+    if trigger.load_error is not None:
+        raise InvalidInput(
+            f"trigger {trigger.name!r} cannot be loaded: {trigger.load_error}; replace its "
+            "definition (stoker triggers update, or stoker apply) or delete it",
+            field="name",
+            value=trigger.name,
         )
     return trigger
 
@@ -75,11 +86,16 @@ class TriggerService:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Load every trigger, settle fires missed while the daemon was down, schedule."""
-        triggers = await self._io(self._store.all_triggers)
-        for trigger in triggers:
+        """Load every trigger, settle fires missed while the daemon was down, schedule.
+
+        A trigger whose definition cannot be loaded is left out (Definitions.check_stored
+        logs and counts it; the API shows its ``load_error``): the daemon starts anyway.
+        """
+        triggers = [self.present(t) for t in await self._io(self._store.all_triggers)]
+        loaded = [t for t in triggers if t.load_error is None]
+        for trigger in loaded:
             await self._catch_up(trigger)
-        self.scheduler.start(triggers)
+        self.scheduler.start(loaded)
 
     def stop(self) -> None:
         self.scheduler.shutdown()
@@ -117,6 +133,13 @@ class TriggerService:
     async def get_trigger(self, name: str) -> Trigger:
         return self._with_next(await self._io(self._store.get, name))
 
+    def present(self, trigger: Trigger) -> Trigger:
+        """``trigger`` with ``load_error`` set when its stored schedule cannot be used."""
+        if trigger.load_error is not None or trigger.schedule is None:
+            return trigger
+        error = schedule_error(trigger.schedule, trigger.timezone)
+        return trigger if error is None else replace(trigger, load_error=error)
+
     async def list_triggers(
         self, *, limit: int, after: str | None, job_name: str | None = None
     ) -> list[Trigger]:
@@ -130,7 +153,7 @@ class TriggerService:
         self.scheduler.remove(name)
 
     async def start_trigger(self, name: str) -> list[JobRun]:
-        trigger = await self._io(self._store.get, name)
+        trigger = _loadable(self.present(await self._io(self._store.get, name)))
         if trigger.type is not TriggerType.ON_DEMAND:
             await self.activate_trigger(name)
             return []
@@ -151,15 +174,27 @@ class TriggerService:
     # -- internals ------------------------------------------------------------------------
 
     async def _set_state(self, name: str, state: TriggerState) -> Trigger:
-        trigger = await self._io(self._store.get, name)
+        """Everything that can refuse is decided before the write; should scheduling still
+        fail after it, the previous state is written back, so a refused request changes
+        nothing."""
+        trigger = self.present(await self._io(self._store.get, name))
         if trigger.type not in _ACTIVATABLE:
             raise InvalidInput(
                 f"trigger {name!r} is ON_DEMAND: it is never activated or deactivated, "
                 "it fires each time it is started",
                 field="type",
             )
+        if state is TriggerState.ACTIVATED:
+            _loadable(trigger)
+            if trigger.schedule is not None:
+                validate_schedule(trigger.schedule, trigger.timezone, self._clock())
         changed = await self._io(self._store.set_state, name, state, self._clock())
-        self.scheduler.sync(changed)
+        try:
+            self.scheduler.sync(changed)
+        except Exception:
+            await self._io(self._store.set_state, name, trigger.state, self._clock())
+            self.scheduler.sync(trigger)
+            raise
         log.info("trigger state changed", extra={"action": "trigger.state", "trigger": name,
                                                  "state": state.value})  # fmt: skip
         return self._with_next(changed)
@@ -171,6 +206,7 @@ class TriggerService:
         return await self._io(self._store.all_triggers)
 
     def _with_next(self, trigger: Trigger) -> Trigger:
+        trigger = self.present(trigger)
         return replace(trigger, next_fire_time=self.scheduler.next_fire_time(trigger.name))
 
     async def _on_schedule(self, name: str, run_times: list[datetime]) -> None:

@@ -57,7 +57,10 @@ class DaemonProcess:
             self.env["STOKER_DATABASE__URL"] = db_url
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "daemon.log"
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # What the CLI sends: requests that change state must say they carry JSON.
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         self.http = httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
     @property

@@ -19,6 +19,8 @@ from stoker.errors import ShuttingDown
 router = APIRouter(tags=["runs"], responses={400: {"model": ErrorOut}})
 
 MAX_LOG_CHUNK = 1024 * 1024
+#: Larger offsets overflow the file API (no log is that long).
+MAX_LOG_OFFSET = 2**62
 
 
 @router.post(
@@ -79,7 +81,7 @@ async def get_logs(
     run_id: str,
     services: Services,
     stream: Literal["stdout", "stderr"] = "stdout",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_LOG_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LOG_CHUNK)] = 65536,
 ) -> LogChunk:
     """A chunk of a run's log from byte ``offset``; poll with ``next_offset`` to follow."""

@@ -27,6 +27,11 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def is_none(value: object) -> bool:
+    """For ``Field(exclude_if=…)``: an output field shown only when it has a value."""
+    return value is None
+
+
 def utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else utc(value)
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from stoker.api.schemas.common import StrictModel, UtcTime, same_fields, utc_or_none
+from stoker.api.schemas.common import StrictModel, UtcTime, is_none, same_fields, utc_or_none
 from stoker.definitions.files import COMMAND_FIELDS, JOB_FIELDS, RESOURCE_FIELDS
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.jobs import (
@@ -94,6 +94,9 @@ class JobOut(BaseModel):
     job_run_queuing_enabled: bool
     created_on: UtcTime | None
     last_modified_on: UtcTime | None
+    #: Set when the stored definition cannot be loaded: no run starts until it is replaced.
+    #: Present only when set, so a definition read and sent back stays a valid body.
+    load_error: str | None = Field(default=None, exclude_if=is_none)
 
 
 class JobPage(BaseModel):
@@ -156,4 +159,5 @@ def job_out(job: Job) -> JobOut:
         job_run_queuing_enabled=job.job_run_queuing_enabled,
         created_on=utc_or_none(job.created_on),
         last_modified_on=utc_or_none(job.last_modified_on),
+        load_error=job.load_error,
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from stoker.api.schemas.common import StrictModel, UtcTime, utc_or_none
+from stoker.api.schemas.common import StrictModel, UtcTime, is_none, utc_or_none
 from stoker.api.schemas.runs import RunOut
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.states import RunState
@@ -127,6 +127,10 @@ class TriggerOut(BaseModel):
     next_fire_time: UtcTime | None
     #: Scheduled fires missed while the daemon was down.
     missed_fires: int
+    #: Set when the stored definition cannot be loaded: the daemon skips the trigger (it
+    #: never fires) until the definition is replaced.
+    #: Present only when set, so a definition read and sent back stays a valid body.
+    load_error: str | None = Field(default=None, exclude_if=is_none)
 
 
 class TriggerPage(BaseModel):
@@ -215,6 +219,7 @@ def trigger_out(trigger: Trigger) -> TriggerOut:
         last_fire_time=utc_or_none(trigger.last_fire_time),
         next_fire_time=utc_or_none(trigger.next_fire_time),
         missed_fires=trigger.missed_fires,
+        load_error=trigger.load_error,
     )
 
 

@@ -28,6 +28,7 @@ and fire times are searched up to the end of 2199. Daylight-saving rules:
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -35,16 +36,22 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 
+from stoker.domain.triggers import check_timezone
 from stoker.errors import InvalidInput
 from stoker.triggers.cron.fields import MACROS, CronSpec, parse_aws_cron, parse_crontab
 from stoker.triggers.cron.search import next_instant
 
-__all__ = ["Schedule", "parse_schedule"]
+__all__ = ["Schedule", "parse_schedule", "schedule_error", "validate_schedule"]
 
 Kind = Literal["cron", "crontab", "rate"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+#: The longest period a rate may have: ten years of days (fire times stay far from
+#: datetime's year 9999 for any schedule defined before the year 9980).
+MAX_RATE_DAYS = 3650
+MAX_RATE_SECONDS = MAX_RATE_DAYS * 86400
+MAX_EXPRESSION = 256
 _CRON = re.compile(r"cron\((.*)\)", re.IGNORECASE | re.DOTALL)
 _RATE = re.compile(r"rate\((.*)\)", re.IGNORECASE | re.DOTALL)
 
@@ -136,6 +143,12 @@ def parse_schedule(expression: str, timezone: str = "UTC") -> Schedule:
     what is allowed.
     """
     zone = _zone(timezone)
+    if not isinstance(expression, str) or len(expression) > MAX_EXPRESSION:
+        raise InvalidInput(
+            f"schedule must be text of at most {MAX_EXPRESSION} characters, e.g. "
+            "'rate(5 minutes)'",
+            field="schedule",
+        )
     text = expression.strip()
     if match := _CRON.fullmatch(text):
         return Schedule(text, zone, "cron", cron=parse_aws_cron(text, match.group(1)))
@@ -149,15 +162,32 @@ def parse_schedule(expression: str, timezone: str = "UTC") -> Schedule:
     return Schedule(text, zone, "crontab", cron=parse_crontab(text, fields))
 
 
-def _zone(name: str) -> ZoneInfo:
+def validate_schedule(expression: str, timezone: str, now: datetime | None = None) -> Schedule:
+    """Parse and compute the next fire times after ``now`` (default: the current time), so
+    that a schedule that parses but cannot be computed is refused when it is defined, not
+    when it is due."""
+    schedule = parse_schedule(expression, timezone)
+    now = now or datetime.now(UTC)
     try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
-        raise InvalidInput(
-            f"unknown time zone {name!r}; expected an IANA name such as 'UTC' or 'Europe/Paris'",
-            field="timezone",
-            value=name,
-        ) from exc
+        schedule.next_fire_times(now, 2)
+    except (OverflowError, ValueError) as exc:
+        raise _invalid(expression, f"its next fire time cannot be computed ({exc})") from None
+    return schedule
+
+
+@functools.lru_cache(maxsize=4096)
+def schedule_error(expression: str, timezone: str) -> str | None:
+    """Why a stored schedule cannot be used any more, or None (cached: readers of every
+    trigger list ask again for each trigger)."""
+    try:
+        validate_schedule(expression, timezone)
+    except InvalidInput as exc:
+        return exc.message
+    return None
+
+
+def _zone(name: str) -> ZoneInfo:
+    return check_timezone(name)
 
 
 def _rate_period(expression: str, body: str) -> int:
@@ -166,13 +196,18 @@ def _rate_period(expression: str, body: str) -> int:
     if len(parts) != 2:
         raise _invalid(expression, "rate(...) needs a value and a unit, e.g. rate(5 minutes)")
     value, unit = parts
-    if not (value.isascii() and value.isdigit()) or int(value) == 0:
-        raise _invalid(expression, f"rate value {value!r} must be a positive integer")
     seconds = _UNITS.get(unit.lower().removesuffix("s"))
     if seconds is None:
         raise _invalid(
             expression,
             f"rate unit {unit!r} is not one of second(s), minute(s), hour(s), day(s)",
+        )
+    most = MAX_RATE_SECONDS // seconds
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= most:
+        raise _invalid(
+            expression,
+            f"rate value {value!r} must be a positive integer, at most {most} for "
+            f"{unit.lower().removesuffix('s')}s ({MAX_RATE_DAYS} days)",
         )
     return int(value) * seconds
 

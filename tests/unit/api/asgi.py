@@ -23,6 +23,13 @@ class SyncASGITransport(httpx.BaseTransport):
         return asyncio.run(send())
 
 
+#: Where ApiSettings() listens: the Host the API's guard accepts by default.
+BASE_URL = "http://127.0.0.1:8421"
+#: What the CLI and the console send with every request; a request that changes state
+#: without it is refused (tests of that send their own headers).
+JSON = {"Content-Type": "application/json"}
+
+
 def asgi_client(app: FastAPI, *, raise_app_exceptions: bool = True) -> httpx.Client:
     transport = SyncASGITransport(app, raise_app_exceptions=raise_app_exceptions)
-    return httpx.Client(transport=transport, base_url="http://stoker.test")
+    return httpx.Client(transport=transport, base_url=BASE_URL, headers=JSON)

@@ -105,3 +105,26 @@ def test_bind_rule() -> None:
     assert open_public.value.field == "api.tokens"
     with pytest.raises(ConfigError):
         check_bind_allowed(ApiSettings(tokens=[SecretStr(" ")]))
+
+
+def test_metrics_listener_rule() -> None:
+    """/metrics off loopback must need a token, wherever it is served (issue 10)."""
+    from stoker.api.auth import check_listeners
+    from stoker.config.settings import MetricsSettings, Settings
+
+    token = [SecretStr("t")]
+    check_listeners(Settings())
+    check_listeners(Settings(metrics=MetricsSettings(port=9100, host="127.0.0.1")))
+    public = MetricsSettings(port=9100, host="0.0.0.0", require_auth=True)
+    check_listeners(Settings(api=ApiSettings(tokens=token), metrics=public))
+    for settings in (
+        Settings(metrics=MetricsSettings(port=9100, host="0.0.0.0")),
+        Settings(api=ApiSettings(host="0.0.0.0", tokens=token)),
+        Settings(api=ApiSettings(tokens=token), metrics=MetricsSettings(port=9100, host="::")),
+    ):
+        with pytest.raises(ConfigError) as refused:
+            check_listeners(settings)
+        assert refused.value.field == "metrics.require_auth"
+    with pytest.raises(ConfigError) as any_host:
+        check_bind_allowed(ApiSettings(allowed_hosts=["*"]))
+    assert any_host.value.field == "api.allowed_hosts"

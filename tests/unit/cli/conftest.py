@@ -78,7 +78,9 @@ def stoker(
 ) -> Any:
     """Run `stoker ARGS…` against the served app; returns exit code, stdout, stderr."""
     holder, url = server
-    holder.app = create_app(services, api_settings, version="1.2.3")
+    # The guard accepts the Host the CLI sends: the served port, not ApiSettings' default.
+    served = api_settings.model_copy(update={"port": int(url.rsplit(":", 1)[1])})
+    holder.app = create_app(services, served, version="1.2.3")
     monkeypatch.setenv("STOKER_API_URL", url)
     monkeypatch.delenv("STOKER_API_TOKEN", raising=False)
     monkeypatch.delenv("STOKER_CONFIG", raising=False)

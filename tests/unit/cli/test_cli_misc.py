@@ -19,7 +19,7 @@ from stoker.cli.client import StokerClient, collect
 from stoker.cli.common import CliContext
 from stoker.cli.main import cli
 from stoker.config.settings import ApiSettings
-from stoker.errors import NotFound
+from stoker.errors import ConfigError, NotFound
 from tests.unit.api.asgi import SyncASGITransport
 from tests.unit.api.fakes import FakeServices, make_job
 
@@ -63,7 +63,7 @@ def test_transport_injection(runner: CliRunner, tmp_path: Path) -> None:
     services = FakeServices(tmp_path)
     services.jobs.jobs["etl"] = make_job()
     transport = SyncASGITransport(create_app(services, ApiSettings(), version="1"))
-    obj = CliContext(api_url="http://stoker.test", transport=transport)
+    obj = CliContext(api_url="http://127.0.0.1:8421", transport=transport)
     res = runner.invoke(cli, ["jobs", "list", "-o", "json"], obj=obj)
     assert [j["name"] for j in json.loads(res.stdout)] == ["etl"]
 
@@ -139,3 +139,15 @@ def test_every_command_help_shows_an_example(runner: CliRunner) -> None:
     for path in walk(cli, []):
         res = runner.invoke(cli, [*path, "--help"])
         assert res.exit_code == 0 and "Example" in res.stdout, path
+
+
+def test_an_invalid_config_file_is_an_error_for_client_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a missing file falls back to the default address; an invalid one exits 2."""
+    monkeypatch.delenv("STOKER_CONFIG", raising=False)
+    config = tmp_path / "stoker.toml"
+    config.write_text("[api]\nport = inf\n")
+    with pytest.raises(ConfigError) as caught:
+        CliContext(config=str(config)).resolved_url()
+    assert caught.value.field == "api.port"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from stoker.api.auth import is_loopback
 from stoker.config.settings import load_settings
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy" / "systemd"
@@ -109,5 +110,5 @@ def test_stop_timeout_outlasts_the_daemons_shutdown_grace() -> None:
 def test_example_config_loads() -> None:
     settings = load_settings(DEPLOY / "stoker.toml")
     assert settings.data_dir == Path("/var/lib/stoker")
-    assert settings.api.loopback
+    assert is_loopback(settings.api.host)
     assert settings.database_url == "sqlite:////var/lib/stoker/stoker.db"

@@ -50,7 +50,7 @@ _API = re.compile(r"^https?://(127\.0\.0\.1|localhost):8421(?P<path>/[^\s]*)?$")
 
 def run_cli(services: FakeServices, *args: str) -> click.testing.Result:
     app = create_app(services, ApiSettings(), version="0.1.0")
-    obj = CliContext(api_url="http://stoker.test", transport=SyncASGITransport(app))
+    obj = CliContext(api_url="http://127.0.0.1:8421", transport=SyncASGITransport(app))
     return click.testing.CliRunner().invoke(cli, list(args), obj=obj, catch_exceptions=False)
 
 
@@ -272,6 +272,6 @@ def check_json(text: str) -> str:
 
 def http_paths() -> set[str]:
     app = create_app(FakeServices(Path("/nonexistent")), ApiSettings(), version="0.1.0")
-    with httpx.Client(transport=SyncASGITransport(app), base_url="http://stoker.test") as client:
+    with httpx.Client(transport=SyncASGITransport(app), base_url="http://127.0.0.1:8421") as client:
         paths: set[str] = set(client.get("/openapi.json").json()["paths"])
     return paths

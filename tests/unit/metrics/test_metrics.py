@@ -218,11 +218,12 @@ def test_metrics_can_require_the_api_token(rig: Rig, tmp_path: Path) -> None:
 @pytest.mark.parametrize("auth", [False, True])
 def test_the_metrics_only_app_serves_nothing_else(rig: Rig, auth: bool) -> None:
     api = ApiSettings(tokens=[SecretStr("secret")])
-    app = create_metrics_app(rig.metrics.exposition, api, auth=auth)
+    app = create_metrics_app(rig.metrics.exposition, api, auth=auth, host="127.0.0.1", port=8421)
     with asgi_client(app) as client:
         scraped = client.get("/metrics")
-        assert client.get("/jobs").status_code == 404
-        assert client.get("/docs").status_code == 404
+        token = {"Authorization": "Bearer secret"}
+        assert client.get("/jobs", headers=token).status_code == 404
+        assert client.get("/docs", headers=token).status_code == 404
     assert scraped.status_code == (401 if auth else 200)
 
 

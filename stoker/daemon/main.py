@@ -1,4 +1,8 @@
-"""`stoker daemon`: load settings, set up logging, run until SIGTERM/SIGINT, exit code."""
+"""`stoker daemon`: load settings, set up logging, run until SIGTERM/SIGINT, exit code.
+
+Exit statuses: 0 after a clean shutdown; 1 when the daemon failed (it could not start, or a
+critical task kept failing) or its shutdown overran its bound; 2 on a configuration error.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from stoker.api.auth import check_bind_allowed
 from stoker.config.logging import setup_logging
 from stoker.config.settings import load_settings
 from stoker.daemon.app import Daemon
+from stoker.daemon.shutdown import Reaper
 from stoker.daemon.signals import StopRequest, capture_signals
 from stoker.errors import ConfigError, StokerError
 
@@ -41,5 +46,8 @@ def run_daemon(config_path: str | None) -> int:
 
 async def _main(daemon: Daemon) -> None:
     stop = StopRequest()
-    with capture_signals(stop):
-        await daemon.run(stop)
+    # Outlives the loop on purpose: it also bounds what follows it (threads joined at exit).
+    reaper = Reaper(daemon.shutdown_bound)
+    reaper.start()
+    with capture_signals(stop, reaper):
+        await daemon.run(stop, reaper)

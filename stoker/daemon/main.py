@@ -10,6 +10,8 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from stoker.api.auth import check_bind_allowed
 from stoker.config.logging import setup_logging
@@ -20,6 +22,8 @@ from stoker.daemon.signals import StopRequest, capture_signals
 from stoker.errors import ConfigError, StokerError
 
 log = logging.getLogger(__name__)
+#: At exit, how long tasks still pending get to unwind once cancelled.
+LEFTOVER_SECONDS = 2.0
 
 
 def run_daemon(config_path: str | None) -> int:
@@ -34,7 +38,7 @@ def run_daemon(config_path: str | None) -> int:
         # Spark binds to the external interface otherwise; local mode never needs it.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     try:
-        asyncio.run(_main(Daemon(settings)))
+        _run(_main(Daemon(settings)))
     except ConfigError as exc:
         log.error("%s", exc.message, extra={"action": "daemon.config_error"})
         return 2
@@ -42,6 +46,35 @@ def run_daemon(config_path: str | None) -> int:
         log.error("%s", exc.message, extra={"action": "daemon.failed", "code": exc.code})
         return 1
     return 0
+
+
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run, except that a task deaf to cancellation (a wedged executor, say) is left
+    behind with a warning instead of waited for: it must not keep a stopped daemon alive."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            _cancel_leftovers(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if not pending:
+        return
+    wait = asyncio.wait(pending, timeout=LEFTOVER_SECONDS)
+    _, stuck = loop.run_until_complete(wait)
+    if stuck:
+        log.warning(
+            "%d task(s) ignored cancellation at exit; left behind", len(stuck),
+            extra={"action": "daemon.tasks_left", "tasks": sorted(t.get_name() for t in stuck)},
+        )  # fmt: skip
 
 
 async def _main(daemon: Daemon) -> None:

@@ -57,7 +57,6 @@ POLICIES: Mapping[str, Policy] = {
     "metrics-api": Policy(critical=False, restart=False),
     "metrics-history": Policy(critical=False),
     "retention": Policy(critical=False),
-    "pool.monitor": Policy(critical=False),
 }
 
 

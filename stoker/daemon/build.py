@@ -83,7 +83,6 @@ class Components:
     io: Blocking
     triggers: TriggerService
     metrics: Metrics
-    history: MetricsHistory
     #: Keeps the live-state gauges; seeded from the store once recovery has settled the runs.
     run_metrics: RunMetrics
     #: None when no Kafka is configured: events then stay in the outbox.
@@ -94,12 +93,7 @@ class Components:
 
 async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) -> Components:
     """Every component, wired; the database upgraded and the warm pool opened."""
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    io = Blocking()
-    stack.callback(io.close)
-    db = Database(cfg.database_url, busy_timeout_ms=cfg.database.busy_timeout_ms)
-    stack.callback(db.dispose)
-    await io(upgrade, db)
+    io, db = await _database(cfg, stack)
     # Runs after every component has stopped its own tasks, before the database closes.
     stack.push_async_callback(supervisor.aclose)
     identity = EventIdentity(
@@ -113,22 +107,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     # components at scrape time (STYLE rule 9).
     metrics = Metrics(__version__)
     observed = TriggerMetrics(metrics)
-    history = MetricsHistory(
-        RunMetricsStore(db), runs, io, interval_seconds=cfg.metrics.history_interval_seconds,
-        tasks=supervisor,
-    )  # fmt: skip
-    history.start()
-    # Stops after the executors (pushed before them): the final samples of runs stopped
-    # at shutdown are flushed too, before the database closes (pushed earlier).
-    stack.push_async_callback(history.stop)
-    spark_metrics = SparkMetrics(
-        metrics, linger_seconds=max(30.0, 3 * cfg.metrics.spark_refresh_seconds)
-    )
-
-    def on_sample(run_id: str, job_name: str, sample: SparkSample) -> None:
-        spark_metrics.on_sample(run_id, job_name, sample)
-        history.record(run_id, job_name, sample)
-
+    history, on_sample = _history(cfg, stack, db, runs, io, metrics, supervisor)
     executors = await _executors(cfg, stack, on_sample, supervisor)
     bus = Bus()
     service = RunService(
@@ -163,9 +142,48 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         tasks=supervisor,
     )  # fmt: skip
     return Components(
-        services, dispatcher, runs, io, triggers, metrics, history, run_metrics, relay,
-        events_in,
+        services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
+    )
+
+
+async def _database(cfg: Settings, stack: AsyncExitStack) -> tuple[Blocking, Database]:
+    """The thread boundary and the database, upgraded; both closed last."""
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    io = Blocking()
+    stack.callback(io.close)
+    db = Database(cfg.database_url, busy_timeout_ms=cfg.database.busy_timeout_ms)
+    stack.callback(db.dispose)
+    await io(upgrade, db)
+    return io, db
+
+
+def _history(
+    cfg: Settings,
+    stack: AsyncExitStack,
+    db: Database,
+    runs: RunStore,
+    io: Blocking,
+    metrics: Metrics,
+    supervisor: Supervisor,
+) -> tuple[MetricsHistory, SampleSink]:
+    """The runs' metrics history (started), and the sink of the drivers' Spark samples."""
+    history = MetricsHistory(
+        RunMetricsStore(db), runs, io, interval_seconds=cfg.metrics.history_interval_seconds,
+        tasks=supervisor,
     )  # fmt: skip
+    history.start()
+    # Stops after the executors (pushed before them): the final samples of runs stopped
+    # at shutdown are flushed too, before the database closes (pushed earlier).
+    stack.push_async_callback(history.stop)
+    spark_metrics = SparkMetrics(
+        metrics, linger_seconds=max(30.0, 3 * cfg.metrics.spark_refresh_seconds)
+    )
+
+    def on_sample(run_id: str, job_name: str, sample: SparkSample) -> None:
+        spark_metrics.on_sample(run_id, job_name, sample)
+        history.record(run_id, job_name, sample)
+
+    return history, on_sample
 
 
 def _relay(

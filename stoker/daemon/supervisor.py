@@ -83,8 +83,9 @@ class Supervisor:
         self._clock = clock
         self._supervised: dict[str, SupervisedLoop] = {}
         self._oneshots: set[asyncio.Task[Any]] = set()
-        #: Crashes since start, by task name (long-lived and one-shot): the metric's source.
-        self.crashes: dict[str, int] = {name: 0 for name in policies}
+        #: Crashes since start, by task name: the metric's source. A long-lived task is listed
+        #: (at 0) from its start, a one-shot kind from its first crash.
+        self.crashes: dict[str, int] = {}
 
     # -- stoker.tasks.Spawner ------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class Supervisor:
         policy = self._policies[name]
         if name in self._supervised and not self._supervised[name].finished:
             raise RuntimeError(f"task {name!r} is already supervised")
+        self.crashes.setdefault(name, 0)
         loop = SupervisedLoop(self, name, factory, policy)
         self._supervised[name] = loop
         return loop

@@ -117,6 +117,12 @@ class StoreUnavailable(StokerError):
     exit_code = 6
 
 
+class TaskFailed(StokerError):
+    """Raised when the daemon stopped because a critical background task kept failing."""
+
+    code = "TaskFailed"
+
+
 class ExecutorError(StokerError):
     """Raised when an executor cannot start or control a run."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -12,6 +13,7 @@ from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Trigger
+from stoker.tasks import TaskStatus
 
 LogStream = Literal["stdout", "stderr"]
 
@@ -202,4 +204,9 @@ class ApiServices(Protocol):
     @property
     def accepting_runs(self) -> bool:
         """False while the daemon shuts down: new runs are refused with ShuttingDown."""
+        ...
+
+    @property
+    def tasks(self) -> Sequence[TaskStatus]:
+        """The daemon's supervised background tasks and their state (for /health)."""
         ...

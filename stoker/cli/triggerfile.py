@@ -10,6 +10,7 @@ from typing import Any
 
 from stoker.cli.common import read_text
 from stoker.definitions.files import TRIGGER_READ_ONLY, single_item
+from stoker.domain.limits import check_finite
 from stoker.errors import InvalidInput
 
 Json = dict[str, Any]
@@ -75,8 +76,10 @@ def _set_event(body: Json, flags: TriggerFlags) -> None:
     if flags.pattern is not None:
         try:
             event["pattern"] = json.loads(flags.pattern)
-        except ValueError as exc:
-            raise InvalidInput(f"--pattern is not JSON: {exc}", field="event.pattern") from exc
+            check_finite(event["pattern"], "event.pattern")
+        except (ValueError, RecursionError) as exc:
+            problem = "it is nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise InvalidInput(f"--pattern is not JSON: {problem}", field="event.pattern") from exc
     given = {"topic": flags.topic, "batch_size": flags.batch_size,
              "batch_window": flags.batch_window}  # fmt: skip
     event.update({k: v for k, v in given.items() if v is not None})

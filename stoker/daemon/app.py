@@ -1,9 +1,13 @@
-"""The composition root: builds every component explicitly and runs the daemon's lifecycle.
+"""The daemon's lifecycle: build (stoker.daemon.build), recover, serve, supervise, shut down.
 
-Shutdown order (reverse of start, via the AsyncExitStack): stop intake (API refuses new
-runs, dispatcher stops dequeuing) → drain running runs for the grace period → stop the
-rest (STOPPED, with the reason) → flush the outbox to Kafka → stop the API → stop the
-executors → close the database.
+Shutdown order (reverse of start, via the AsyncExitStack): stop intake (schedules, event
+triggers; the API refuses new runs, the dispatcher stops dequeuing) → drain running runs
+for ``daemon.shutdown_grace_seconds`` → stop the rest, which get ``spark.stop_grace_seconds``
+to end before they are abandoned (STOPPED, with the reason) → flush the outbox to Kafka →
+stop the API → stop the executors (they kill what is left) → close the database. A second
+signal skips the waiting. Whatever is stuck, the process ends within the grace, the stop
+grace and ``TEARDOWN_SECONDS`` of the first signal (``FORCED_SECONDS`` of a second one):
+the Reaper (stoker.daemon.shutdown) sees to it.
 """
 
 from __future__ import annotations
@@ -12,93 +16,27 @@ import asyncio
 import logging
 import sys
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from stoker import __version__
-from stoker.aio import Blocking
 from stoker.api.app import create_app, create_metrics_app
-from stoker.bus import Bus
 from stoker.config.settings import Settings
+from stoker.daemon.build import Components, build
 from stoker.daemon.examples import register_examples
 from stoker.daemon.http import ApiServer
 from stoker.daemon.ready import cli_command, ready_message
 from stoker.daemon.retention import retention_loop
+from stoker.daemon.shutdown import TEARDOWN_SECONDS, Reaper
 from stoker.daemon.signals import StopRequest
+from stoker.daemon.supervisor import Supervisor
 from stoker.daemon.systemd import Notifier, watchdog_loop
-from stoker.definitions.service import Definitions
-from stoker.domain.events import EventIdentity
-from stoker.domain.sparkmetrics import SparkSample
-from stoker.executors.base import Executor, SampleSink
-from stoker.executors.isolated import IsolatedExecutor
-from stoker.executors.pool.supervisor import WarmPool
-from stoker.executors.pyshell import PythonShellExecutor
-from stoker.jobs.catalog import JobCatalog
-from stoker.jobs.scripts import RootedExecutor, ScriptRoots
-from stoker.metrics.collector import RunMetrics, TriggerMetrics
-from stoker.metrics.collector import install as install_metrics
-from stoker.metrics.history import MetricsHistory
-from stoker.metrics.registry import Metrics
-from stoker.metrics.spark import SparkMetrics
-from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
-from stoker.notifications.outbox import EventLog
-from stoker.notifications.relay import OutboxRelay
-from stoker.runs.dispatcher import Dispatcher
+from stoker.errors import TaskFailed
 from stoker.runs.recovery import recover
 from stoker.runs.service import RunService
-from stoker.store.definitions import DefinitionsStore
-from stoker.store.engine import Database, upgrade
-from stoker.store.event_batches import EventBatchStore
-from stoker.store.firing import Firing
-from stoker.store.jobs import JobStore
-from stoker.store.outbox import OutboxStore
-from stoker.store.run_metrics import RunMetricsStore
-from stoker.store.runs import RunStore
-from stoker.store.triggers import TriggerStore
-from stoker.triggers.event import EventTriggers
-from stoker.triggers.service import TriggerService
+from stoker.tasks import Supervised
 
 log = logging.getLogger(__name__)
 SHUTDOWN_DETAIL = "stopped because the daemon shut down"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Components:
-    """The built daemon, before it starts serving."""
-
-    services: Services
-    dispatcher: Dispatcher
-    runs: RunStore
-    io: Blocking
-    triggers: TriggerService
-    metrics: Metrics
-    #: Keeps the live-state gauges; seeded from the store once recovery has settled the runs.
-    run_metrics: RunMetrics
-    #: None when no Kafka is configured: events then stay in the outbox.
-    relay: OutboxRelay | None = None
-    #: None when no Kafka is configured: EVENT triggers then never fire.
-    events_in: EventTriggers | None = None
-
-
-@dataclass
-class Services:
-    """What the API reaches (satisfies stoker.api.ports.ApiServices)."""
-
-    jobs: JobCatalog
-    runs: RunService
-    events: EventLog
-    triggers: TriggerService
-    definitions: Definitions
-    metrics_history: MetricsHistory
-
-    @property
-    def accepting_runs(self) -> bool:
-        return self.runs.accepting_runs
 
 
 class Daemon:
@@ -106,189 +44,115 @@ class Daemon:
         self.settings = settings
         self.notifier = notifier or Notifier()
 
-    async def run(self, stop: StopRequest) -> None:
+    @property
+    def shutdown_bound(self) -> float:
+        """Seconds from the first stop request to the end of the process, at most."""
+        cfg = self.settings
+        return cfg.daemon.shutdown_grace_seconds + cfg.spark.stop_grace_seconds + TEARDOWN_SECONDS
+
+    async def run(self, stop: StopRequest, reaper: Reaper | None = None) -> None:
+        """Serve until ``stop`` is requested; raises TaskFailed when a critical task kept
+        failing (after the same orderly shutdown)."""
+
+        def fatal(task: str) -> None:
+            if reaper is not None:
+                reaper.begin()
+            stop.fail(task)
+
+        supervisor = Supervisor(fatal)
         async with AsyncExitStack() as stack:
-            built = await self._build(stack)
-            services, dispatcher = built.services, built.dispatcher
-            await self._recover(built)
-            built.run_metrics.seed(await built.io(built.runs.live))
-            examples: list[str] = []
-            if self.settings.daemon.example_jobs_dir is not None:
-                examples = await register_examples(
-                    services, self.settings.daemon.example_jobs_dir
-                )
-            await self._serve(stack, services, built.metrics)
-            if built.relay is not None:
-                # Stopped after the drain (the stack unwinds after the body), so the events of
-                # the runs stopped at shutdown are flushed too; before the database closes.
-                built.relay.start()
-                stack.push_async_callback(built.relay.stop)
-            dispatcher.start()
-            await services.definitions.check_stored()
-            await built.triggers.start()
-            stack.callback(built.triggers.stop)
-            if built.events_in is not None:
-                await built.events_in.start()
-                stack.push_async_callback(built.events_in.stop)
-            self._announce_ready(f"{self.settings.api.host}:{self.settings.api.port}", examples)
-            watchdog = asyncio.create_task(watchdog_loop(self.notifier, stop.requested))
-            retention = asyncio.create_task(
-                retention_loop(
-                    self.settings.logs_dir / "runs", built.runs, built.io,
-                    self.settings.logs.retention_days, stop.requested,
-                    self.settings.data_dir / "events",
-                )
-            )  # fmt: skip
+            built = await build(self.settings, stack, supervisor)
+            await self._start(stack, built, supervisor)
+            loops = self._background(built, supervisor)
             await stop.requested.wait()
-            built.triggers.stop()
-            if built.events_in is not None:
-                await built.events_in.stop()  # intake: before the drain, like the schedules
+            if reaper is not None:
+                reaper.begin()  # a stop not from a signal (a failed task) is bounded too
+            for halt, loop in loops:
+                halt.set()  # and joined at once, so its return is not taken for a crash
+                await loop.join()
+            await self._stop_intake(built)
             self.notifier.stopping()
             self.notifier.status("draining runs")
-            await dispatcher.stop()
-            await self._drain(services.runs, stop)
-            await asyncio.gather(watchdog, retention)
+            await self._drain(built.services.runs, stop)
+        if stop.failed_task is not None:
+            raise TaskFailed(
+                f"the daemon stopped because its {stop.failed_task} task kept failing",
+                field=stop.failed_task,
+            )
         log.info("daemon stopped", extra={"action": "daemon.stopped"})
 
-    async def _build(self, stack: AsyncExitStack) -> Components:
+    async def _start(self, stack: AsyncExitStack, built: Components, sup: Supervisor) -> None:
+        """Recover, then start serving: the API, the relay, the queue, the triggers."""
         cfg = self.settings
-        cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        io = Blocking()
-        stack.callback(io.close)
-        db = Database(cfg.database_url, busy_timeout_ms=cfg.database.busy_timeout_ms)
-        stack.callback(db.dispose)
-        await io(upgrade, db)
-        identity = EventIdentity(
-            source=cfg.events.source,
-            account=cfg.events.account,
-            region=cfg.events.region,
-            glue_compatible=cfg.events.glue_compatible,
-        )
-        jobs = JobStore(db)
-        runs = RunStore(db, identity, pool_capacity=cfg.spark.pool_size)
-        # Metrics listen on the bus, observe the triggers through a callback passed in here,
-        # take the drivers' Spark samples through the executors' sink, and read the
-        # components at scrape time (STYLE rule 9).
-        metrics = Metrics(__version__)
-        observed = TriggerMetrics(metrics)
-        history = MetricsHistory(
-            RunMetricsStore(db), runs, io, interval_seconds=cfg.metrics.history_interval_seconds
-        )
-        history.start()
-        # Stops after the executors (pushed before them): the final samples of runs stopped
-        # at shutdown are flushed too, before the database closes (pushed earlier).
-        stack.push_async_callback(history.stop)
-        spark_metrics = SparkMetrics(
-            metrics, linger_seconds=max(30.0, 3 * cfg.metrics.spark_refresh_seconds)
-        )
+        await self._recover(built)
+        built.run_metrics.seed(await built.io(built.runs.live))
+        examples: list[str] = []
+        if cfg.daemon.example_jobs_dir is not None:
+            examples = await register_examples(built.services, cfg.daemon.example_jobs_dir)
+        await self._serve(stack, built, sup)
+        if built.relay is not None:
+            # Stopped after the drain (the stack unwinds after the body), so the events of
+            # the runs stopped at shutdown are flushed too; before the database closes.
+            built.relay.start()
+            stack.push_async_callback(built.relay.stop)
+        built.dispatcher.start()
+        await built.services.definitions.check_stored()
+        await built.triggers.start()
+        stack.push_async_callback(built.triggers.stop)
+        if built.events_in is not None:
+            await built.events_in.start()
+            stack.push_async_callback(built.events_in.stop)
+        self._announce_ready(f"{cfg.api.host}:{cfg.api.port}", examples)
 
-        def on_sample(run_id: str, job_name: str, sample: SparkSample) -> None:
-            spark_metrics.on_sample(run_id, job_name, sample)
-            history.record(run_id, job_name, sample)
+    def _background(
+        self, built: Components, sup: Supervisor
+    ) -> list[tuple[asyncio.Event, Supervised]]:
+        """The daemon's own loops, each with the event that ends it: systemd's watchdog (fed
+        only while every critical task is up) and log retention."""
+        cfg = self.settings
+        loops: list[tuple[asyncio.Event, Supervised]] = []
+        if self.notifier.watchdog_interval() is not None:
+            fed = asyncio.Event()
+            loops.append((fed, sup.supervise(
+                "watchdog", lambda: watchdog_loop(self.notifier, fed, sup.alive)
+            )))  # fmt: skip
+        swept = asyncio.Event()
+        loops.append((swept, sup.supervise(
+            "retention",
+            lambda: retention_loop(
+                cfg.logs_dir / "runs", built.runs, built.io, cfg.logs.retention_days, swept,
+                cfg.data_dir / "events",
+            ),
+        )))  # fmt: skip
+        return loops
 
-        executors = await self._executors(stack, on_sample)
-        bus = Bus()
-        roots = ScriptRoots(cfg.data_dir / "scripts", cfg.daemon.script_roots)
-        service = RunService(
-            runs=runs, jobs=jobs, bus=bus, io=io,
-            executors={kind: RootedExecutor(e, roots) for kind, e in executors.items()},
-            logs_dir=cfg.logs_dir, clock=utcnow, on_delayed=observed.delayed,
-        )  # fmt: skip
-        catalog = JobCatalog(
-            jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
-        )
-        dispatcher = Dispatcher(
-            runs=runs, service=service, bus=bus, io=io, clock=utcnow,
-            poll_interval=cfg.daemon.poll_interval_seconds,
-        )  # fmt: skip
-        trigger_store = TriggerStore(db)
-        firing = Firing(db, runs, trigger_store, utcnow, observer=observed)
-        # Conditional triggers are evaluated inside the transaction that ends a run.
-        runs.on_completion = firing.on_completion
-        triggers = TriggerService(
-            store=trigger_store, firing=firing, runs=service, io=io, clock=utcnow
-        )
-        definitions = Definitions(
-            store=DefinitionsStore(db, jobs, trigger_store), catalog=catalog,
-            trigger_service=triggers, io=io, clock=utcnow,
-            on_unloadable=lambda kind: metrics.definitions_unloadable.labels(kind).inc(),
-        )  # fmt: skip
-        services = Services(
-            catalog, service, EventLog(OutboxStore(db), io), triggers, definitions, history
-        )
-        relay = self._relay(db, io, bus)
-        events_in = self._events_in(db, io, trigger_store, firing, service)
-        pool = executors["pool"]
-        run_metrics = install_metrics(
-            metrics, bus, pool=pool if isinstance(pool, WarmPool) else None,
-            relay=relay, consumer=events_in.consumer if events_in is not None else None,
-            outbox=OutboxStore(db) if relay is not None else None, clock=utcnow,
-        )  # fmt: skip
-        return Components(
-            services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
-        )
+    async def _stop_intake(self, built: Components) -> None:
+        """Nothing new starts from here on: schedules, event triggers, the queue."""
+        await built.triggers.stop()
+        if built.events_in is not None:
+            await built.events_in.stop()  # before the drain, like the schedules
+        await built.dispatcher.stop()
 
-    async def _serve(self, stack: AsyncExitStack, services: Services, metrics: Metrics) -> None:
+    async def _serve(self, stack: AsyncExitStack, built: Components, sup: Supervisor) -> None:
         """The API, with /metrics on its port or on ``metrics.port`` of its own."""
         cfg = self.settings
         own_port = cfg.metrics.port is not None
         app = create_app(
-            services, cfg.api, version=__version__,
-            metrics_exposition=None if own_port else metrics.exposition,
+            built.services, cfg.api, version=__version__,
+            metrics_exposition=None if own_port else built.metrics.exposition,
             metrics_auth=cfg.metrics.require_auth,
         )  # fmt: skip
-        servers = [ApiServer(app, cfg.api.host, cfg.api.port)]
+        servers = [ApiServer(app, cfg.api.host, cfg.api.port, tasks=sup)]
         if cfg.metrics.port is not None:
             host = cfg.metrics.host or cfg.api.host
             scrape = create_metrics_app(
-                metrics.exposition, cfg.api, auth=cfg.metrics.require_auth,
+                built.metrics.exposition, cfg.api, auth=cfg.metrics.require_auth,
                 host=host, port=cfg.metrics.port,
             )  # fmt: skip
-            servers.append(ApiServer(scrape, host, cfg.metrics.port, setting="metrics"))
+            servers.append(ApiServer(scrape, host, cfg.metrics.port, setting="metrics", tasks=sup))
         for server in servers:
             await server.start()
             stack.push_async_callback(server.stop)
-
-    def _relay(self, db: Database, io: Blocking, bus: Bus) -> OutboxRelay | None:
-        cfg = self.settings
-        if not cfg.kafka.bootstrap_servers:
-            return None
-        return OutboxRelay(
-            OutboxStore(db), KafkaPublisher(cfg.kafka), io=io, clock=utcnow, bus=bus,
-            retention_days=cfg.events.outbox_retention_days,
-        )  # fmt: skip
-
-    def _events_in(
-        self, db: Database, io: Blocking, store: TriggerStore, firing: Firing, runs: RunService
-    ) -> EventTriggers | None:
-        cfg = self.settings
-        if not cfg.kafka.bootstrap_servers:
-            return None
-        batches = EventBatchStore(db, firing, store, cfg.data_dir / "events")
-        # Kafka clients are configured in notifications/kafka.py only; triggers get factories.
-        return EventTriggers(
-            kafka=cfg.kafka, batches=batches, triggers=store, runs=runs, io=io, clock=utcnow,
-            consumer_factory=make_consumer, producer_factory=make_producer,
-            observer=firing.observer,
-        )  # fmt: skip
-
-    async def _executors(self, stack: AsyncExitStack, on_sample: SampleSink) -> dict[str, Executor]:
-        spark = self.settings.spark
-        logs = self.settings.logs_dir
-        metrics = self.settings.metrics
-        # Drivers sample often enough for both readers: /metrics and the stored history.
-        every = min(metrics.spark_refresh_seconds, metrics.history_interval_seconds)
-        interval = every if metrics.spark_enabled else None
-        pool = WarmPool(
-            spark, logs / "drivers", metrics_interval_seconds=interval, on_sample=on_sample
-        )
-        await pool.open()
-        stack.push_async_callback(pool.aclose)
-        isolated = IsolatedExecutor(spark, metrics_interval_seconds=interval, on_sample=on_sample)
-        stack.push_async_callback(isolated.aclose)
-        pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds)
-        stack.push_async_callback(pyshell.aclose)
-        return {"pool": pool, "isolated": isolated, "pyshell": pyshell}
 
     async def _recover(self, built: Components) -> None:
         counts = await recover(built.runs, built.services.runs, built.io)
@@ -311,16 +175,20 @@ class Daemon:
         self.notifier.status(f"ready; API on {address}")
 
     async def _drain(self, runs: RunService, stop: StopRequest) -> None:
+        """Runs get the grace, then the stop grace; a second signal cuts both short."""
         grace = self.settings.daemon.shutdown_grace_seconds
         if runs.active_count:
             log.info(
                 "waiting for running runs",
                 extra={"action": "daemon.draining", "runs": runs.active_count, "grace": grace},
             )
-        drain = asyncio.create_task(runs.drain(grace, SHUTDOWN_DETAIL))
+        drain = asyncio.create_task(
+            runs.drain(grace, SHUTDOWN_DETAIL, stop_grace=self.settings.spark.stop_grace_seconds)
+        )
         forced = asyncio.create_task(stop.forced.wait())
         await asyncio.wait([drain, forced], return_when=asyncio.FIRST_COMPLETED)
-        if not drain.done():
-            await runs.drain(0, SHUTDOWN_DETAIL)
-            await drain
         forced.cancel()
+        if not drain.done():
+            drain.cancel()
+            await asyncio.wait([drain])
+            await runs.abandon(SHUTDOWN_DETAIL)

@@ -10,7 +10,11 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
+from stoker.daemon.supervisor import SupervisedLoop, Supervisor
 from stoker.errors import ConfigError
+
+#: How long open requests may take to finish once the server is told to stop.
+GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 class _Server(uvicorn.Server):
@@ -23,12 +27,18 @@ class _Server(uvicorn.Server):
 class ApiServer:
     """Binds the socket itself so a taken port is a clear start-up error, not an exit(1)."""
 
-    def __init__(self, app: FastAPI, host: str, port: int, *, setting: str = "api") -> None:
-        config = uvicorn.Config(app, log_config=None, lifespan="off", access_log=False)
+    def __init__(
+        self, app: FastAPI, host: str, port: int, *, tasks: Supervisor, setting: str = "api"
+    ) -> None:
+        config = uvicorn.Config(
+            app, log_config=None, lifespan="off", access_log=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )  # fmt: skip
         self._server = _Server(config)
         self._host = host
         self._port = port
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = tasks
+        self._task: SupervisedLoop | None = None
         self._setting = setting
 
     @property
@@ -54,11 +64,14 @@ class ApiServer:
                 value=self._port,
             ) from exc
         sock.listen(512)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="api")
-        while not self._server.started and not self._task.done():
+        name = "api" if self._setting == "api" else "metrics-api"
+        # Not restarted: the socket is the server's; a crash stops the daemon (api) or
+        # leaves /metrics down (metrics-api), per the supervisor's policies.
+        self._task = self._tasks.supervise(name, lambda: self._server.serve(sockets=[sock]))
+        while not self._server.started and not self._task.finished:
             await asyncio.sleep(0.005)
 
     async def stop(self) -> None:
         self._server.should_exit = True
         if self._task is not None:
-            await self._task
+            await self._task.join()

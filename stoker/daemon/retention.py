@@ -11,6 +11,7 @@ from pathlib import Path
 from stoker.aio import Blocking
 from stoker.errors import NotFound
 from stoker.store.runs import RunStore
+from stoker.tasks import wait_any
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_SECONDS = 3600.0
@@ -70,7 +71,4 @@ async def retention_loop(
                 "old run logs removed",
                 extra={"action": "logs.pruned", "count": removed, "days": retention_days},
             )
-        try:
-            await asyncio.wait_for(stop.wait(), SWEEP_INTERVAL_SECONDS)
-        except TimeoutError:
-            continue
+        await wait_any(stop, timeout=SWEEP_INTERVAL_SECONDS)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from stoker.tasks import wait_any
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +108,29 @@ class Notifier:
         )
 
 
-async def watchdog_loop(notifier: Notifier, stop_event: asyncio.Event) -> None:
-    """Ping the watchdog at half its interval until stop_event is set.
+async def watchdog_loop(
+    notifier: Notifier, stop_event: asyncio.Event, alive: Callable[[], bool] = lambda: True
+) -> None:
+    """Ping the watchdog at half its interval until stop_event is set, while ``alive()``.
 
-    The ping runs on the event loop on purpose: if the loop hangs, the pings stop
-    and systemd restarts the daemon, which is what the watchdog is for.
+    The ping runs on the event loop on purpose: if the loop hangs, the pings stop and
+    systemd restarts the daemon, which is what the watchdog is for. So do they while a
+    critical task is down (``alive()`` false): a daemon that no longer dispatches is
+    restarted too, unless the task comes back within the watchdog interval.
     """
     interval = notifier.watchdog_interval()
     if interval is None:
         return
     period = interval / 2
+    withheld = False
     while not stop_event.is_set():
-        notifier.watchdog()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop_event.wait(), timeout=period)
+        if alive():
+            notifier.watchdog()
+            withheld = False
+        elif not withheld:
+            withheld = True
+            logger.error(
+                "a critical task is down: systemd watchdog not fed",
+                extra={"action": "systemd.watchdog_withheld"},
+            )
+        await wait_any(stop_event, timeout=period)

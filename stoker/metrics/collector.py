@@ -144,6 +144,15 @@ class ConsumerStats(Protocol):
     def lag(self) -> Mapping[str, int]: ...
 
 
+class TaskStats(Protocol):
+    """The daemon's supervisor (stoker.daemon.supervisor.Supervisor)."""
+
+    @property
+    def crashes(self) -> Mapping[str, int]:
+        """Crashes since start by task name; long-lived tasks are listed from the start."""
+        ...
+
+
 class OutboxAge(Protocol):
     """The outbox's oldest unsent event (stoker.store.outbox.OutboxStore)."""
 
@@ -160,14 +169,21 @@ class ComponentsCollector(Collector):
         consumer: ConsumerStats | None = None,
         outbox: OutboxAge | None = None,
         clock: Callable[[], datetime] | None = None,
+        tasks: TaskStats | None = None,
     ) -> None:
         self._pool = pool
+        self._tasks = tasks
         self._relay = relay
         self._consumer = consumer
         self._outbox = outbox
         self._clock = clock
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        if self._tasks is not None:
+            crashes = CounterMetricFamily(*names.TASK_CRASHES, labels=["task"])
+            for task, count in sorted(self._tasks.crashes.items()):
+                crashes.add_metric([task], count)
+            yield crashes
         if self._pool is not None:
             pool = self._pool
             drivers = GaugeMetricFamily(*names.POOL_DRIVERS, labels=["state"])
@@ -210,9 +226,10 @@ def install(
     consumer: ConsumerStats | None = None,
     outbox: OutboxAge | None = None,
     clock: Callable[[], datetime] | None = None,
+    tasks: TaskStats | None = None,
 ) -> RunMetrics:
     """Subscribe the run listener to ``bus`` and register the scrape-time collector."""
     runs = RunMetrics(metrics)
     runs.subscribe(bus)
-    metrics.register(ComponentsCollector(pool, relay, consumer, outbox, clock))
+    metrics.register(ComponentsCollector(pool, relay, consumer, outbox, clock, tasks))
     return runs

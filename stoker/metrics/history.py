@@ -10,7 +10,6 @@ the daemon creates ~100 runs a second and SQLite has one writer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -18,6 +17,7 @@ from typing import Protocol
 from stoker.aio import Blocking
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
+from stoker.tasks import Spawner, Supervised, Unsupervised, wait_any
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class MetricsHistory:
         flush_seconds: float = 0.5,
         batch_size: int = 200,
         max_buffer: int = 20_000,
+        tasks: Spawner | None = None,
     ) -> None:
         self._store = store
         self._runs = runs
@@ -74,10 +75,11 @@ class MetricsHistory:
         self._last_kept: dict[str, float] = {}
         self._buffer: list[Pending] = []
         self._wake = asyncio.Event()
-        self._stopping = False
+        self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
         self._failing = False
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = tasks if tasks is not None else Unsupervised()
+        self._task: Supervised | None = None
 
     # -- intake (event loop, never blocks, never raises) -----------------------------------
 
@@ -136,17 +138,19 @@ class MetricsHistory:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="metrics-history")
+        self._stopping.clear()
+        self._task = self._tasks.supervise("metrics-history", self._run)
 
     async def stop(self) -> None:
         """Flush what is buffered and end the task; samples a failing store refused are lost
         (and counted in the log)."""
-        self._stopping = True
+        self._stopping.set()
         self._wake.set()
         if self._task is not None:
-            await self._task
+            await self._task.join()
             self._task = None
+        if self._buffer:  # the task's own last flush did not happen, or failed
+            await self.flush()
         if self._buffer:
             log.error(
                 "metrics samples lost at shutdown: the store refused the last flush",
@@ -154,9 +158,8 @@ class MetricsHistory:
             )
 
     async def _run(self) -> None:
-        while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._flush_seconds)
+        while not self._stopping.is_set():
+            await wait_any(self._wake, timeout=self._flush_seconds)
             self._wake.clear()
             await self.flush()
         await self.flush()

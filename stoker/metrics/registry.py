@@ -34,6 +34,10 @@ OUTBOX_OLDEST_AGE = (
     "stoker_outbox_oldest_pending_age_seconds",
     "Age of the oldest outbox event not yet published (0 when none is pending).",
 )
+TASK_CRASHES = (
+    "stoker_task_crashes",
+    "Background tasks of the daemon that raised, by task (see docs/architecture.md).",
+)
 CONSUMER_LAG = (
     "stoker_consumer_lag",
     "Messages of EVENT trigger topics not yet consumed (high watermark minus position).",

@@ -12,7 +12,9 @@ from typing import Literal, Protocol
 from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.domain.events import OutboxEvent
+from stoker.errors import StoreUnavailable
 from stoker.store.outbox import OutboxStore
+from stoker.tasks import Spawner, Supervised, Unsupervised, wait_any
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,8 @@ class OutboxRelay:
     """One asyncio task: read a batch in seq order, publish, mark the acknowledged prefix sent.
 
     Bus events are hints that wake it early; the poll interval is the guarantee. While the
-    publisher fails it backs off (0.2 s doubling to 10 s) and logs the outage once.
+    publisher or the database is unavailable it backs off (0.2 s doubling to 10 s) and logs
+    the outage; any other error ends the loop, and the supervisor restarts it.
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class OutboxRelay:
         retention_days: float,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        tasks: Spawner | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -67,7 +71,8 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = tasks if tasks is not None else Unsupervised()
+        self._task: Supervised | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._next_trim = 0.0
         # Outage bookkeeping: when it began (None while up) and what was delivered since.
@@ -85,7 +90,7 @@ class OutboxRelay:
     def start(self) -> None:
         if self._bus is not None:
             self._unsubscribe = self._bus.subscribe(self._hint)
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._task = self._tasks.supervise("outbox-relay", self._run)
 
     async def stop(self) -> None:
         """Flush what is pending (briefly, if the broker is up), then stop and close."""
@@ -95,7 +100,7 @@ class OutboxRelay:
         self._stopping.set()
         self._wake.set()
         if self._task is not None:
-            await self._task
+            await self._task.join()
             self._task = None
         await self._kafka_io(self._publisher.close)
         self._kafka_io.close()
@@ -108,9 +113,10 @@ class OutboxRelay:
         while not self._stopping.is_set():
             try:
                 outcome = await self.run_once()
-            except Exception:
-                # A database error, not a broker outage: logged each time, retried with backoff.
-                log.exception("outbox relay failed", extra={"action": "relay.error"})
+            except StoreUnavailable as exc:
+                # The database, not the broker: logged each time, retried with backoff.
+                log.warning("outbox relay cannot read the outbox: %s", exc.message,
+                            extra={"action": "relay.error"})  # fmt: skip
                 outcome = "failed"
             if outcome == "failed":
                 await self._sleep(backoff, wakeable=False)
@@ -180,14 +186,8 @@ class OutboxRelay:
     async def _sleep(self, seconds: float, *, wakeable: bool = True) -> None:
         # A backoff ignores hints: during an outage every state change would otherwise
         # turn into a retry.
-        waits = [asyncio.ensure_future(self._stopping.wait())]
-        if wakeable:
-            waits.append(asyncio.ensure_future(self._wake.wait()))
-        try:
-            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waits:
-                waiter.cancel()
+        events = (self._stopping, self._wake) if wakeable else (self._stopping,)
+        await wait_any(*events, timeout=seconds)
 
     async def _maybe_trim(self) -> None:
         now = time.monotonic()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -13,12 +12,17 @@ from stoker.bus import Bus, RunChanged
 from stoker.errors import StoreUnavailable
 from stoker.runs.service import RunService
 from stoker.store.runs import RunStore
+from stoker.tasks import Spawner, Supervised, Unsupervised, wait_any
 
 log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    """Wakes on any run ending (a hint) or every poll interval (the guarantee)."""
+    """Wakes on any run ending (a hint) or every poll interval (the guarantee).
+
+    A database outage (StoreUnavailable) is retried on the next poll; anything else ends
+    the loop, and the supervisor restarts it (the queue is in the store: nothing is lost).
+    """
 
     def __init__(
         self,
@@ -29,6 +33,7 @@ class Dispatcher:
         io: Blocking,
         clock: Callable[[], datetime],
         poll_interval: float,
+        tasks: Spawner | None = None,
     ) -> None:
         self._runs = runs
         self._service = service
@@ -38,16 +43,17 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._unsubscribe = bus.subscribe(self._on_change)
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = tasks if tasks is not None else Unsupervised()
+        self._task: Supervised | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="dispatcher")
+        self._task = self._tasks.supervise("dispatcher", self._loop)
 
     async def stop(self) -> None:
         self._unsubscribe()
         self._stopping.set()
         if self._task is not None:
-            await self._task
+            await self._task.join()
 
     def _on_change(self, event: RunChanged) -> None:
         # Only an ending run frees a slot; a run that was just queued needs no promotion.
@@ -64,7 +70,7 @@ class Dispatcher:
                     "queue check failed; will retry",
                     extra={"action": "dispatch.failed", "error": str(exc)},
                 )
-            await self._wait()
+            await wait_any(self._wake, self._stopping, timeout=self._poll)
 
     async def dispatch_once(self) -> int:
         promoted = await self._io(self._runs.promote_waiting, self._clock())
@@ -75,13 +81,3 @@ class Dispatcher:
             )
             self._service.launch(run, job)
         return len(promoted)
-
-    async def _wait(self) -> None:
-        waits = [asyncio.create_task(self._wake.wait()), asyncio.create_task(self._stopping.wait())]
-        try:
-            await asyncio.wait(waits, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in waits:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task

@@ -8,6 +8,7 @@ through RunStore.transition (guarded UPDATE + outbox row in one transaction).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -32,10 +33,16 @@ from stoker.executors.base import Executor, RunHandle, RunSpec
 from stoker.runs.timeouts import Deadlines
 from stoker.store.jobs import JobStore
 from stoker.store.runs import RunStore, Transitioned
+from stoker.tasks import Spawner, Unsupervised
 
 log = logging.getLogger(__name__)
 
 _LIVE_EXECUTION = (RunState.STARTING, RunState.RUNNING, RunState.STOPPING)
+#: At shutdown, how long stopped runs may take to end before they are abandoned (the daemon
+#: passes ``spark.stop_grace_seconds``).
+STOP_WAIT = 10.0
+#: How long abandoned runs' watchers get to unwind once cancelled.
+ABANDON_WAIT = 2.0
 _OUTCOME_STATE = {
     Outcome.SUCCEEDED: RunState.SUCCEEDED,
     Outcome.FAILED: RunState.FAILED,
@@ -59,8 +66,10 @@ class RunService:
         logs_dir: Path,
         clock: Callable[[], datetime],
         on_delayed: Callable[[JobRun], None] | None = None,
+        tasks: Spawner | None = None,
     ) -> None:
         self._runs = runs
+        self._spawner = tasks if tasks is not None else Unsupervised()
         #: Told of each delay notification written (metrics, passed in by the daemon).
         self._on_delayed = on_delayed
         self._jobs = jobs
@@ -75,7 +84,6 @@ class RunService:
         self._handles: dict[str, RunHandle] = {}
         self._timed_out: set[str] = set()
         self._stop_details: dict[str, str] = {}
-        self._background: set[asyncio.Task[None]] = set()
         self.accepting_runs = True
 
     # -- the API -------------------------------------------------------------------------
@@ -184,7 +192,7 @@ class RunService:
         if run.notify_delay_after:
             # Glue counts the delay from the run's start; a run dequeued late fires at once.
             self._delays.arm(run.id, run.started_on, run.notify_delay_after)
-        task = asyncio.create_task(self._execute(run, job), name=f"run-{run.id}")
+        task = self._spawner.spawn("run", self._execute(run, job), {"run_id": run.id})
         self._tasks[run.id] = task
         task.add_done_callback(functools.partial(self._forget, run.id))
 
@@ -212,20 +220,35 @@ class RunService:
     def active_count(self) -> int:
         return len(self._tasks)
 
-    async def drain(self, grace: float, detail: str) -> None:
-        """Shutdown: wait ``grace`` seconds for runs to end, then stop the rest and wait."""
+    async def drain(self, grace: float, detail: str, *, stop_grace: float = STOP_WAIT) -> None:
+        """Shutdown: wait ``grace`` seconds for runs to end, then stop the rest; those still
+        live ``stop_grace`` seconds later are abandoned. Returns within about
+        ``grace + stop_grace`` seconds whatever the executors do."""
         self.accepting_runs = False
-        pending = list(self._tasks.values())
-        if pending:
-            await asyncio.wait(pending, timeout=grace)
-        for run_id in list(self._tasks):
-            try:
-                await self.stop_run(run_id, detail)
-            except (InvalidTransition, NotFound):
-                continue
-        remaining = list(self._tasks.values())
-        if remaining:
-            await asyncio.wait(remaining)
+        await _wait(self._tasks.values(), grace)
+        stops = [
+            self._spawner.spawn("run.shutdown_stop", self._stop_for_shutdown(run_id, detail),
+                                {"run_id": run_id})
+            for run_id in list(self._tasks)
+        ]  # fmt: skip
+        await _wait(self._tasks.values(), stop_grace)
+        for stop in stops:
+            stop.cancel()
+        await self.abandon(detail)
+
+    async def abandon(self, detail: str) -> None:
+        """End every run still watched, now: cancel its watcher and record it STOPPED.
+
+        What an executor still runs for it is killed when the executor closes (right after,
+        at shutdown). A watcher that ignores the cancel is left behind, not waited for.
+        """
+        self.accepting_runs = False
+        left = dict(self._tasks)
+        for task in left.values():
+            task.cancel()
+        await _wait(left.values(), ABANDON_WAIT)
+        for run_id in left:
+            await self._stop_abandoned(run_id, f"{detail} (it did not end in time)")
         self._deadlines.cancel_all()
         self._delays.cancel_all()
 
@@ -361,9 +384,7 @@ class RunService:
         self._bus.publish(RunChanged(run))
 
     def _on_delay(self, run_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._notify_delay(run_id))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._spawner.spawn("run.delay_notice", self._notify_delay(run_id), {"run_id": run_id})
 
     async def _notify_delay(self, run_id: str) -> None:
         try:
@@ -385,6 +406,27 @@ class RunService:
             return
         log.info("run timed out", extra={"action": "run.timeout", "run_id": run_id})
         self._timed_out.add(run_id)
-        task = asyncio.get_running_loop().create_task(handle.stop())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._spawner.spawn("run.timeout_stop", handle.stop(), {"run_id": run_id})
+
+    async def _stop_for_shutdown(self, run_id: str, detail: str) -> None:
+        with contextlib.suppress(InvalidTransition, NotFound):  # it ended meanwhile
+            await self.stop_run(run_id, detail)
+
+    async def _stop_abandoned(self, run_id: str, detail: str) -> None:
+        try:
+            run = await self.get_run(run_id)
+            if run.state in (RunState.STARTING, RunState.RUNNING):
+                run = (await self._transition(run_id, run.state, RunState.STOPPING)).run
+            if run.state is RunState.STOPPING:
+                await self._finish_transition(
+                    run_id, RunState.STOPPING, RunState.STOPPED, error=None, detail=detail
+                )
+        except StokerError as exc:  # it ended meanwhile, or the store is gone: recovery settles it
+            log.warning("abandoned run not recorded: %s", exc.message,
+                        extra={"action": "run.abandon_failed", "run_id": run_id})  # fmt: skip
+
+
+async def _wait(tasks: Iterable[asyncio.Task[None]], timeout: float) -> None:
+    pending = list(tasks)
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)

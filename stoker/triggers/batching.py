@@ -4,7 +4,9 @@ seconds after the first unfired event, whichever comes first (Glue's EventBatchi
 The consumer thread only stores events; it hands the names of triggers that got new ones
 to ``recorded``. Each trigger is settled under its own lock, so a size fire and a window
 fire of one trigger never race each other in this daemon (across daemons the fire key
-decides, see stoker.store.event_batches).
+decides, see stoker.store.event_batches). Settling and each window are one-shot tasks of
+the spawner: one that fails is logged with its trigger and counted, and its events stay
+stored for the next message or the next start to settle.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from stoker.domain.triggers import Trigger, TriggerType
 from stoker.runs.service import RunService
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import NoObserver, TriggerObserver
+from stoker.tasks import Spawner, Unsupervised
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,10 @@ class BatchWindows:
         clock: Callable[[], datetime],
         active: Callable[[], Mapping[str, Trigger]],
         observer: TriggerObserver | None = None,
+        tasks: Spawner | None = None,
     ) -> None:
         self._batches = batches
+        self._spawner = tasks if tasks is not None else Unsupervised()
         self._observer: TriggerObserver = observer or NoObserver()
         self._runs = runs
         self._io = io
@@ -63,7 +68,7 @@ class BatchWindows:
     def recorded(self, names: Iterable[str]) -> None:
         """New events were stored for these triggers (call on the loop's thread)."""
         for name in names:
-            task = asyncio.create_task(self.settle(name))
+            task = self._spawner.spawn("event.batch", self.settle(name), {"trigger": name})
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -71,12 +76,7 @@ class BatchWindows:
         """Fire every full batch, then arm the window of what is left."""
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
-            try:
-                await self._settle(name)
-            except Exception:
-                # The events stay stored; the next message or the restart settles them.
-                log.exception("event batch failed", extra={"action": "event.batch_failed",
-                                                           "trigger": name})  # fmt: skip
+            await self._settle(name)
 
     async def _settle(self, name: str) -> None:
         trigger = self._active().get(name)
@@ -116,7 +116,8 @@ class BatchWindows:
         self._disarm(name)
         assert trigger.event is not None
         delay = (since - self._clock()).total_seconds() + trigger.event.batch_window
-        task = asyncio.create_task(self._window(name, max(delay, 0.0)))
+        window = self._window(name, max(delay, 0.0))
+        task = self._spawner.spawn("event.window", window, {"trigger": name})
         self._windows[name] = (since, task)
 
     def _disarm(self, name: str) -> None:
@@ -129,9 +130,5 @@ class BatchWindows:
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             self._windows.pop(name, None)  # this window is spent; settle arms the next
-            try:
-                await self._fire(name, BatchCondition.BATCH_WINDOW)
-                await self._settle(name)
-            except Exception:
-                log.exception("event batch failed", extra={"action": "event.batch_failed",
-                                                           "trigger": name})  # fmt: skip
+            await self._fire(name, BatchCondition.BATCH_WINDOW)
+            await self._settle(name)

@@ -8,6 +8,8 @@ message that is not JSON, or larger than ``kafka.max_message_bytes``, goes to
 one goes without its value (it stays at its offset in the source topic). Any failure
 (broker, database, dead-letter send) drops the consumer without committing, so the
 group redelivers from the last commit; stored messages are recognised by their offset.
+The thread runs inside the supervised "event-consumer" task: should it die of an error
+its own retry does not cover, the supervisor logs it and starts a fresh one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from stoker.runs.service import RunService
 from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import TriggerObserver
 from stoker.store.triggers import TriggerStore
+from stoker.tasks import Spawner, Supervised, Unsupervised, in_thread
 from stoker.triggers.batching import BatchWindows
 
 log = logging.getLogger(__name__)
@@ -87,21 +90,15 @@ class EventConsumer:
         #: Replaced whole on the consumer thread, read at scrape time.
         self.lag: dict[str, int] = {}
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._consumer: Any = None
         self._producer: Any = None
         self._topics: frozenset[str] = frozenset()
         self._refreshed_at = 0.0
         self._failures = 0
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="event-consumer", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the thread to end (it does within a poll or a backoff step)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
 
     def refresh(self) -> None:
         """Re-read the triggers; tell the loop about those whose definition changed."""
@@ -115,13 +112,16 @@ class EventConsumer:
 
     # -- the thread -----------------------------------------------------------------------
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._step()
-            except Exception as exc:
-                self._failed(exc)
-        self._close()
+    def run(self) -> None:
+        """The thread's body: poll until request_stop(); a failing step backs off."""
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._step()
+                except Exception as exc:
+                    self._failed(exc)
+        finally:
+            self._close()
 
     def _failed(self, exc: Exception) -> None:
         delay = BACKOFF_SECONDS[min(self._failures, len(BACKOFF_SECONDS) - 1)]
@@ -247,15 +247,18 @@ class EventTriggers:
         consumer_factory: Callable[..., Any],
         producer_factory: Callable[..., Any],
         observer: TriggerObserver | None = None,
+        tasks: Spawner | None = None,
     ) -> None:
         self._io = io
+        self._tasks = tasks if tasks is not None else Unsupervised()
+        self._thread: Supervised | None = None
         self.consumer = EventConsumer(
             kafka=kafka, batches=batches, triggers=triggers, clock=clock,
             consumer_factory=consumer_factory, producer_factory=producer_factory,
         )  # fmt: skip
         self.windows = BatchWindows(
             batches=batches, runs=runs, io=io, clock=clock, active=lambda: self.consumer.active,
-            observer=observer,
+            observer=observer, tasks=self._tasks,
         )  # fmt: skip
 
     async def start(self) -> None:
@@ -267,8 +270,12 @@ class EventTriggers:
 
         self.consumer.on_recorded = on_recorded
         await self.windows.start()
-        self.consumer.start()
+        self._thread = self._tasks.supervise(
+            "event-consumer", lambda: in_thread(self.consumer.run, "event-consumer")
+        )
 
     async def stop(self) -> None:
-        await asyncio.to_thread(self.consumer.stop)
+        self.consumer.request_stop()
+        if self._thread is not None:
+            await self._thread.join()
         await self.windows.stop()

@@ -23,6 +23,7 @@ from stoker.errors import InvalidInput, StokerError
 from stoker.runs.service import RunService
 from stoker.store.firing import Firing, TriggerObserver
 from stoker.store.triggers import TriggerStore
+from stoker.tasks import Spawner
 from stoker.triggers.cron.expressions import parse_schedule, schedule_error, validate_schedule
 from stoker.triggers.scheduled import Scheduler
 
@@ -71,6 +72,7 @@ class TriggerService:
         io: Blocking,
         clock: Callable[[], datetime],
         observer: TriggerObserver | None = None,
+        tasks: Spawner | None = None,
     ) -> None:
         self._store = store
         #: Fires and missed fires are reported here (metrics); the Firing's by default.
@@ -79,7 +81,7 @@ class TriggerService:
         self._runs = runs
         self._io = io
         self._clock = clock
-        self.scheduler = Scheduler(self._on_schedule)
+        self.scheduler = Scheduler(self._on_schedule, tasks)
         self._due: list[tuple[str, str, datetime]] = []
         self._flushing: asyncio.Future[None] | None = None
 
@@ -97,8 +99,8 @@ class TriggerService:
             await self._catch_up(trigger)
         self.scheduler.start(loaded)
 
-    def stop(self) -> None:
-        self.scheduler.shutdown()
+    async def stop(self) -> None:
+        await self.scheduler.shutdown()
 
     # -- Glue's operations ----------------------------------------------------------------
 

@@ -1,21 +1,26 @@
 """SIGTERM: intake stops, running runs drain for the grace period, the rest are STOPPED;
-and the systemd notify protocol over a real datagram socket."""
+the systemd notify protocol over a real datagram socket; and a shutdown that always ends,
+within its bound, whatever is stuck (drivers that cannot start, a wedged executor, a wedged
+event loop: faults injected by tests.support.faulty_daemon, a test hook)."""
 
 from __future__ import annotations
 
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from stoker.domain.events import EventIdentity
+from stoker.domain.runs import JobRun
 from stoker.store.engine import Database
 from stoker.store.runs import RunStore
-from tests.acceptance.conftest import PYSHELL, SLEEPER
-from tests.support.daemon import DaemonProcess
+from tests.acceptance.conftest import PYSHELL, SLEEPER, descendants, survivors
+from tests.support.daemon import REPO, DaemonProcess
 from tests.support.waiting import eventually
 
 
@@ -101,3 +106,112 @@ def test_sd_notify_ready_status_watchdog_stopping(
         assert daemon.wait_exit(60) == 0, daemon.log()
     finally:
         sock.close()
+
+
+# -- shutdown always ends, whatever is stuck ---------------------------------------------
+
+FAULTY = [sys.executable, "-m", "tests.support.faulty_daemon", "daemon"]
+
+
+def stored_run(daemon: DaemonProcess, run_id: str) -> JobRun:
+    db = Database(f"sqlite:///{daemon.workdir / 'data' / 'stoker.db'}")
+    try:
+        return RunStore(db, EventIdentity(), pool_capacity=0).get(run_id)
+    finally:
+        db.dispose()
+
+
+def path_without_java(tmp_path: Path) -> str:
+    """A PATH with every command of this machine but Java (as on a fresh server)."""
+    bin_dir = tmp_path / "bin-without-java"
+    bin_dir.mkdir()
+    for entry in Path("/usr/bin").iterdir():
+        if not entry.name.startswith("java"):
+            (bin_dir / entry.name).symlink_to(entry)
+    return f"{Path(sys.executable).parent}:{bin_dir}"
+
+
+def no_java_daemon(
+    start_daemon: Callable[..., DaemonProcess], tmp_path: Path, grace: float, stop_grace: float
+) -> tuple[DaemonProcess, str]:
+    """A daemon whose warm driver can never start, with a pool run waiting for it."""
+    daemon = start_daemon(
+        "no-java", pool_size=1,
+        env={"PATH": path_without_java(tmp_path), "JAVA_HOME": "",
+             "STOKER_DAEMON__SHUTDOWN_GRACE_SECONDS": str(grace),
+             "STOKER_SPARK__STOP_GRACE_SECONDS": str(stop_grace)},
+    )  # fmt: skip
+    eventually(lambda: "action=pool.driver.exit" in daemon.log(), "a driver failed to start")
+    daemon.create_job("etl", "print('never runs')")
+    run_id = daemon.start_run("etl")["id"]
+    assert daemon.run(run_id)["state"] == "STARTING"  # waits for a driver that never comes
+    return daemon, run_id
+
+
+def test_sigterm_ends_a_daemon_whose_drivers_cannot_start(
+    start_daemon: Callable[..., DaemonProcess], tmp_path: Path
+) -> None:
+    daemon, run_id = no_java_daemon(start_daemon, tmp_path, grace=2, stop_grace=2)
+    assert daemon.proc is not None
+    children = descendants(daemon.proc.pid)
+
+    daemon.signal(signal.SIGTERM)
+    # Bounded by grace + stop grace + the teardown allowance (30 s); it used to never end.
+    assert daemon.wait_exit(2 + 2 + 30) == 0, daemon.log()
+    run = stored_run(daemon, run_id)
+    assert run.state.value == "STOPPED" and "did not end in time" in (run.state_detail or "")
+    eventually(lambda: not survivors(children), "no driver outlives the daemon", timeout=30)
+
+
+def test_a_second_sigterm_ends_it_within_seconds(
+    start_daemon: Callable[..., DaemonProcess], tmp_path: Path
+) -> None:
+    # Graces of ten minutes: only the second signal can end this shutdown early.
+    daemon, run_id = no_java_daemon(start_daemon, tmp_path, grace=600, stop_grace=600)
+    daemon.signal(signal.SIGTERM)
+    eventually(lambda: "action=daemon.draining" in daemon.log(), "the drain has begun")
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit(30) == 0, daemon.log()
+    assert "action=daemon.force" in daemon.log()
+    assert stored_run(daemon, run_id).state.value == "STOPPED"
+
+
+def test_a_wedged_executor_is_abandoned_within_the_stop_grace(
+    start_daemon: Callable[..., DaemonProcess], tmp_path: Path
+) -> None:
+    daemon = start_daemon(
+        "hung", pool_size=0, command=FAULTY,
+        env={"PYTHONPATH": str(REPO), "FAULTY_DAEMON": "hang-executor",
+             "STOKER_DAEMON__SHUTDOWN_GRACE_SECONDS": "1",
+             "STOKER_SPARK__STOP_GRACE_SECONDS": "1"},
+    )  # fmt: skip
+    daemon.create_job("stuck", SLEEPER, command=PYSHELL)
+    run_id = daemon.start_run("stuck")["id"]  # its executor never returns, deaf to cancels
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit(1 + 1 + 30) == 0, daemon.log()
+    run = stored_run(daemon, run_id)
+    assert run.state.value == "STOPPED" and "did not end in time" in (run.state_detail or "")
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_a_wedged_event_loop_still_ends_within_the_bound(
+    start_daemon: Callable[..., DaemonProcess], tmp_path: Path, signals: int
+) -> None:
+    # One signal: the bound is grace + stop grace + teardown (1 + 1 + 3 s here); two: 5 s
+    # after the second, with graces of ten minutes.
+    graces = "1" if signals == 1 else "600"
+    daemon = start_daemon(
+        "wedged", pool_size=0, command=FAULTY,
+        env={"PYTHONPATH": str(REPO), "FAULTY_DAEMON": "wedge-loop,teardown:3",
+             "STOKER_DAEMON__SHUTDOWN_GRACE_SECONDS": graces,
+             "STOKER_SPARK__STOP_GRACE_SECONDS": graces},
+    )  # fmt: skip
+    daemon.create_job("wedge", SLEEPER, command=PYSHELL)
+    daemon.start_run("wedge")  # answered; then its start blocks the event loop
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{daemon.url}/health", timeout=3)
+    for _ in range(signals):
+        daemon.signal(signal.SIGTERM)
+        time.sleep(0.5)
+    assert daemon.wait_exit(30) == 1, daemon.log()
+    assert "action=daemon.shutdown_overrun" in daemon.log()

@@ -36,8 +36,11 @@ class DaemonProcess:
         pool_size: int = 1,
         env: dict[str, str] | None = None,
         token: str | None = None,
+        command: list[str] | None = None,
     ) -> None:
         self.workdir = workdir
+        #: What runs the daemon; e.g. tests.support.faulty_daemon to inject faults.
+        self.command = command or [STOKER, "daemon"]
         self.port = free_port()
         self.token = token
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("STOKER_")}
@@ -71,7 +74,7 @@ class DaemonProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [STOKER, "daemon"], env=self.env, cwd=self.workdir, stdout=log, stderr=log
+            self.command, env=self.env, cwd=self.workdir, stdout=log, stderr=log
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

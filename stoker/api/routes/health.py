@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from stoker.api.deps import Services
-from stoker.api.schemas.health import HealthOut
+from stoker.api.schemas.health import HealthOut, TaskOut
+from stoker.tasks import TaskState
 
 router = APIRouter(tags=["health"])
+_DOWN = (TaskState.RESTARTING, TaskState.FAILED)
 
 
-@router.get("/health")
-async def health(request: Request, services: Services) -> HealthOut:
-    """Is the daemon up, which version, and does it accept new runs."""
-    return HealthOut(version=request.app.version, accepting_runs=services.accepting_runs)
+@router.get("/health", responses={503: {"model": HealthOut, "description": "A critical "
+                                        "background task is down."}})  # fmt: skip
+async def health(request: Request, response: Response, services: Services) -> HealthOut:
+    """Is the daemon up, which version, does it accept new runs, and how its background
+    tasks are. 503 while a critical task is down."""
+    tasks = {t.name: TaskOut(state=t.state, critical=t.critical, crashes=t.crashes)
+             for t in services.tasks}  # fmt: skip
+    down = [t for t in tasks.values() if t.state in _DOWN]
+    status = "ok"
+    if any(t.critical for t in down):
+        status = "down"
+        response.status_code = 503
+    elif down:
+        status = "degraded"
+    return HealthOut(
+        status=status, version=request.app.version, accepting_runs=services.accepting_runs,
+        tasks=tasks,
+    )  # fmt: skip

@@ -17,6 +17,7 @@ from stoker.executors.logs import driver_log_path, prepare_run_logs, tail
 from stoker.executors.pool import protocol
 from stoker.executors.pool.handle import DriverGoneError, PoolRunHandle
 from stoker.executors.pool.process import DriverProcess, DriverState, describe_exit
+from stoker.tasks import Spawner, Unsupervised
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,11 @@ class WarmPool:
         terminate_grace_seconds: float = 5.0,
         metrics_interval_seconds: float | None = None,
         on_sample: SampleSink | None = None,
+        tasks: Spawner | None = None,
     ) -> None:
         self.settings = settings
+        #: Starts the pool's tasks; the daemon injects its supervisor (crashes are counted).
+        self._spawner = tasks if tasks is not None else Unsupervised()
         self._log_dir = drivers_log_dir
         self._python = python
         self._ping_interval = ping_interval_seconds
@@ -104,7 +108,7 @@ class WarmPool:
             return
         self._opened = True
         self._top_up()
-        self._spawn_task(self._monitor())
+        self._spawn_task("pool.monitor", self._monitor())
 
     async def ready(self) -> None:
         """Wait until at least one driver is warm; raise ExecutorError if drivers keep
@@ -206,8 +210,18 @@ class WarmPool:
     # -- driver messages -----------------------------------------------------------------
 
     async def _read_loop(self, driver: DriverProcess) -> None:
-        while (message := await driver.channel.recv()) is not None:
-            self._dispatch(driver, message)
+        try:
+            while (message := await driver.channel.recv()) is not None:
+                self._dispatch(driver, message)
+        except Exception:
+            # A reader that fails ends its driver (replaced like any dead one), not the pool;
+            # the error is the spawner's to log and count.
+            self.kill_driver(driver, "its message reader failed")
+            await self._reaped(driver)
+            raise
+        await self._reaped(driver)
+
+    async def _reaped(self, driver: DriverProcess) -> None:
         returncode = await driver.proc.wait()
         driver.channel.close()
         self._on_exit(driver, returncode)
@@ -327,7 +341,7 @@ class WarmPool:
             extra=_extra("pool.driver.retire", driver),
         )
         driver.state = DriverState.RETIRED
-        self._spawn_task(self._terminate_when_sampled(driver))
+        self._spawn_task("pool.retire", self._terminate_when_sampled(driver))
 
     async def _terminate_when_sampled(self, driver: DriverProcess) -> None:
         await self._final_sample(driver)
@@ -386,8 +400,8 @@ class WarmPool:
 
     # -- spawning and liveness -----------------------------------------------------------
 
-    def _spawn_task(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
+    def _spawn_task(self, name: str, coro: Any) -> None:
+        task = self._spawner.spawn(name, coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -401,7 +415,7 @@ class WarmPool:
         for _ in range(self.settings.pool_size - serving - self._pending_spawns):
             self._pending_spawns += 1
             delay = min(_MAX_BACKOFF_SECONDS, 2.0**self._failures - 1) if self._failures else 0.0
-            self._spawn_task(self._spawn(delay))
+            self._spawn_task("pool.spawn", self._spawn(delay))
 
     async def _spawn(self, delay: float) -> None:
         try:
@@ -425,7 +439,7 @@ class WarmPool:
             path,
             extra=_extra("pool.driver.spawn", driver),
         )
-        self._spawn_task(self._read_loop(driver))
+        self._spawn_task("pool.reader", self._read_loop(driver))
         try:
             await asyncio.wait_for(
                 asyncio.shield(driver.ready), self.settings.start_timeout_seconds
@@ -441,7 +455,7 @@ class WarmPool:
             await asyncio.sleep(self._ping_interval)
             for driver in list(self._drivers.values()):
                 if driver.state is DriverState.IDLE:
-                    self._spawn_task(self._ping(driver))
+                    self._spawn_task("pool.ping", self._ping(driver))
 
     async def _ping(self, driver: DriverProcess) -> None:
         driver.pong = asyncio.get_running_loop().create_future()

@@ -12,18 +12,52 @@ from stoker.api.app import create_app
 from stoker.api.auth import check_bind_allowed
 from stoker.config.settings import ApiSettings
 from stoker.errors import ConfigError
+from stoker.tasks import TaskState, TaskStatus
 from tests.unit.api.asgi import asgi_client
 from tests.unit.api.fakes import FakeServices
 
 
 def test_health(client: httpx.Client, services: FakeServices) -> None:
+    services.tasks = [TaskStatus("dispatcher", TaskState.OK, critical=True, crashes=0)]
     assert client.get("/health").json() == {
         "status": "ok",
         "version": "9.9.9",
         "accepting_runs": True,
+        "tasks": {"dispatcher": {"state": "ok", "critical": True, "crashes": 0}},
     }
     services.accepting_runs = False
     assert client.get("/health").json()["accepting_runs"] is False
+
+
+@pytest.mark.parametrize(
+    ("dispatcher", "retention", "code", "status"),
+    [
+        (TaskState.OK, TaskState.OK, 200, "ok"),
+        (TaskState.OK, TaskState.FAILED, 200, "degraded"),
+        (TaskState.RESTARTING, TaskState.OK, 503, "down"),
+        (TaskState.FAILED, TaskState.RESTARTING, 503, "down"),
+        (TaskState.STOPPED, TaskState.STOPPED, 200, "ok"),  # asked to stop: not down
+    ],
+)
+def test_health_answers_503_while_a_critical_task_is_down(
+    client: httpx.Client,
+    services: FakeServices,
+    dispatcher: TaskState,
+    retention: TaskState,
+    code: int,
+    status: str,
+) -> None:
+    services.tasks = [
+        TaskStatus("dispatcher", dispatcher, critical=True, crashes=2),
+        TaskStatus("retention", retention, critical=False, crashes=1),
+    ]
+    response = client.get("/health")
+    assert (response.status_code, response.json()["status"]) == (code, status)
+    assert response.json()["tasks"]["dispatcher"] == {
+        "state": dispatcher.value,
+        "critical": True,
+        "crashes": 2,
+    }
 
 
 def test_openapi_and_docs(client: httpx.Client) -> None:

@@ -155,6 +155,21 @@ def test_pool_events_and_build_figures_are_read_at_scrape_time(rig: Rig) -> None
     assert rig.value("stoker_build_info", version="9.9.9") == 1
 
 
+def test_task_crashes_are_read_from_the_supervisor_at_scrape_time() -> None:
+    class Tasks:
+        crashes = {"dispatcher": 0, "pool.reader": 2}
+
+    metrics = Metrics("1.0")
+    tasks = Tasks()
+    install(metrics, Bus(), tasks=tasks)
+    value = metrics.registry.get_sample_value
+    assert value("stoker_task_crashes_total", {"task": "dispatcher"}) == 0
+    assert value("stoker_task_crashes_total", {"task": "pool.reader"}) == 2
+    tasks.crashes = {"dispatcher": 3, "pool.reader": 2}
+    assert value("stoker_task_crashes_total", {"task": "dispatcher"}) == 3
+    assert b'stoker_task_crashes_total{task="dispatcher"} 3.0' in metrics.exposition()
+
+
 def test_absent_components_are_left_out() -> None:
     metrics = Metrics("1.0")
     install(metrics, Bus())

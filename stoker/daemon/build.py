@@ -1,0 +1,243 @@
+"""The composition root's wiring: builds every component explicitly, nothing started but the pool.
+
+Each component that runs background work gets the daemon's one Supervisor as its Spawner;
+every teardown is pushed on the AsyncExitStack, so shutdown runs in reverse order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from stoker import __version__
+from stoker.aio import Blocking
+from stoker.bus import Bus
+from stoker.config.settings import Settings
+from stoker.daemon.supervisor import Supervisor
+from stoker.definitions.service import Definitions
+from stoker.domain.events import EventIdentity
+from stoker.domain.sparkmetrics import SparkSample
+from stoker.executors.base import Executor, SampleSink
+from stoker.executors.isolated import IsolatedExecutor
+from stoker.executors.pool.supervisor import WarmPool
+from stoker.executors.pyshell import PythonShellExecutor
+from stoker.jobs.catalog import JobCatalog
+from stoker.jobs.scripts import RootedExecutor, ScriptRoots
+from stoker.metrics.collector import RunMetrics, TriggerMetrics
+from stoker.metrics.collector import install as install_metrics
+from stoker.metrics.history import MetricsHistory
+from stoker.metrics.registry import Metrics
+from stoker.metrics.spark import SparkMetrics
+from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
+from stoker.notifications.outbox import EventLog
+from stoker.notifications.relay import OutboxRelay
+from stoker.runs.dispatcher import Dispatcher
+from stoker.runs.service import RunService
+from stoker.store.definitions import DefinitionsStore
+from stoker.store.engine import Database, upgrade
+from stoker.store.event_batches import EventBatchStore
+from stoker.store.firing import Firing
+from stoker.store.jobs import JobStore
+from stoker.store.outbox import OutboxStore
+from stoker.store.run_metrics import RunMetricsStore
+from stoker.store.runs import RunStore
+from stoker.store.triggers import TriggerStore
+from stoker.tasks import TaskStatus
+from stoker.triggers.event import EventTriggers
+from stoker.triggers.service import TriggerService
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """What the API reaches (satisfies stoker.api.ports.ApiServices)."""
+
+    jobs: JobCatalog
+    runs: RunService
+    events: EventLog
+    triggers: TriggerService
+    definitions: Definitions
+    metrics_history: MetricsHistory
+    supervisor: Supervisor
+
+    @property
+    def accepting_runs(self) -> bool:
+        return self.runs.accepting_runs
+
+    @property
+    def tasks(self) -> Sequence[TaskStatus]:
+        return self.supervisor.statuses()
+
+
+@dataclass
+class Components:
+    """The built daemon, before it starts serving."""
+
+    services: Services
+    dispatcher: Dispatcher
+    runs: RunStore
+    io: Blocking
+    triggers: TriggerService
+    metrics: Metrics
+    #: Keeps the live-state gauges; seeded from the store once recovery has settled the runs.
+    run_metrics: RunMetrics
+    #: None when no Kafka is configured: events then stay in the outbox.
+    relay: OutboxRelay | None = None
+    #: None when no Kafka is configured: EVENT triggers then never fire.
+    events_in: EventTriggers | None = None
+
+
+async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) -> Components:
+    """Every component, wired; the database upgraded and the warm pool opened."""
+    io, db = await _database(cfg, stack)
+    # Runs after every component has stopped its own tasks, before the database closes.
+    stack.push_async_callback(supervisor.aclose)
+    identity = EventIdentity(
+        source=cfg.events.source, account=cfg.events.account, region=cfg.events.region,
+        glue_compatible=cfg.events.glue_compatible,
+    )  # fmt: skip
+    jobs = JobStore(db)
+    runs = RunStore(db, identity, pool_capacity=cfg.spark.pool_size)
+    # Metrics listen on the bus, observe the triggers through a callback passed in here,
+    # take the drivers' Spark samples through the executors' sink, and read the
+    # components at scrape time (STYLE rule 9).
+    metrics = Metrics(__version__)
+    observed = TriggerMetrics(metrics)
+    history, on_sample = _history(cfg, stack, db, runs, io, metrics, supervisor)
+    executors = await _executors(cfg, stack, on_sample, supervisor)
+    bus = Bus()
+    roots = ScriptRoots(cfg.data_dir / "scripts", cfg.daemon.script_roots)
+    service = RunService(
+        runs=runs, jobs=jobs, bus=bus, io=io, logs_dir=cfg.logs_dir,
+        executors={kind: RootedExecutor(e, roots) for kind, e in executors.items()},
+        clock=utcnow, on_delayed=observed.delayed, tasks=supervisor,
+    )  # fmt: skip
+    catalog = JobCatalog(
+        jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
+    )
+    dispatcher = Dispatcher(
+        runs=runs, service=service, bus=bus, io=io, clock=utcnow,
+        poll_interval=cfg.daemon.poll_interval_seconds, tasks=supervisor,
+    )  # fmt: skip
+    trigger_store = TriggerStore(db)
+    firing = Firing(db, runs, trigger_store, utcnow, observer=observed)
+    # Conditional triggers are evaluated inside the transaction that ends a run.
+    runs.on_completion = firing.on_completion
+    triggers = TriggerService(
+        store=trigger_store, firing=firing, runs=service, io=io, clock=utcnow, tasks=supervisor
+    )
+    definitions = Definitions(
+        store=DefinitionsStore(db, jobs, trigger_store), catalog=catalog,
+        trigger_service=triggers, io=io, clock=utcnow,
+        on_unloadable=lambda kind: metrics.definitions_unloadable.labels(kind).inc(),
+    )  # fmt: skip
+    events = EventLog(OutboxStore(db), io)
+    services = Services(catalog, service, events, triggers, definitions, history, supervisor)
+    relay = _relay(cfg, db, io, bus, supervisor)
+    events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)
+    pool = executors["pool"]
+    run_metrics = install_metrics(
+        metrics, bus, pool=pool if isinstance(pool, WarmPool) else None,
+        relay=relay, consumer=events_in.consumer if events_in is not None else None,
+        outbox=OutboxStore(db) if relay is not None else None, clock=utcnow,
+        tasks=supervisor,
+    )  # fmt: skip
+    return Components(
+        services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
+    )
+
+
+async def _database(cfg: Settings, stack: AsyncExitStack) -> tuple[Blocking, Database]:
+    """The thread boundary and the database, upgraded; both closed last."""
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    io = Blocking()
+    stack.callback(io.close)
+    db = Database(cfg.database_url, busy_timeout_ms=cfg.database.busy_timeout_ms)
+    stack.callback(db.dispose)
+    await io(upgrade, db)
+    return io, db
+
+
+def _history(
+    cfg: Settings,
+    stack: AsyncExitStack,
+    db: Database,
+    runs: RunStore,
+    io: Blocking,
+    metrics: Metrics,
+    supervisor: Supervisor,
+) -> tuple[MetricsHistory, SampleSink]:
+    """The runs' metrics history (started), and the sink of the drivers' Spark samples."""
+    history = MetricsHistory(
+        RunMetricsStore(db), runs, io, interval_seconds=cfg.metrics.history_interval_seconds,
+        tasks=supervisor,
+    )  # fmt: skip
+    history.start()
+    # Stops after the executors (pushed before them): the final samples of runs stopped
+    # at shutdown are flushed too, before the database closes (pushed earlier).
+    stack.push_async_callback(history.stop)
+    spark_metrics = SparkMetrics(
+        metrics, linger_seconds=max(30.0, 3 * cfg.metrics.spark_refresh_seconds)
+    )
+
+    def on_sample(run_id: str, job_name: str, sample: SparkSample) -> None:
+        spark_metrics.on_sample(run_id, job_name, sample)
+        history.record(run_id, job_name, sample)
+
+    return history, on_sample
+
+
+def _relay(
+    cfg: Settings, db: Database, io: Blocking, bus: Bus, supervisor: Supervisor
+) -> OutboxRelay | None:
+    if not cfg.kafka.bootstrap_servers:
+        return None
+    return OutboxRelay(
+        OutboxStore(db), KafkaPublisher(cfg.kafka), io=io, clock=utcnow, bus=bus,
+        retention_days=cfg.events.outbox_retention_days, tasks=supervisor,
+    )  # fmt: skip
+
+
+def _events_in(
+    cfg: Settings,
+    db: Database,
+    io: Blocking,
+    store: TriggerStore,
+    firing: Firing,
+    runs: RunService,
+    supervisor: Supervisor,
+) -> EventTriggers | None:
+    if not cfg.kafka.bootstrap_servers:
+        return None
+    batches = EventBatchStore(db, firing, store, cfg.data_dir / "events")
+    # Kafka clients are configured in notifications/kafka.py only; triggers get factories.
+    return EventTriggers(
+        kafka=cfg.kafka, batches=batches, triggers=store, runs=runs, io=io, clock=utcnow,
+        consumer_factory=make_consumer, producer_factory=make_producer,
+        observer=firing.observer, tasks=supervisor,
+    )  # fmt: skip
+
+
+async def _executors(
+    cfg: Settings, stack: AsyncExitStack, on_sample: SampleSink, supervisor: Supervisor
+) -> dict[str, Executor]:
+    spark, metrics = cfg.spark, cfg.metrics
+    # Drivers sample often enough for both readers: /metrics and the stored history.
+    every = min(metrics.spark_refresh_seconds, metrics.history_interval_seconds)
+    interval = every if metrics.spark_enabled else None
+    pool = WarmPool(
+        spark, cfg.logs_dir / "drivers", metrics_interval_seconds=interval, on_sample=on_sample,
+        tasks=supervisor,
+    )  # fmt: skip
+    await pool.open()
+    stack.push_async_callback(pool.aclose)
+    isolated = IsolatedExecutor(spark, metrics_interval_seconds=interval, on_sample=on_sample)
+    stack.push_async_callback(isolated.aclose)
+    pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds)
+    stack.push_async_callback(pyshell.aclose)
+    return {"pool": pool, "isolated": isolated, "pyshell": pyshell}

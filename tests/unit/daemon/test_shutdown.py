@@ -1,0 +1,123 @@
+"""The reaper that bounds every shutdown, and the signal handlers that arm it (real signals,
+real child processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from stoker.daemon.shutdown import EXIT_STATUS, Reaper, kill_children
+from stoker.daemon.signals import StopRequest, capture_signals
+
+
+class Ended:
+    """Stands in for os._exit: records the status and wakes the test."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.at = 0.0
+        self.done = threading.Event()
+
+    def __call__(self, status: int) -> None:
+        self.status, self.at = status, time.monotonic()
+        self.done.set()
+
+
+def test_nothing_happens_until_shutdown_begins() -> None:
+    ended = Ended()
+    Reaper(0.01, end=ended).start()
+    assert not ended.done.wait(0.2)
+
+
+def test_the_process_ends_at_the_graceful_bound_once_shutdown_began() -> None:
+    ended = Ended()
+    reaper = Reaper(0.2, forced_seconds=60, end=ended)
+    reaper.start()
+    began = time.monotonic()
+    reaper.begin()
+    reaper.begin()  # a second begin does not move the deadline
+    assert ended.done.wait(10) and ended.status == EXIT_STATUS
+    assert ended.at - began >= 0.2
+
+
+def test_a_forced_stop_ends_it_sooner_than_the_graceful_bound() -> None:
+    ended = Ended()
+    reaper = Reaper(3600, forced_seconds=0.05, end=ended)
+    reaper.start()
+    reaper.begin()
+    reaper.force()
+    assert ended.done.wait(10) and ended.status == EXIT_STATUS
+
+
+def live_members(group: int) -> list[int]:
+    """Processes of ``group`` that are alive (zombies nobody reaped yet do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def test_kill_children_kills_each_child_with_its_process_group() -> None:
+    # A child leading its own group (as runs and drivers do) with a grandchild in it.
+    leader = subprocess.Popen(
+        ["sh", "-c", "sleep 60 & wait"], start_new_session=True, stdout=subprocess.DEVNULL
+    )
+    plain = subprocess.Popen(["sleep", "60"])
+    time.sleep(0.2)  # the grandchild is forked
+    try:
+        assert kill_children() >= 2
+        assert leader.wait(10) == -signal.SIGKILL and plain.wait(10) == -signal.SIGKILL
+        assert not live_members(leader.pid)  # the grandchild went with its group
+    finally:
+        for proc in (leader, plain):
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_signals_set_the_flags_arm_the_reaper_and_are_restored_after() -> None:
+    class Armed:
+        begun = forced = 0
+
+        def begin(self) -> None:
+            self.begun += 1
+
+        def force(self) -> None:
+            self.forced += 1
+
+    before = signal.getsignal(signal.SIGTERM)
+    armed = Armed()
+
+    async def test() -> StopRequest:
+        stop = StopRequest()
+        with capture_signals(stop, armed):  # type: ignore[arg-type]
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(stop.requested.wait(), 10)
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(stop.forced.wait(), 10)
+        return stop
+
+    stop = asyncio.run(test())
+    assert stop.signal_name == "SIGTERM"
+    assert (armed.begun, armed.forced) == (1, 1)
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_failed_task_requests_the_stop_and_is_remembered() -> None:
+    async def test() -> StopRequest:
+        stop = StopRequest()
+        stop.fail("dispatcher")
+        stop.fail("scheduler")  # the first one is the reason
+        return stop
+
+    stop = asyncio.run(test())
+    assert stop.requested.is_set() and stop.failed_task == "dispatcher"

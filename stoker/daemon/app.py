@@ -186,9 +186,8 @@ class Daemon:
         )  # fmt: skip
         catalog = JobCatalog(jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow)
         dispatcher = Dispatcher(
-            runs=runs, service=service, bus=bus, io=io, clock=utcnow,
-            poll_interval=cfg.daemon.poll_interval_seconds,
-        )  # fmt: skip
+            service=service, bus=bus, poll_interval=cfg.daemon.poll_interval_seconds
+        )
         trigger_store = TriggerStore(db)
         firing = Firing(db, runs, trigger_store, utcnow, observer=observed)
         # Conditional triggers are evaluated inside the transaction that ends a run.

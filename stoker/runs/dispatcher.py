@@ -1,18 +1,18 @@
-"""The queue: promotes WAITING runs to STARTING when a slot frees, first in first out."""
+"""When the queue is looked at: on any run ending (a hint) and every poll interval.
+
+Which WAITING runs start is domain/slots.py's decision, written by the store and asked
+for through the run service (RunService.dequeue).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
-from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.errors import StoreUnavailable
 from stoker.runs.service import RunService
-from stoker.store.runs import RunStore
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +23,11 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        runs: RunStore,
         service: RunService,
         bus: Bus,
-        io: Blocking,
-        clock: Callable[[], datetime],
         poll_interval: float,
     ) -> None:
-        self._runs = runs
         self._service = service
-        self._io = io
-        self._clock = clock
         self._poll = poll_interval
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -67,14 +61,7 @@ class Dispatcher:
             await self._wait()
 
     async def dispatch_once(self) -> int:
-        promoted = await self._io(self._runs.promote_waiting, self._clock())
-        for run, job in promoted:
-            log.info(
-                "run dequeued",
-                extra={"action": "run.dequeued", "run_id": run.id, "job": run.job_name},
-            )
-            self._service.launch(run, job)
-        return len(promoted)
+        return await self._service.dequeue()
 
     async def _wait(self) -> None:
         waits = [asyncio.create_task(self._wake.wait()), asyncio.create_task(self._stopping.wait())]

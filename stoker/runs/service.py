@@ -1,8 +1,12 @@
-"""The run service: the only code that changes a run's state.
+"""The run service: the only caller of the store's writes that change a stored run's state.
 
 It creates runs, hands STARTING runs to their executor, turns each executor's report into
-a transition, stops runs on request or timeout, and starts retries. Every transition goes
-through RunStore.transition (guarded UPDATE + outbox row in one transaction).
+a transition, stops runs on request or timeout, settles what recovery finds, and promotes
+the queue when the dispatcher asks. Transitions go through RunStore.transition, promotion
+through RunStore.promote_waiting; the store writes only what the run state table
+(domain/states.py) allows, each change with its outbox row in one transaction. Runs are
+also created by trigger fires (store/firing.py, store/event_batches.py; adopted here) and,
+as retries, by the transition that ends a failed attempt.
 """
 
 from __future__ import annotations
@@ -207,6 +211,18 @@ class RunService:
                 await self._transition(run.id, RunState.STARTING, RunState.WAITING,
                                        detail="the daemon was shutting down; starts when "
                                        "it is back")  # fmt: skip
+
+    async def dequeue(self) -> int:
+        """Promote the WAITING runs that have a slot (the dispatcher's step) and launch them;
+        how many were promoted."""
+        moved = await self._io(self._runs.promote_waiting, self._clock())
+        for run, job in moved:
+            self._changed(run)
+            if run.state is RunState.STARTING:
+                log.info("run dequeued", extra={"action": "run.dequeued", "run_id": run.id,
+                                                "job": run.job_name})  # fmt: skip
+                self.launch(run, job)
+        return sum(run.state is RunState.STARTING for run, _ in moved)
 
     @property
     def active_count(self) -> int:

@@ -21,7 +21,6 @@ from stoker.domain.triggers import TriggerType
 from stoker.metrics import registry as names
 from stoker.metrics.registry import Metrics
 
-LIVE_STATES = tuple(s for s in RunState if s.live)
 #: Finished run ids remembered so that a repeated terminal event is not counted twice.
 _RECENT_FINISHED = 4096
 

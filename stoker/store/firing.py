@@ -1,8 +1,12 @@
 """Trigger firing: a fire key recorded at most once, and its runs, in one transaction.
 
-Conditional triggers are evaluated inside the transaction that ends the watched run
-(RunStore.on_completion), so a completion is evaluated exactly once: never lost to a crash
-between the two, never doubled by a retry or a restart.
+A fire changes no stored run's state: it inserts new runs through RunStore.insert_in (the
+slot decision, in a state the run state table allows) or, for a job that cannot run,
+RunStore.insert_ended (ERROR or FAILED, as the table allows); the trigger service hands
+them to the run service (RunService.adopt). Conditional triggers are evaluated inside the
+transaction that ends the watched run (RunStore.on_completion), so a completion is
+evaluated exactly once: never lost to a crash between the two, never doubled by a retry or
+a restart; whether a predicate is met is domain.conditions.satisfied's decision.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ state change is one transaction: ``UPDATE … WHERE id = :id AND state IN (…)`
 InvalidTransition), the outbox row for it, and — when a failed attempt has retries left —
 the next attempt. On SQLite the transaction holds the write lock from its start (BEGIN
 IMMEDIATE); on PostgreSQL the job row is locked FOR UPDATE, so two actors never both take
-a job's last slot.
+a job's last slot. Callers: the run service (create, transition, promote_waiting) and
+trigger fires (store/firing.py: insert_in, insert_ended).
 """
 
 from __future__ import annotations

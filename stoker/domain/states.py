@@ -84,11 +84,12 @@ AFTER_RESTART: dict[RunState, RunState] = {
 
 
 def sources(expected: RunState | Iterable[RunState], target: RunState) -> tuple[RunState, ...]:
-    """The states among ``expected`` that the table lets a run leave for ``target``: what
-    a guarded ``UPDATE … WHERE state IN (…)`` may match. Raises InvalidTransition when
-    there are none, so a write the table forbids never reaches the database."""
-    candidates = (expected,) if isinstance(expected, RunState) else tuple(expected)
-    allowed = tuple(s for s in candidates if target in TRANSITIONS[s])
+    """The states among ``expected`` that the table lets a run leave for ``target``, in the
+    order of RunState: what a guarded ``UPDATE … WHERE state IN (…)`` may match. Raises
+    InvalidTransition when there are none, so a write the table forbids never reaches the
+    database."""
+    candidates = {expected} if isinstance(expected, RunState) else set(expected)
+    allowed = tuple(s for s in RunState if s in candidates and target in TRANSITIONS[s])
     if not allowed:
         raise InvalidTransition(
             f"a run cannot move from {_either(candidates)} to {target.value}: the run state "
@@ -107,7 +108,7 @@ def initial(state: RunState, *, ended: bool = False) -> RunState:
         kind = "recorded as ended" if ended else "created"
         raise InvalidTransition(
             f"a run cannot be {kind} in {state.value}: the run state table allows "
-            f"{_either(sorted(allowed))}",
+            f"{_either(allowed)}",
             field="state",
             value=state.value,
         )
@@ -119,5 +120,7 @@ def _sources_of(target: RunState) -> list[RunState]:
 
 
 def _either(states: Iterable[RunState]) -> str:
-    names = [s.value for s in states]
+    """The states' names in RunState's order, joined with "or"."""
+    among = set(states)
+    names = [s.value for s in RunState if s in among]
     return " or ".join(names) if names else "no state"

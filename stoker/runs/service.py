@@ -24,7 +24,7 @@ from stoker.bus import Bus, RunChanged
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
-from stoker.domain.states import RunState
+from stoker.domain.states import ACTIVE_STATES, RunState
 from stoker.errors import (
     ExecutorError,
     InvalidTransition,
@@ -39,7 +39,6 @@ from stoker.store.runs import RunStore, Transitioned
 
 log = logging.getLogger(__name__)
 
-_LIVE_EXECUTION = (RunState.STARTING, RunState.RUNNING, RunState.STOPPING)
 _OUTCOME_STATE = {
     Outcome.SUCCEEDED: RunState.SUCCEEDED,
     Outcome.FAILED: RunState.FAILED,
@@ -309,7 +308,7 @@ class RunService:
         self._timed_out.discard(run_id)
         try:
             await self._finish_transition(
-                run_id, _LIVE_EXECUTION, target, error=error, detail=detail
+                run_id, ACTIVE_STATES, target, error=error, detail=detail
             )
         except InvalidTransition:
             log.warning(
@@ -319,7 +318,7 @@ class RunService:
     async def _finish_transition(
         self,
         run_id: str,
-        expected: RunState | tuple[RunState, ...],
+        expected: RunState | Iterable[RunState],
         target: RunState,
         *,
         error: str | None,
@@ -355,7 +354,7 @@ class RunService:
     async def _transition(
         self,
         run_id: str,
-        expected: RunState | tuple[RunState, ...],
+        expected: RunState | Iterable[RunState],
         target: RunState,
         *,
         error: str | None = None,

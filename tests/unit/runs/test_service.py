@@ -45,6 +45,7 @@ class World:
     runs: RunStore
     outbox: OutboxStore
     io: Blocking
+    bus: Bus
 
     def job(self, name: str, script: str = "ok.py", **fields: Any) -> Job:
         return self.jobs.create(Job(name=name, script_location=script, **fields), now())
@@ -81,7 +82,7 @@ def scenario(
                              logs_dir=tmp_path / "logs", clock=clock)  # fmt: skip
         dispatcher = Dispatcher(service=service, bus=bus, poll_interval=0.05)
         dispatcher.start()
-        world = World(service, dispatcher, fake, jobs, runs, OutboxStore(db), io)
+        world = World(service, dispatcher, fake, jobs, runs, OutboxStore(db), io, bus)
         try:
             await test(world)
         finally:
@@ -184,6 +185,32 @@ def test_queue_is_fifo_under_max_concurrent(tmp_path: Path) -> None:
         w.fake.handles[ids[2]].finish(Exit(Outcome.SUCCEEDED))
         await w.until(ids[2], S.SUCCEEDED)
         assert [s.run_id for s in w.fake.started] == ids
+
+    scenario(test, tmp_path)
+
+
+def test_promotion_announces_every_move_it_makes(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        seen: list[tuple[str, RunState]] = []
+        w.bus.subscribe(lambda event: seen.append((event.run.id, event.run.state)))
+        w.job("etl", script="manual.py", max_concurrent_runs=1)
+        w.job("old", script="manual.py", max_concurrent_runs=1)
+        w.fake.script("manual.py", Behaviour.manual())
+        first, queued = [(await w.service.start_run("etl", {})).id for _ in range(2)]
+        held, orphan = [(await w.service.start_run("old", {})).id for _ in range(2)]
+        await w.until(first, S.RUNNING)
+        await w.until(held, S.RUNNING)
+        w.jobs.delete("old")
+        w.fake.handles[first].finish(Exit(Outcome.SUCCEEDED))
+        w.fake.handles[held].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(queued, S.RUNNING)
+        assert (await w.until(orphan, S.ERROR)).error_message == (
+            "job 'old' was deleted while the run was waiting"
+        )
+        assert (queued, S.STARTING) in seen
+        assert (orphan, S.ERROR) in seen  # the live gauges and the relay hear of it too
+        w.fake.handles[queued].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(queued, S.SUCCEEDED)
 
     scenario(test, tmp_path)
 

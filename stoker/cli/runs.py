@@ -23,15 +23,14 @@ from stoker.cli.output import (
     table,
     text,
 )
-from stoker.domain.states import RETRYABLE_STATES, RunState
+from stoker.domain.states import RETRYABLE_STATES, TERMINAL_STATES, RunState
 from stoker.errors import NotFound
 
 Json = dict[str, Any]
 
-TERMINAL = frozenset({"STOPPED", "SUCCEEDED", "FAILED", "TIMEOUT", "ERROR"})
 #: Pages of 100 of a job's newest runs searched for an attempt's retry.
 _RETRY_SEARCH_PAGES = 5
-STATES = ["WAITING", "STARTING", "RUNNING", "STOPPING", *sorted(TERMINAL)]
+STATES = [*(s.value for s in RunState if s.live), *sorted(s.value for s in TERMINAL_STATES)]
 
 
 def render_run(run: Json) -> str:
@@ -93,7 +92,7 @@ def runs_group() -> None:
 
 def wait_for(client: StokerClient, run_id: str, interval: float) -> Json:
     run = client.get_run(run_id)
-    while run["state"] not in TERMINAL:
+    while run["state"] not in TERMINAL_STATES:
         time.sleep(interval)
         run = client.get_run(run_id)
     return run

@@ -121,9 +121,9 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
     )
     dispatcher = Dispatcher(
-        runs=runs, service=service, bus=bus, io=io, clock=utcnow,
-        poll_interval=cfg.daemon.poll_interval_seconds, tasks=supervisor,
-    )  # fmt: skip
+        service=service, bus=bus, poll_interval=cfg.daemon.poll_interval_seconds,
+        tasks=supervisor,
+    )
     trigger_store = TriggerStore(db)
     firing = Firing(db, runs, trigger_store, utcnow, observer=observed)
     # Conditional triggers are evaluated inside the transaction that ends a run.

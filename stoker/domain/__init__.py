@@ -1,1 +1,2 @@
-"""Pure domain model: states, jobs, runs, arguments, events. Stdlib only, no I/O."""
+"""Pure domain model: the run state table, slots and queue, jobs, runs, triggers and their
+conditions, arguments, events. Stdlib only, no I/O."""

@@ -1,8 +1,11 @@
-"""Glue's job run states and the transitions between them, as data."""
+"""Glue's job run states and the run state table: which writes of a run's state may happen."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+
+from stoker.errors import InvalidTransition
 
 
 class RunState(StrEnum):
@@ -44,6 +47,8 @@ TERMINAL_STATES = frozenset(
 ACTIVE_STATES = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
 
 _S = RunState
+#: The run state table: the states a stored run may move to from each state. Every write of
+#: an existing run's state takes its allowed sources from here (``sources``).
 TRANSITIONS: dict[RunState, frozenset[RunState]] = {
     _S.WAITING: frozenset({_S.STARTING, _S.STOPPED, _S.ERROR}),
     # STARTING → WAITING: Glue lets a run move between non-terminal states while it
@@ -60,12 +65,62 @@ TRANSITIONS: dict[RunState, frozenset[RunState]] = {
     _S.ERROR: frozenset(),
 }
 
-#: States a run may be created in.
-INITIAL_STATES = frozenset({RunState.WAITING, RunState.STARTING})
+#: The table's row for a run not stored yet: the slot decision creates it WAITING or
+#: STARTING; a run that cannot start is recorded already ended, as Glue records it (FAILED:
+#: over its job's limit with queuing off; ERROR: a trigger's job is missing or its
+#: arguments are invalid).
+INITIAL_STATES = frozenset({RunState.WAITING, RunState.STARTING, RunState.FAILED, RunState.ERROR})
 
 #: Outcomes that start the next attempt when retries are left (Glue: FAILED; we add ERROR).
 RETRYABLE_STATES = frozenset({RunState.FAILED, RunState.ERROR})
 
+#: What recovery does at start with each run a previous daemon left live: nobody executes
+#: it any more. WAITING runs are not here: they stay queued for the dispatcher.
+AFTER_RESTART: dict[RunState, RunState] = {
+    _S.STARTING: _S.ERROR,
+    _S.RUNNING: _S.ERROR,
+    _S.STOPPING: _S.STOPPED,
+}
 
-def can_transition(source: RunState, target: RunState) -> bool:
-    return target in TRANSITIONS[source]
+
+def sources(expected: RunState | Iterable[RunState], target: RunState) -> tuple[RunState, ...]:
+    """The states among ``expected`` that the table lets a run leave for ``target``, in the
+    order of RunState: what a guarded ``UPDATE … WHERE state IN (…)`` may match. Raises
+    InvalidTransition when there are none, so a write the table forbids never reaches the
+    database."""
+    candidates = {expected} if isinstance(expected, RunState) else set(expected)
+    allowed = tuple(s for s in RunState if s in candidates and target in TRANSITIONS[s])
+    if not allowed:
+        raise InvalidTransition(
+            f"a run cannot move from {_either(candidates)} to {target.value}: the run state "
+            f"table allows {target.value} only from {_either(_sources_of(target))}",
+            field="state",
+            value=target.value,
+        )
+    return allowed
+
+
+def initial(state: RunState, *, ended: bool = False) -> RunState:
+    """``state`` when the table lets a run be created in it; ``ended``: a run recorded as
+    already ended (it could not start). Raises InvalidTransition otherwise."""
+    allowed = INITIAL_STATES & TERMINAL_STATES if ended else INITIAL_STATES - TERMINAL_STATES
+    if state not in allowed:
+        kind = "recorded as ended" if ended else "created"
+        raise InvalidTransition(
+            f"a run cannot be {kind} in {state.value}: the run state table allows "
+            f"{_either(allowed)}",
+            field="state",
+            value=state.value,
+        )
+    return state
+
+
+def _sources_of(target: RunState) -> list[RunState]:
+    return [s for s in RunState if target in TRANSITIONS[s]]
+
+
+def _either(states: Iterable[RunState]) -> str:
+    """The states' names in RunState's order, joined with "or"."""
+    among = set(states)
+    names = [s.value for s in RunState if s in among]
+    return " or ".join(names) if names else "no state"

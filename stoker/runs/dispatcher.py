@@ -1,17 +1,17 @@
-"""The queue: promotes WAITING runs to STARTING when a slot frees, first in first out."""
+"""When the queue is looked at: on any run ending (a hint) and every poll interval.
+
+Which WAITING runs start is domain/slots.py's decision, written by the store and asked
+for through the run service (RunService.dequeue).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
-from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.errors import StoreUnavailable
 from stoker.runs.service import RunService
-from stoker.store.runs import RunStore
 from stoker.tasks import Spawner, Supervised, Unsupervised, wait_any
 
 log = logging.getLogger(__name__)
@@ -27,18 +27,12 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        runs: RunStore,
         service: RunService,
         bus: Bus,
-        io: Blocking,
-        clock: Callable[[], datetime],
         poll_interval: float,
         tasks: Spawner | None = None,
     ) -> None:
-        self._runs = runs
         self._service = service
-        self._io = io
-        self._clock = clock
         self._poll = poll_interval
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -73,11 +67,4 @@ class Dispatcher:
             await wait_any(self._wake, self._stopping, timeout=self._poll)
 
     async def dispatch_once(self) -> int:
-        promoted = await self._io(self._runs.promote_waiting, self._clock())
-        for run, job in promoted:
-            log.info(
-                "run dequeued",
-                extra={"action": "run.dequeued", "run_id": run.id, "job": run.job_name},
-            )
-            self._service.launch(run, job)
-        return len(promoted)
+        return await self._service.dequeue()

@@ -1,18 +1,26 @@
-"""Settles runs a previous daemon left live, so no run stays live with nobody running it."""
+"""Settles runs a previous daemon left live, so no run stays live with nobody running it.
+
+What each state becomes is the state table's ``AFTER_RESTART``; the run service writes it
+(RunService.settle, a guarded transition).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from stoker.aio import Blocking
-from stoker.domain.states import RunState
+from stoker.domain.states import AFTER_RESTART, RunState
 from stoker.runs.service import RunService
 from stoker.store.runs import RunStore
 
 log = logging.getLogger(__name__)
 
-LOST = "lost when the daemon stopped: the process running it is gone"
-STOPPED_WHILE_DOWN = "the daemon stopped while the run was stopping"
+#: Why a run ended, by the state recovery moves it to.
+DETAILS = {
+    RunState.ERROR: "lost when the daemon stopped: the process running it is gone",
+    RunState.STOPPED: "the daemon stopped while the run was stopping",
+}
+_COUNTED = {RunState.ERROR: "errored", RunState.STOPPED: "stopped"}
 
 
 async def recover(runs: RunStore, service: RunService, io: Blocking) -> dict[str, int]:
@@ -20,15 +28,12 @@ async def recover(runs: RunStore, service: RunService, io: Blocking) -> dict[str
     left), STOPPING → STOPPED. WAITING runs stay queued for the dispatcher."""
     counts = {"errored": 0, "stopped": 0, "waiting": 0}
     for run in await io(runs.live):
-        if run.state is RunState.WAITING:
+        target = AFTER_RESTART.get(run.state)
+        if target is None:
             counts["waiting"] += 1
             continue
-        if run.state is RunState.STOPPING:
-            await service.settle(run, RunState.STOPPED, STOPPED_WHILE_DOWN)
-            counts["stopped"] += 1
-        else:
-            await service.settle(run, RunState.ERROR, LOST)
-            counts["errored"] += 1
+        await service.settle(run, target, DETAILS[target])
+        counts[_COUNTED[target]] += 1
         log.warning(
             "settled run left by a previous daemon",
             extra={

@@ -1,8 +1,12 @@
-"""The run service: the only code that changes a run's state.
+"""The run service: the only caller of the store's writes that change a stored run's state.
 
 It creates runs, hands STARTING runs to their executor, turns each executor's report into
-a transition, stops runs on request or timeout, and starts retries. Every transition goes
-through RunStore.transition (guarded UPDATE + outbox row in one transaction).
+a transition, stops runs on request or timeout, settles what recovery finds, and promotes
+the queue when the dispatcher asks. Transitions go through RunStore.transition, promotion
+through RunStore.promote_waiting; the store writes only what the run state table
+(domain/states.py) allows, each change with its outbox row in one transaction. Runs are
+also created by trigger fires (store/firing.py, store/event_batches.py; adopted here) and,
+as retries, by the transition that ends a failed attempt.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from stoker.bus import Bus, RunChanged
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
-from stoker.domain.states import RunState
+from stoker.domain.states import ACTIVE_STATES, RunState
 from stoker.errors import (
     ExecutorError,
     InvalidTransition,
@@ -37,7 +41,6 @@ from stoker.tasks import Spawner, Unsupervised
 
 log = logging.getLogger(__name__)
 
-_LIVE_EXECUTION = (RunState.STARTING, RunState.RUNNING, RunState.STOPPING)
 #: At shutdown, how long stopped runs may take to end before they are abandoned (the daemon
 #: passes ``spark.stop_grace_seconds``).
 STOP_WAIT = 10.0
@@ -216,6 +219,18 @@ class RunService:
                                        detail="the daemon was shutting down; starts when "
                                        "it is back")  # fmt: skip
 
+    async def dequeue(self) -> int:
+        """Promote the WAITING runs that have a slot (the dispatcher's step) and launch them;
+        how many were promoted."""
+        moved = await self._io(self._runs.promote_waiting, self._clock())
+        for run, job in moved:
+            self._changed(run)
+            if run.state is RunState.STARTING:
+                log.info("run dequeued", extra={"action": "run.dequeued", "run_id": run.id,
+                                                "job": run.job_name})  # fmt: skip
+                self.launch(run, job)
+        return sum(run.state is RunState.STARTING for run, _ in moved)
+
     @property
     def active_count(self) -> int:
         return len(self._tasks)
@@ -316,7 +331,7 @@ class RunService:
         self._timed_out.discard(run_id)
         try:
             await self._finish_transition(
-                run_id, _LIVE_EXECUTION, target, error=error, detail=detail
+                run_id, ACTIVE_STATES, target, error=error, detail=detail
             )
         except InvalidTransition:
             log.warning(
@@ -326,7 +341,7 @@ class RunService:
     async def _finish_transition(
         self,
         run_id: str,
-        expected: RunState | tuple[RunState, ...],
+        expected: RunState | Iterable[RunState],
         target: RunState,
         *,
         error: str | None,
@@ -362,7 +377,7 @@ class RunService:
     async def _transition(
         self,
         run_id: str,
-        expected: RunState | tuple[RunState, ...],
+        expected: RunState | Iterable[RunState],
         target: RunState,
         *,
         error: str | None = None,

@@ -3,7 +3,8 @@
 A matched message is stored under (trigger, topic, partition, offset) before its offset is
 committed, so a redelivered message is skipped, not counted twice. A batch is fired in one
 transaction: the fire key (``events:<first event's offset key>``) is recorded, the runs are
-created and the events are marked with the fire, or none of it happens.
+created (through Firing, so in the states the run state table allows) and the events are
+marked with the fire, or none of it happens. No stored run's state is changed here.
 
 Payloads reach the job in a file, not inline: a batch holds up to 100 messages of up to the
 consumer's size limit each, far past what an argument may carry (100 KB a value). Each

@@ -1,8 +1,12 @@
 """Trigger firing: a fire key recorded at most once, and its runs, in one transaction.
 
-Conditional triggers are evaluated inside the transaction that ends the watched run
-(RunStore.on_completion), so a completion is evaluated exactly once: never lost to a crash
-between the two, never doubled by a retry or a restart.
+A fire changes no stored run's state: it inserts new runs through RunStore.insert_in (the
+slot decision, in a state the run state table allows) or, for a job that cannot run,
+RunStore.insert_ended (ERROR or FAILED, as the table allows); the trigger service hands
+them to the run service (RunService.adopt). Conditional triggers are evaluated inside the
+transaction that ends the watched run (RunStore.on_completion), so a completion is
+evaluated exactly once: never lost to a crash between the two, never doubled by a retry or
+a restart; whether a predicate is met is domain.conditions.satisfied's decision.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from stoker.domain.conditions import Completion, satisfied
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import Job
 from stoker.domain.runs import JobRun, new_run
@@ -32,7 +37,13 @@ from stoker.domain.triggers import (
 from stoker.errors import InvalidInput, NotFound
 from stoker.store.engine import Database
 from stoker.store.runs import RunStore
-from stoker.store.tables import trigger_fires, trigger_matches, trigger_watches, triggers
+from stoker.store.tables import (
+    job_runs,
+    trigger_fires,
+    trigger_matches,
+    trigger_watches,
+    triggers,
+)
 from stoker.store.triggers import TriggerStore
 
 # INSERT … ON CONFLICT DO NOTHING RETURNING: a duplicate key returns no row, without the
@@ -233,31 +244,31 @@ class Firing:
             return []  # this completion was already seen by this trigger
         self.observer.evaluated()
         assert trigger.predicate is not None
-        if trigger.predicate.logical is Logical.ANY:
-            satisfied = [run]
-        else:
-            satisfied = self._all_met(conn, trigger)
-            if not satisfied:
-                return []
+        completed = Completion(run.job_name, run.id, run.state)
+        # ANY is decided by this completion alone: it needs no history.
+        pending = [] if trigger.predicate.logical is Logical.ANY else self._pending(conn, trigger)
+        met = satisfied(trigger.predicate, completed, pending)
+        if met is None:
+            return []
+        satisfied_runs = [run if run_id == run.id else self._runs.get_in(conn, run_id)
+                          for run_id in met]  # fmt: skip
         conn.execute(
             update(trigger_matches)
             .where(trigger_matches.c.trigger_name == trigger.name, ~trigger_matches.c.consumed)
             .values(consumed=True)
         )
-        started = self.fire_in(conn, trigger, f"run:{run.id}", now, satisfied, now)
+        started = self.fire_in(conn, trigger, f"run:{run.id}", now, satisfied_runs, now)
         if started is None:
             return []
         self.observer.fired(trigger.name, TriggerType.CONDITIONAL, None)
         return started
 
-    def _all_met(self, conn: Connection, trigger: Trigger) -> list[JobRun]:
-        """AND: the latest unconsumed matching completion of every watched job, or []."""
-        pending = conn.execute(
-            select(trigger_matches.c.job_name, trigger_matches.c.run_id)
+    def _pending(self, conn: Connection, trigger: Trigger) -> list[Completion]:
+        """The completions the trigger has seen and no fire consumed yet, oldest first."""
+        rows = conn.execute(
+            select(trigger_matches.c.job_name, trigger_matches.c.run_id, job_runs.c.state)
+            .join(job_runs, job_runs.c.id == trigger_matches.c.run_id)
             .where(trigger_matches.c.trigger_name == trigger.name, ~trigger_matches.c.consumed)
             .order_by(trigger_matches.c.seq)
         ).all()
-        latest = {job: run_id for job, run_id in pending}
-        if set(latest) != set(trigger.watched_jobs):
-            return []
-        return [self._runs.get_in(conn, latest[job]) for job in sorted(latest)]
+        return [Completion(job, run_id, RunState(state)) for job, run_id, state in rows]

@@ -1,10 +1,15 @@
-"""Job runs: create with a slot decision, guarded transitions with their outbox event, queries.
+"""Job runs: the writes the run state table allows, each with its outbox event; queries.
 
-Every state change here is one transaction: ``UPDATE … WHERE id = :id AND state IN
-(:expected)`` (0 rows → InvalidTransition), the outbox row for it, and — when a failed
-attempt has retries left — the next attempt. On SQLite the transaction holds the write lock
-from its start (BEGIN IMMEDIATE); on PostgreSQL the job row is locked FOR UPDATE, so two
-actors never both take a job's last slot.
+The store serves, it does not decide: every write takes its allowed states from the table
+in ``domain/states.py`` (``sources``, ``initial``) — a write the table forbids raises
+InvalidTransition and is never sent — and the slot decision, FIFO order and promotion are
+``domain/slots.py``'s, fed with what the store read inside the same transaction. Each
+state change is one transaction: ``UPDATE … WHERE id = :id AND state IN (…)`` (0 rows →
+InvalidTransition), the outbox row for it, and — when a failed attempt has retries left —
+the next attempt. On SQLite the transaction holds the write lock from its start (BEGIN
+IMMEDIATE); on PostgreSQL the job row is locked FOR UPDATE, so two actors never both take
+a job's last slot. Callers: the run service (create, transition, promote_waiting) and
+trigger fires (store/firing.py: insert_in, insert_ended).
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from stoker.domain.events import EventIdentity, run_status_event, state_change_event
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import JobRun, execution_seconds, should_retry
-from stoker.domain.states import ACTIVE_STATES, RunState
+from stoker.domain.slots import Move, Occupancy, Queued, Slots, place, promote
+from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
 from stoker.store import outbox as outbox_rows
 from stoker.store.codec import job_from_json, job_from_row, run_from_row, run_values
@@ -28,35 +34,49 @@ from stoker.store.engine import Database
 from stoker.store.tables import job_runs, jobs
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
+_POOL = ExecutorKind.POOL.value
 
 # Statements built once and executed with parameters: on the run-creation path building
 # them per call (coercion, cache keys) cost several times what SQLite spent executing them.
 _INSERT_RUN = insert(job_runs).returning(*job_runs.c)
 _JOB = select(jobs).where(jobs.c.name == bindparam("name"))
 _JOB_LOCKED = _JOB.with_for_update()
-_JOB_ACTIVE = (
-    select(func.count())
-    .select_from(job_runs)
-    .where(job_runs.c.job_name == bindparam("name"), job_runs.c.state.in_(_ACTIVE))
+_OF_JOB = job_runs.c.job_name == bindparam("name")
+_IN_POOL = job_runs.c.executor == _POOL
+
+
+def _active(where: Any) -> Any:
+    active = job_runs.c.state.in_(_ACTIVE)
+    return select(func.count()).select_from(job_runs).where(where, active).scalar_subquery()
+
+
+def _waiting(where: Any) -> Any:
+    return select(job_runs.c.seq).where(job_runs.c.state == RunState.WAITING.value, where).exists()
+
+
+# What the slot decision needs, in one statement: active runs are counted (few), the queue
+# is only probed with EXISTS, so a deep queue costs nothing here.
+_OCCUPANCY = {
+    False: select(_active(_OF_JOB), _waiting(_OF_JOB)),
+    True: select(_active(_OF_JOB), _waiting(_OF_JOB), _active(_IN_POOL), _waiting(_IN_POOL)),
+}
+# Promotion reads ids, never the rows' JSON, until a run is actually promoted: the queue
+# may hold thousands of runs and this runs on every completion.
+_QUEUE = select(job_runs.c.seq, job_runs.c.id, job_runs.c.job_name, job_runs.c.executor).where(
+    job_runs.c.state == RunState.WAITING.value
 )
-_POOL_ACTIVE = (
-    select(func.count())
-    .select_from(job_runs)
-    .where(job_runs.c.executor == ExecutorKind.POOL.value, job_runs.c.state.in_(_ACTIVE))
+_ACTIVE_BY_JOB = (
+    select(job_runs.c.job_name, job_runs.c.executor, func.count())
+    .where(job_runs.c.state.in_(_ACTIVE))
+    .group_by(job_runs.c.job_name, job_runs.c.executor)
 )
-_JOB_QUEUED = select(
-    select(job_runs.c.seq)
-    .where(job_runs.c.state == RunState.WAITING.value, job_runs.c.job_name == bindparam("name"))
-    .exists()
+# Locked in name order, so two promotions never wait on each other's locks.
+_LIMITS = (
+    select(jobs.c.name, jobs.c.max_concurrent_runs)
+    .where(jobs.c.name.in_(bindparam("names", expanding=True)))
+    .order_by(jobs.c.name)
 )
-_POOL_QUEUED = select(
-    select(job_runs.c.seq)
-    .where(
-        job_runs.c.state == RunState.WAITING.value,
-        job_runs.c.executor == ExecutorKind.POOL.value,
-    )
-    .exists()
-)
+_LIMITS_LOCKED = _LIMITS.with_for_update()
 
 
 @dataclass(frozen=True)
@@ -97,18 +117,16 @@ class RunStore:
         the run is recorded FAILED, as Glue does for trigger-started runs."""
         current = self.lock_job(conn, job.name)
         limit = current.max_concurrent_runs if current else job.max_concurrent_runs
-        free, reason = self._slot(conn, job.name, limit, run.executor)
-        if not free and not run.queuing_enabled and reason == "job":
-            message = (
-                f"Concurrent runs exceeded for {job.name}: it allows {limit} at a time "
-                "and job-run queuing is off for this run"
-            )
+        occupancy = self._occupancy(conn, job.name, limit, run.executor)
+        placed = place(job.name, occupancy, pool=run.executor is ExecutorKind.POOL,
+                       queuing=run.queuing_enabled)  # fmt: skip
+        if placed.state is RunState.FAILED:
+            message = placed.detail or ""
             if refuse:
                 raise ConcurrentRunsExceeded(message, field="max_concurrent_runs", value=limit)
             return self.insert_ended(conn, run, job, state=RunState.FAILED, error=message, now=now)
-        state = RunState.STARTING if free else RunState.WAITING
-        detail = None if free else _waiting_detail(reason, limit)
-        return self._insert(conn, replace(run, state=state, state_detail=detail), job, now)
+        return self._insert(conn, replace(run, state=placed.state, state_detail=placed.detail),
+                            job, now)  # fmt: skip
 
     def insert_ended(
         self, conn: Connection, run: JobRun, job: Job, *, state: RunState, error: str,
@@ -116,7 +134,7 @@ class RunStore:
     ) -> JobRun:  # fmt: skip
         """Record a run that could not start (deleted job, refused) as already ended."""
         ended = replace(run, state=state, error_message=error, completed_on=now)
-        return self._insert(conn, ended, job, now)
+        return self._insert(conn, ended, job, now, ended=True)
 
     def transition(
         self,
@@ -128,7 +146,9 @@ class RunStore:
         error_message: str | None = None,
         state_detail: str | None = None,
     ) -> Transitioned:
-        sources = [expected] if isinstance(expected, RunState) else list(expected)
+        """Move the run to ``target`` from whichever of ``expected`` it is in and the table
+        allows; InvalidTransition (nothing written) when it is in none of them."""
+        allowed = sources(expected, target)
         values: dict[str, Any] = {"state": target.value, "last_modified_on": now}
         if error_message is not None:
             values["error_message"] = error_message
@@ -141,16 +161,11 @@ class RunStore:
             if target.terminal:
                 values["completed_on"] = now
                 values["execution_time"] = execution_seconds(before.running_on, now)
-            row = conn.execute(
-                update(job_runs)
-                .where(job_runs.c.id == run_id, job_runs.c.state.in_([s.value for s in sources]))
-                .values(**values)
-                .returning(*job_runs.c)
-            ).one_or_none()
+            row = _guarded_update(conn, run_id, allowed, values)
             if row is None:
                 raise InvalidTransition(
                     f"run {run_id} is {before.state.value}, not "
-                    f"{' or '.join(s.value for s in sources)}; cannot move it to {target.value}",
+                    f"{' or '.join(s.value for s in allowed)}; cannot move it to {target.value}",
                     field="state",
                     value=before.state.value,
                 )
@@ -186,44 +201,23 @@ class RunStore:
             return run
 
     def promote_waiting(self, now: datetime) -> list[tuple[JobRun, Job]]:
-        """Move WAITING runs that now have a slot to STARTING, oldest first.
-
-        Reads only ids and counts until a run is actually promoted: the queue may hold
-        thousands of runs and this runs on every completion.
-        """
-        promoted: list[tuple[JobRun, Job]] = []
+        """Move WAITING runs that now have a slot to STARTING and end in ERROR those whose
+        job was deleted (domain.slots.promote decides); each moved run, oldest first, with
+        its job snapshot."""
+        moved: list[tuple[JobRun, Job]] = []
         with self._db.write() as conn:
-            waiting = conn.execute(
-                select(job_runs.c.id, job_runs.c.job_name, job_runs.c.executor)
-                .where(job_runs.c.state == RunState.WAITING.value)
-                .order_by(job_runs.c.seq)
-            ).all()
-            if not waiting:
-                return promoted
-            pool_free = self.pool_capacity - self._pool_used(conn)
-            limits: dict[str, int | None] = {}
-            blocked: set[str] = set()
-            for run_id, job_name, executor in waiting:
-                if job_name in blocked:
-                    continue
-                if job_name not in limits:
-                    limits[job_name] = self._job_room(conn, job_name)
-                room = limits[job_name]
-                if room is None:
-                    self._force(conn, run_id, RunState.WAITING, RunState.ERROR, now=now,
-                                error=_deleted(job_name))  # fmt: skip
-                    continue
-                is_pool = executor == ExecutorKind.POOL.value
-                if room <= 0 or (is_pool and pool_free <= 0):
-                    blocked.add(job_name)
-                    continue
-                run, snapshot = self._force(
-                    conn, run_id, RunState.WAITING, RunState.STARTING, now=now
-                )
-                promoted.append((run, job_from_json(snapshot)))
-                limits[job_name] = room - 1
-                pool_free -= 1 if is_pool else 0
-        return promoted
+            queue = [
+                Queued(seq, run_id, job_name, executor == _POOL)
+                for seq, run_id, job_name, executor in conn.execute(_QUEUE)
+            ]
+            if not queue:
+                return moved
+            slots = self._slots(conn, {q.job_name for q in queue})
+            for move in promote(queue, slots):
+                done = self._force(conn, move, now)
+                if done is not None:
+                    moved.append((done[0], job_from_json(done[1])))
+        return moved
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -284,62 +278,54 @@ class RunStore:
         row = conn.execute(query, {"name": name}).one_or_none()
         return job_from_row(row) if row else None
 
-    def _slot(
+    def _occupancy(
         self, conn: Connection, job_name: str, limit: int, executor: ExecutorKind
-    ) -> tuple[bool, str]:
-        """Is a slot free for a new run of this job? FIFO: anyone already waiting goes first.
+    ) -> Occupancy:
+        """What a new run of the job competes for; read after the job row was locked."""
+        pool = executor is ExecutorKind.POOL
+        read = conn.execute(_OCCUPANCY[pool], {"name": job_name}).one()
+        if not pool:
+            return Occupancy(job_limit=limit, job_active=read[0], job_waiting=bool(read[1]))
+        return Occupancy(
+            job_limit=limit, job_active=read[0], job_waiting=bool(read[1]),
+            pool_capacity=self.pool_capacity, pool_active=read[2], pool_waiting=bool(read[3]),
+        )  # fmt: skip
 
-        Only the active runs are counted; the queue is probed with EXISTS, so a deep queue
-        costs nothing here.
-        """
-        job_active = conn.execute(_JOB_ACTIVE, {"name": job_name}).scalar_one()
-        if job_active >= limit or conn.execute(_JOB_QUEUED, {"name": job_name}).scalar_one():
-            return False, "job"
-        if executor is ExecutorKind.POOL and (
-            conn.execute(_POOL_QUEUED).scalar_one() or self._pool_used(conn) >= self.pool_capacity
-        ):
-            return False, "pool"
-        return True, ""
-
-    def _pool_used(self, conn: Connection) -> int:
-        return int(conn.execute(_POOL_ACTIVE).scalar_one())
-
-    def _job_room(self, conn: Connection, job_name: str) -> int | None:
-        """Free slots of a job (locked for the rest of the transaction); None if deleted."""
-        job = self.lock_job(conn, job_name)
-        if job is None:
-            return None
-        active = conn.execute(_JOB_ACTIVE, {"name": job_name}).scalar_one()
-        return job.max_concurrent_runs - int(active)
+    def _slots(self, conn: Connection, job_names: set[str]) -> Slots:
+        """The queued jobs' limits (rows locked first, on PostgreSQL) and the active runs."""
+        query = _LIMITS if self._db.is_sqlite else _LIMITS_LOCKED
+        limits: dict[str, int] = {
+            name: limit for name, limit in conn.execute(query, {"names": sorted(job_names)})
+        }
+        active: dict[str, int] = {}
+        pool_active = 0
+        for job_name, executor, count in conn.execute(_ACTIVE_BY_JOB):
+            active[job_name] = active.get(job_name, 0) + count
+            pool_active += count if executor == _POOL else 0
+        return Slots(limits, active, self.pool_capacity, pool_active)
 
     def _force(
-        self,
-        conn: Connection,
-        run_id: str,
-        source: RunState,
-        target: RunState,
-        *,
-        now: datetime,
-        error: str = "",
-    ) -> tuple[JobRun, dict[str, Any]]:
-        """Move a run without an executor's say (queue, recovery); returns it and its
-        job snapshot."""
-        values: dict[str, Any] = {"state": target.value, "last_modified_on": now}
-        if target.terminal:
-            values.update(completed_on=now, error_message=error or None)
-        if target is RunState.STARTING:
+        self, conn: Connection, move: Move, now: datetime
+    ) -> tuple[JobRun, dict[str, Any]] | None:
+        """Apply promotion's move of a WAITING run; returns it and its job snapshot, or None
+        if it left WAITING meanwhile (stopped while PostgreSQL read the queue unlocked)."""
+        allowed = sources(RunState.WAITING, move.target)
+        values: dict[str, Any] = {"state": move.target.value, "last_modified_on": now}
+        if move.target.terminal:
+            values.update(completed_on=now, error_message=move.error)
+        if move.target is RunState.STARTING:
             values["state_detail"] = None
-        row = conn.execute(
-            update(job_runs)
-            .where(job_runs.c.id == run_id, job_runs.c.state == source.value)
-            .values(**values)
-            .returning(*job_runs.c)
-        ).one()
+        row = _guarded_update(conn, move.run_id, allowed, values)
+        if row is None:
+            return None
         moved = run_from_row(row)
-        self._event(conn, moved, source, now)
+        self._event(conn, moved, RunState.WAITING, now)
         return moved, row.job_snapshot
 
-    def _insert(self, conn: Connection, run: JobRun, job: Job, now: datetime) -> JobRun:
+    def _insert(
+        self, conn: Connection, run: JobRun, job: Job, now: datetime, *, ended: bool = False
+    ) -> JobRun:
+        initial(run.state, ended=ended)
         row = conn.execute(_INSERT_RUN, run_values(run, job)).one()
         created = run_from_row(row)
         self._event(conn, created, None, now)
@@ -349,11 +335,14 @@ class RunStore:
         row = conn.execute(select(job_runs.c.job_snapshot).where(job_runs.c.id == failed.id)).one()
         current = self.lock_job(conn, failed.job_name)
         job = current or job_from_json(row.job_snapshot)
-        free, reason = self._slot(conn, job.name, job.max_concurrent_runs, failed.executor)
+        occupancy = self._occupancy(conn, job.name, job.max_concurrent_runs, failed.executor)
+        # The attempt was accepted when the run was: its retry queues, it is never refused.
+        placed = place(job.name, occupancy, pool=failed.executor is ExecutorKind.POOL,
+                       queuing=True)  # fmt: skip
         retry = replace(
             failed,
             id=new_run_id(),
-            state=RunState.STARTING if free else RunState.WAITING,
+            state=placed.state,
             attempt=failed.attempt + 1,
             previous_run_id=failed.id,
             started_on=now,
@@ -362,7 +351,7 @@ class RunStore:
             completed_on=None,
             execution_time=0,
             error_message=None,
-            state_detail=None if free else _waiting_detail(reason, job.max_concurrent_runs),
+            state_detail=placed.detail,
         )
         return self._insert(conn, retry, job, now)
 
@@ -373,14 +362,16 @@ class RunStore:
         outbox_rows.append(conn, payload, run.id, now)
 
 
-def _waiting_detail(reason: str, limit: int) -> str:
-    if reason == "pool":
-        return "waiting for a free warm driver (pool capacity reached)"
-    return f"waiting for a slot: the job allows {limit} concurrent run(s)"
-
-
-def _deleted(job_name: str) -> str:
-    return f"job {job_name!r} was deleted while the run was waiting"
+def _guarded_update(
+    conn: Connection, run_id: str, allowed: tuple[RunState, ...], values: dict[str, Any]
+) -> Row[Any] | None:
+    """The one UPDATE of a stored run's state: it matches only the states ``allowed``."""
+    return conn.execute(
+        update(job_runs)
+        .where(job_runs.c.id == run_id, job_runs.c.state.in_([s.value for s in allowed]))
+        .values(**values)
+        .returning(*job_runs.c)
+    ).one_or_none()
 
 
 def _missing(run_id: str) -> NotFound:

@@ -137,7 +137,8 @@ def test_waiting_run_of_deleted_job_errors(runs: RunStore, jobs: JobStore, clock
     waiting = start(runs, jobs, job, clock)
     jobs.delete(job.name)
     runs.transition(first.id, S.STARTING, S.STOPPED, clock())
-    assert runs.promote_waiting(clock()) == []
+    moved = runs.promote_waiting(clock())
+    assert [(r.id, r.state) for r, _ in moved] == [(waiting.id, S.ERROR)]
     settled = runs.get(waiting.id)
     assert settled.state is S.ERROR
     assert "deleted" in (settled.error_message or "")

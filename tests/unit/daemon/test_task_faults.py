@@ -103,9 +103,7 @@ async def queue_world(
         runs=runs, jobs=jobs, executors={"pool": fake, "pyshell": fake, "isolated": fake},
         bus=bus, io=io, logs_dir=tmp_path / "logs", clock=now, tasks=sup,
     )  # fmt: skip
-    dispatcher = Dispatcher(
-        runs=runs, service=service, bus=bus, io=io, clock=now, poll_interval=0.02, tasks=sup
-    )
+    dispatcher = Dispatcher(service=service, bus=bus, poll_interval=0.02, tasks=sup)
     jobs.create(Job(name="etl", script_location="etl.py", max_concurrent_runs=1), now())
     dispatcher.start()
     return sup, service, runs, fake, dispatcher, io

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ class World:
     runs: RunStore
     outbox: OutboxStore
     io: Blocking
+    bus: Bus
 
     def job(self, name: str, script: str = "ok.py", **fields: Any) -> Job:
         return self.jobs.create(Job(name=name, script_location=script, **fields), now())
@@ -78,10 +80,9 @@ def scenario(
         executors = {"pool": fake, "isolated": fake, "pyshell": fake}
         service = RunService(runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
                              logs_dir=tmp_path / "logs", clock=clock)  # fmt: skip
-        dispatcher = Dispatcher(runs=runs, service=service, bus=bus, io=io, clock=now,
-                                poll_interval=0.05)  # fmt: skip
+        dispatcher = Dispatcher(service=service, bus=bus, poll_interval=0.05)
         dispatcher.start()
-        world = World(service, dispatcher, fake, jobs, runs, OutboxStore(db), io)
+        world = World(service, dispatcher, fake, jobs, runs, OutboxStore(db), io, bus)
         try:
             await test(world)
         finally:
@@ -188,6 +189,32 @@ def test_queue_is_fifo_under_max_concurrent(tmp_path: Path) -> None:
     scenario(test, tmp_path)
 
 
+def test_promotion_announces_every_move_it_makes(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        seen: list[tuple[str, RunState]] = []
+        w.bus.subscribe(lambda event: seen.append((event.run.id, event.run.state)))
+        w.job("etl", script="manual.py", max_concurrent_runs=1)
+        w.job("old", script="manual.py", max_concurrent_runs=1)
+        w.fake.script("manual.py", Behaviour.manual())
+        first, queued = [(await w.service.start_run("etl", {})).id for _ in range(2)]
+        held, orphan = [(await w.service.start_run("old", {})).id for _ in range(2)]
+        await w.until(first, S.RUNNING)
+        await w.until(held, S.RUNNING)
+        w.jobs.delete("old")
+        w.fake.handles[first].finish(Exit(Outcome.SUCCEEDED))
+        w.fake.handles[held].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(queued, S.RUNNING)
+        assert (await w.until(orphan, S.ERROR)).error_message == (
+            "job 'old' was deleted while the run was waiting"
+        )
+        assert (queued, S.STARTING) in seen
+        assert (orphan, S.ERROR) in seen  # the live gauges and the relay hear of it too
+        w.fake.handles[queued].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(queued, S.SUCCEEDED)
+
+    scenario(test, tmp_path)
+
+
 def test_drain_stops_what_does_not_finish_and_refuses_new_runs(tmp_path: Path) -> None:
     async def test(w: World) -> None:
         w.job("etl", script="hang.py")
@@ -232,15 +259,18 @@ def test_recovery_settles_runs_nobody_runs(tmp_path: Path) -> None:
 
 
 def test_late_run_gets_one_run_status_event(tmp_path: Path) -> None:
-    calls = iter([now() - timedelta(hours=2)])
+    readings = iter([now() - timedelta(hours=2)])
+    creating = contextvars.ContextVar("creating", default=False)
 
     def clock() -> datetime:
-        # The first reading is the run's start: two hours ago, so its delay has passed.
-        return next(calls, None) or now()
+        # The first reading in the test's own task (not the dispatcher's) is the run's
+        # start: two hours ago, so its delay has passed.
+        return (next(readings, None) if creating.get() else None) or now()
 
     async def test(w: World) -> None:
         w.job("etl", script="manual.py", notify_delay_after=1)
         w.fake.script("manual.py", Behaviour.manual())
+        creating.set(True)
         run = await w.service.start_run("etl", {})
         await w.until(run.id, S.RUNNING)
         for _ in range(100):

@@ -22,11 +22,13 @@ is ``hang(ignore_stop=True)`` until the test calls ``finish``.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 
 from stoker.domain.runs import Exit, Outcome
 from stoker.errors import ExecutorError
 from stoker.executors.base import RunSpec
+from stoker.executors.handle import BaseRunHandle
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,13 @@ class Behaviour:
         return cls(None, None, ignore_stop=True)
 
 
-class FakeRunHandle:
-    """A fake run; ``finish`` ends it from the test."""
+class FakeRunHandle(BaseRunHandle):
+    """A fake run; ``finish`` ends it from the test. It never escalates a stop by itself."""
 
     def __init__(self, spec: RunSpec, behaviour: Behaviour, stop_delay: float) -> None:
-        self.spec = spec
+        super().__init__(spec, grace=math.inf)
         self.behaviour = behaviour
-        self.stop_requested = False
         self._stop_delay = stop_delay
-        self._done: asyncio.Future[Exit] = asyncio.get_running_loop().create_future()
         self._timer: asyncio.TimerHandle | None = None
         if behaviour.exit is not None and behaviour.after is not None:
             self._timer = asyncio.get_running_loop().call_later(
@@ -75,27 +75,21 @@ class FakeRunHandle:
             )
 
     @property
-    def run_id(self) -> str:
-        return self.spec.run_id
+    def stop_requested(self) -> bool:
+        return self.stopping
 
-    @property
-    def done(self) -> bool:
-        return self._done.done()
+    def _request_stop(self) -> None:
+        if not self.behaviour.ignore_stop:
+            loop = asyncio.get_running_loop()
+            loop.call_later(self._stop_delay, self.finish, Exit(Outcome.STOPPED))
 
-    async def wait(self) -> Exit:
-        return await asyncio.shield(self._done)
-
-    async def stop(self) -> None:
-        self.stop_requested = True
-        if self._done.done() or self.behaviour.ignore_stop:
-            return
-        asyncio.get_running_loop().call_later(self._stop_delay, self.finish, Exit(Outcome.STOPPED))
+    def _grace_expired(self) -> None:
+        """Never called: the fake's grace is infinite."""
 
     def finish(self, exit_: Exit) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        if not self._done.done():
-            self._done.set_result(exit_)
+        super().finish(exit_)
 
 
 class FakeExecutor:
@@ -135,7 +129,7 @@ class FakeExecutor:
             await self._freed.wait_for(lambda: self.capacity is None or self.live < self.capacity)
         behaviour = self.behaviours.get(spec.script_location, self.default)
         handle = FakeRunHandle(spec, behaviour, self.stop_delay)
-        handle._done.add_done_callback(lambda _: asyncio.ensure_future(self._notify()))
+        handle.outcome.add_done_callback(lambda _: asyncio.ensure_future(self._notify()))
         self.started.append(spec)
         self.handles[spec.run_id] = handle
         return handle

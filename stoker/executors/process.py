@@ -17,6 +17,7 @@ from stoker.domain.runs import Exit, Outcome
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.errors import InvalidInput
 from stoker.executors.base import RunSpec, SampleSink
+from stoker.executors.handle import BaseRunHandle
 from stoker.executors.logs import prepare_run_logs, result_path
 from stoker.executors.runner import ScriptResult
 
@@ -130,8 +131,8 @@ class SampleReader:
             )  # fmt: skip
 
 
-class ProcessRunHandle:
-    """One run in its own process group; implements the RunHandle port."""
+class ProcessRunHandle(BaseRunHandle):
+    """One run in its own process group; stop is SIGTERM to the group, SIGKILL after the grace."""
 
     def __init__(
         self,
@@ -140,28 +141,12 @@ class ProcessRunHandle:
         grace: float,
         samples: tuple[SampleReader, float] | None = None,
     ) -> None:
-        self.spec = spec
+        super().__init__(spec, grace)
         self.proc = proc
-        self._grace = grace
-        self._stopping = False
         self._samples = samples
-        self._done = asyncio.ensure_future(self._watch())
+        self._watcher = asyncio.ensure_future(self._watch())
 
-    @property
-    def run_id(self) -> str:
-        return self.spec.run_id
-
-    @property
-    def done(self) -> bool:
-        return self._done.done()
-
-    async def wait(self) -> Exit:
-        return await asyncio.shield(self._done)
-
-    async def stop(self) -> None:
-        if self._done.done() or self._stopping:
-            return
-        self._stopping = True
+    def _request_stop(self) -> None:
         log.info(
             "stopping run %s (pid %s)",
             self.run_id,
@@ -169,23 +154,33 @@ class ProcessRunHandle:
             extra={"action": "process.run.stop", "run_id": self.run_id},
         )
         self.signal(signal.SIGTERM)
-        asyncio.get_running_loop().call_later(self._grace, self._kill_if_running)
 
-    def _kill_if_running(self) -> None:
-        if not self._done.done():
-            log.warning(
-                "run %s ignored SIGTERM for %ss; killing it",
-                self.run_id,
-                self._grace,
-                extra={"action": "process.run.kill", "run_id": self.run_id},
-            )
-            self.signal(signal.SIGKILL)
+    def _grace_expired(self) -> None:
+        log.warning(
+            "run %s ignored SIGTERM for %ss; killing it",
+            self.run_id,
+            self.grace,
+            extra={"action": "process.run.kill", "run_id": self.run_id},
+        )
+        self.signal(signal.SIGKILL)
 
     def signal(self, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
 
-    async def _watch(self) -> Exit:
+    async def _watch(self) -> None:
+        try:
+            exit_ = await self._outcome()
+        except Exception as exc:  # a watcher that dies must not leave the run live for ever
+            log.exception(
+                "watching run %s failed", self.run_id,
+                extra={"action": "process.run.watch_failed", "run_id": self.run_id},
+            )  # fmt: skip
+            self.signal(signal.SIGKILL)
+            exit_ = Exit(Outcome.LOST, f"watching the run process failed: {exc!r}")
+        self.finish(exit_)
+
+    async def _outcome(self) -> Exit:
         if self._samples is None:
             returncode = await self.proc.wait()
         else:
@@ -197,8 +192,8 @@ class ProcessRunHandle:
         except (OSError, ValueError, TypeError):
             result = None
         if result is not None:
-            return Exit(Outcome.STOPPED) if self._stopping else result.to_exit()
-        if self._stopping:
+            return Exit(Outcome.STOPPED) if self.stopping else result.to_exit()
+        if self.stopping:
             return Exit(Outcome.STOPPED)
         return Exit(
             Outcome.LOST,
@@ -255,7 +250,7 @@ class HandleSet:
 
     def add(self, handle: ProcessRunHandle) -> ProcessRunHandle:
         self._handles.add(handle)
-        handle._done.add_done_callback(lambda _: self._handles.discard(handle))
+        handle.outcome.add_done_callback(lambda _: self._handles.discard(handle))
         return handle
 
     async def close(self, grace: float = 5.0) -> None:
@@ -263,4 +258,4 @@ class HandleSet:
         for handle in live:
             await handle.stop()
         if live:
-            await asyncio.wait([h._done for h in live], timeout=grace + 5)
+            await asyncio.wait([h.outcome for h in live], timeout=grace + 5)

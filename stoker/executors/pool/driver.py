@@ -42,13 +42,14 @@ _RECANCEL_SECONDS = 0.5
 
 @dataclass
 class _Run:
-    run_id: str
-    job_name: str
-    script: str
-    arguments: dict[str, str]
-    stdout: str
-    stderr: str
+    """The run the worker thread executes, and whether a stop was asked for."""
+
+    message: protocol.Run
     stop_requested: bool = False
+
+    @property
+    def run_id(self) -> str:
+        return self.message.run_id
 
 
 def _async_raise(thread_id: int, exc: type[BaseException] | None) -> None:
@@ -92,33 +93,25 @@ class Driver:
         self._warm.wait()
         if self._warm_error is not None:
             sys.stderr.write(self._warm_error)
-            self._channel.send({"type": protocol.FATAL, "error": self._warm_error})
+            self._channel.send(protocol.Fatal(self._warm_error))
             sys.exit(1)
-        self._channel.send({"type": protocol.READY, "pid": os.getpid()})
+        self._channel.send(protocol.Ready(os.getpid()))
         while True:
             message = self._channel.recv()
             if message is None:
                 os._exit(0)  # the supervisor is gone: nobody will read our results
-            kind = message["type"]
-            if kind == protocol.RUN:
-                self._accept(message)
-            elif kind == protocol.CANCEL:
-                self._cancel(str(message["run_id"]))
-            elif kind == protocol.PING:
-                self._channel.send({"type": protocol.PONG})
+            match message:
+                case protocol.Run():
+                    self._accept(message)
+                case protocol.Cancel(run_id=run_id):
+                    self._cancel(run_id)
+                case protocol.Ping():
+                    self._channel.send(protocol.Pong())
 
-    def _accept(self, message: protocol.Message) -> None:
-        run = _Run(
-            run_id=message["run_id"],
-            job_name=message["job_name"],
-            script=message["script"],
-            arguments=message["arguments"],
-            stdout=message["stdout"],
-            stderr=message["stderr"],
-        )
+    def _accept(self, run: protocol.Run) -> None:
         with self._lock:
-            self._current = run
-        self._runs.put(run)
+            self._current = _Run(run)
+        self._runs.put(self._current)
 
     def _cancel(self, run_id: str) -> None:
         with self._lock:
@@ -180,8 +173,9 @@ class Driver:
                 result = ScriptResult(Outcome.FAILED, "DriverError", repr(exc))
             self._finish(run, result)
 
-    def _execute(self, run: _Run) -> ScriptResult:
-        self._channel.send({"type": protocol.STARTED, "run_id": run.run_id})
+    def _execute(self, current: _Run) -> ScriptResult:
+        run = current.message
+        self._channel.send(protocol.Started(run.run_id))
         self._redirect(run)
         try:
             self._sc.setJobGroup(run.run_id, f"stoker run {run.run_id}", interruptOnCancel=True)
@@ -212,15 +206,7 @@ class Driver:
             retire = "a stop interrupted Spark's Python bridge mid-call"
         with self._lock:
             self._current = None
-        self._channel.send(
-            {
-                "type": protocol.FINISHED,
-                "run_id": run.run_id,
-                "outcome": outcome.value,
-                "error": error,
-                "retire": retire,
-            }
-        )
+        self._channel.send(protocol.Finished(run.run_id, outcome, error, retire))
         # After FINISHED, so the sampler thread's wake-up never delays it; before this
         # thread takes the next run (so the next begin cannot overtake this end).
         if self._sampler is not None:
@@ -257,13 +243,13 @@ class Driver:
         return session
 
     def _send_sample(self, run_id: str, job_name: str, sample: SparkSample) -> None:
-        self._channel.send(protocol.metrics(run_id, job_name, sample))
+        self._channel.send(protocol.Metrics(run_id, job_name, sample))
 
     def _driver_log(self, line: str) -> None:
         """To the driver's own log even while fds 1/2 point at a run's logs."""
         os.write(self._saved_fds[1], (line + "\n").encode())
 
-    def _redirect(self, run: _Run) -> None:
+    def _redirect(self, run: protocol.Run) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         out = open(run.stdout, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
@@ -332,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception:
         error = traceback.format_exc()
         sys.stderr.write(error)
-        channel.send({"type": protocol.FATAL, "error": error})
+        channel.send(protocol.Fatal(error))
         sys.exit(1)
     driver.serve()
 

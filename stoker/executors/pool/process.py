@@ -9,27 +9,32 @@ import signal
 import socket
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from stoker.config.settings import SparkSettings
+from stoker.executors.pool.handle import PoolRunHandle
 from stoker.executors.pool.protocol import AsyncChannel
-from stoker.executors.process import death_signal_setter, describe_exit
-
-if TYPE_CHECKING:
-    from stoker.executors.pool.handle import PoolRunHandle
-
-__all__ = ["DriverProcess", "DriverState", "describe_exit"]
+from stoker.executors.process import death_signal_setter
 
 
 class DriverState(StrEnum):
-    """Where a driver is in its life; only IDLE drivers take runs."""
+    """Where a driver is in its life; only IDLE drivers take runs.
+
+    A driver past its run budget (``DriverProcess.spent``) serves on as IDLE or BUSY until
+    a replacement is warm; it then retires at once if idle, or becomes LEAVING.
+    """
 
     STARTING = "starting"
     IDLE = "idle"
     BUSY = "busy"
+    #: Busy with its last run: a warm replacement is serving, it retires when the run ends.
+    LEAVING = "leaving"
     #: Asked to go (recycled, context lost, pool closing); never takes another run.
     RETIRED = "retired"
     DEAD = "dead"
+
+
+#: The states in which a driver holds a run.
+RUNNING_STATES = frozenset({DriverState.BUSY, DriverState.LEAVING})
 
 
 class DriverProcess:
@@ -44,9 +49,6 @@ class DriverProcess:
         self.log_path = log
         self.state = DriverState.STARTING
         self.runs_done = 0
-        #: Past its run budget: serves on until its replacement is warm.
-        self.recycling = False
-        self.retire_when_idle = False
         self.handle: PoolRunHandle | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pong: asyncio.Future[None] | None = None
@@ -96,6 +98,10 @@ class DriverProcess:
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def spent(self, budget: int) -> bool:
+        """Past its run budget: to be recycled once a replacement is warm."""
+        return self.runs_done >= budget
 
     def signal_group(self, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):

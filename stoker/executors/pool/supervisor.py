@@ -16,7 +16,8 @@ from stoker.executors.base import RunSpec, SampleSink
 from stoker.executors.logs import driver_log_path, prepare_run_logs, tail
 from stoker.executors.pool import protocol
 from stoker.executors.pool.handle import DriverGoneError, PoolRunHandle
-from stoker.executors.pool.process import DriverProcess, DriverState, describe_exit
+from stoker.executors.pool.process import RUNNING_STATES, DriverProcess, DriverState
+from stoker.executors.process import describe_exit
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class WarmPool:
 
     @property
     def busy(self) -> int:
-        return self._count(DriverState.BUSY)
+        return sum(1 for d in self._drivers.values() if d.state in RUNNING_STATES)
 
     @property
     def starting(self) -> int:
@@ -153,22 +154,20 @@ class WarmPool:
             raise ExecutorError("the warm pool has no drivers (spark.pool_size = 0)")
         await self.open()
         prepare_run_logs(spec)
+        message = protocol.Run(
+            run_id=spec.run_id,
+            job_name=spec.job_name,
+            script=spec.script_location.removeprefix("file://"),
+            arguments=spec.arguments,
+            stdout=str(spec.stdout_path),
+            stderr=str(spec.stderr_path),
+        )
         for _ in range(3):
             driver = await self._take_idle()
-            handle = PoolRunHandle(spec, driver, self)
+            handle = self._handle(spec, driver)
             driver.state = DriverState.BUSY
             driver.handle = handle
-            driver.channel.send(
-                {
-                    "type": protocol.RUN,
-                    "run_id": spec.run_id,
-                    "job_name": spec.job_name,
-                    "script": spec.script_location.removeprefix("file://"),
-                    "arguments": spec.arguments,
-                    "stdout": str(spec.stdout_path),
-                    "stderr": str(spec.stderr_path),
-                }
-            )
+            driver.channel.send(message)
             try:
                 await handle.started
             except DriverGoneError:
@@ -178,6 +177,13 @@ class WarmPool:
             )
             return handle
         raise ExecutorError(f"run {spec.run_id}: pool drivers kept dying before it could start")
+
+    def _handle(self, spec: RunSpec, driver: DriverProcess) -> PoolRunHandle:
+        def kill(reason: str) -> None:
+            self.kill_driver(driver, reason)
+
+        grace = self.settings.stop_grace_seconds
+        return PoolRunHandle(spec, driver.serial, driver.channel.send, kill, grace)
 
     async def _take_idle(self) -> DriverProcess:
         while True:
@@ -206,51 +212,52 @@ class WarmPool:
     # -- driver messages -----------------------------------------------------------------
 
     async def _read_loop(self, driver: DriverProcess) -> None:
-        while (message := await driver.channel.recv()) is not None:
+        while True:
+            try:
+                message = await driver.channel.recv()
+            except (ValueError, InvalidInput) as exc:
+                log.warning(
+                    "driver %s sent a bad message: %s", driver.serial, exc,
+                    extra=_extra("pool.driver.bad_message", driver),
+                )  # fmt: skip
+                continue
+            if message is None:
+                break
             self._dispatch(driver, message)
         returncode = await driver.proc.wait()
         driver.channel.close()
         self._on_exit(driver, returncode)
 
     def _dispatch(self, driver: DriverProcess, message: protocol.Message) -> None:
-        kind = message["type"]
-        if kind == protocol.STARTED:
-            if driver.handle is not None and not driver.handle.started.done():
-                driver.handle.started.set_result(None)
-        elif kind == protocol.FINISHED:
-            self._on_finished(driver, message)
-        elif kind == protocol.METRICS:
-            self._on_metrics(driver, message)
-        elif kind == protocol.PONG:
-            if driver.pong is not None and not driver.pong.done():
-                driver.pong.set_result(None)
-        elif kind == protocol.READY:
-            self._on_ready(driver)
-        elif kind == protocol.FATAL:
-            self._last_failure = str(message.get("error", ""))[-2000:]
-            log.error(
-                "driver %s failed to start: %s",
-                driver.serial,
-                self._last_failure,
-                extra=_extra("pool.driver.fatal", driver),
-            )
+        match message:
+            case protocol.Started():
+                if driver.handle is not None:
+                    driver.handle.begun()
+            case protocol.Finished():
+                self._on_finished(driver, message)
+            case protocol.Metrics():
+                self._on_metrics(driver, message)
+            case protocol.Pong():
+                if driver.pong is not None and not driver.pong.done():
+                    driver.pong.set_result(None)
+            case protocol.Ready():
+                self._on_ready(driver)
+            case protocol.Fatal(error=error):
+                self._last_failure = error[-2000:]
+                log.error(
+                    "driver %s failed to start: %s", driver.serial, self._last_failure,
+                    extra=_extra("pool.driver.fatal", driver),
+                )  # fmt: skip
 
-    def _on_metrics(self, driver: DriverProcess, message: protocol.Message) -> None:
+    def _on_metrics(self, driver: DriverProcess, message: protocol.Metrics) -> None:
         if self._on_sample is None:
             return
-        try:
-            run_id, job_name, sample = protocol.parse_metrics(message)
-        except (ValueError, InvalidInput) as exc:
-            log.warning(
-                "driver %s sent a bad metrics message: %s", driver.serial, exc,
-                extra=_extra("pool.metrics.invalid", driver),
-            )  # fmt: skip
-            return
+        run_id, sample = message.run_id, message.sample
         if sample.final and driver.final_sample_of == run_id:
             driver.final_sample_of = None
             driver.final_sampled.set()
         try:
-            self._on_sample(run_id, job_name, sample)
+            self._on_sample(run_id, message.job_name, sample)
         except Exception:  # a sink's bug must not end this driver's read loop
             log.exception(
                 "the Spark sample sink failed for run %s", run_id,
@@ -269,15 +276,18 @@ class WarmPool:
             extra=_extra("pool.driver.ready", driver),
         )
         # A warm newcomer lets one driver that is past its run budget go.
+        budget = self.settings.recycle_after_runs
         for old in self._drivers.values():
-            if old.recycling and not old.retire_when_idle and old.state is not DriverState.RETIRED:
-                old.retire_when_idle = True
+            if old is not driver and old.spent(budget):
                 if old.state is DriverState.IDLE:
                     self._retire(old, "recycled after its run budget")
-                break
+                    break
+                if old.state is DriverState.BUSY:
+                    old.state = DriverState.LEAVING
+                    break
         self._make_idle(driver)
 
-    def _on_finished(self, driver: DriverProcess, message: protocol.Message) -> None:
+    def _on_finished(self, driver: DriverProcess, message: protocol.Finished) -> None:
         handle = driver.handle
         driver.handle = None
         driver.runs_done += 1
@@ -285,25 +295,25 @@ class WarmPool:
             if self._metrics_interval:
                 driver.final_sample_of = handle.run_id
                 driver.final_sampled.clear()
-            handle.finish(Exit(Outcome(message["outcome"]), message.get("error")))
+            handle.finish(Exit(message.outcome, message.error))
             log.info(
                 "run %s finished on driver %s: %s",
                 handle.run_id,
                 driver.serial,
-                message["outcome"],
+                message.outcome.value,
                 extra=_extra("pool.run.finish", driver, handle.run_id),
             )
-        if driver.state is not DriverState.BUSY:
+        if driver.state not in RUNNING_STATES:
             return  # killed or retired meanwhile
-        if message.get("retire"):
+        if message.retire:
             self.replaced_total += 1
-            self._retire(driver, str(message["retire"]))
+            self._retire(driver, message.retire)
             self._top_up()
-        elif driver.retire_when_idle:
+        elif driver.state is DriverState.LEAVING:
             self._retire(driver, "recycled after its run budget")
         else:
-            if driver.runs_done >= self.settings.recycle_after_runs and not driver.recycling:
-                driver.recycling = True
+            if driver.spent(self.settings.recycle_after_runs) and self._top_up():
+                # Its replacement starts now; it serves on until that one is warm.
                 self.recycled_total += 1
                 log.info(
                     "recycling driver %s after %s runs",
@@ -311,7 +321,6 @@ class WarmPool:
                     driver.runs_done,
                     extra=_extra("pool.driver.recycle", driver),
                 )
-                self._top_up()
             self._make_idle(driver)
 
     def _make_idle(self, driver: DriverProcess) -> None:
@@ -391,17 +400,22 @@ class WarmPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _top_up(self) -> None:
-        """Spawn drivers until the serving (not retiring, not recycling) ones make pool_size."""
+    def _top_up(self) -> int:
+        """Spawn drivers until the serving (not leaving, not spent) ones make pool_size;
+        returns how many it spawned."""
+        budget = self.settings.recycle_after_runs
         serving = sum(
             1
             for d in self._drivers.values()
-            if d.state is not DriverState.RETIRED and not d.recycling
+            if d.state in (DriverState.STARTING, DriverState.IDLE, DriverState.BUSY)
+            and not d.spent(budget)
         )
-        for _ in range(self.settings.pool_size - serving - self._pending_spawns):
+        missing = max(0, self.settings.pool_size - serving - self._pending_spawns)
+        for _ in range(missing):
             self._pending_spawns += 1
             delay = min(_MAX_BACKOFF_SECONDS, 2.0**self._failures - 1) if self._failures else 0.0
             self._spawn_task(self._spawn(delay))
+        return missing
 
     async def _spawn(self, delay: float) -> None:
         try:
@@ -445,7 +459,7 @@ class WarmPool:
 
     async def _ping(self, driver: DriverProcess) -> None:
         driver.pong = asyncio.get_running_loop().create_future()
-        driver.channel.send({"type": protocol.PING})
+        driver.channel.send(protocol.Ping())
         try:
             await asyncio.wait_for(driver.pong, self._ping_timeout)
         except TimeoutError:

@@ -26,6 +26,7 @@ from stoker.daemon.signals import StopRequest
 from stoker.daemon.systemd import Notifier, watchdog_loop
 from stoker.definitions.service import Definitions
 from stoker.domain.events import EventIdentity
+from stoker.domain.jobs import ExecutorKind
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.base import Executor, SampleSink
 from stoker.executors.isolated import IsolatedExecutor
@@ -205,7 +206,7 @@ class Daemon:
         )
         relay = self._relay(db, io, bus)
         events_in = self._events_in(db, io, trigger_store, firing, service)
-        pool = executors["pool"]
+        pool = executors[ExecutorKind.POOL]
         run_metrics = install_metrics(
             metrics, bus, pool=pool if isinstance(pool, WarmPool) else None,
             relay=relay, consumer=events_in.consumer if events_in is not None else None,
@@ -256,7 +257,9 @@ class Daemon:
             observer=firing.observer,
         )  # fmt: skip
 
-    async def _executors(self, stack: AsyncExitStack, on_sample: SampleSink) -> dict[str, Executor]:
+    async def _executors(
+        self, stack: AsyncExitStack, on_sample: SampleSink
+    ) -> dict[ExecutorKind, Executor]:
         spark = self.settings.spark
         logs = self.settings.logs_dir
         metrics = self.settings.metrics
@@ -272,7 +275,11 @@ class Daemon:
         stack.push_async_callback(isolated.aclose)
         pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds)
         stack.push_async_callback(pyshell.aclose)
-        return {"pool": pool, "isolated": isolated, "pyshell": pyshell}
+        return {
+            ExecutorKind.POOL: pool,
+            ExecutorKind.ISOLATED: isolated,
+            ExecutorKind.PYSHELL: pyshell,
+        }
 
     async def _recover(self, built: Components) -> None:
         counts = await recover(built.runs, built.services.runs, built.io)

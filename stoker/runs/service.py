@@ -18,7 +18,7 @@ from typing import Literal
 from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.domain.ids import is_run_id
-from stoker.domain.jobs import Job
+from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
 from stoker.domain.states import RunState
 from stoker.errors import (
@@ -53,7 +53,7 @@ class RunService:
         *,
         runs: RunStore,
         jobs: JobStore,
-        executors: Mapping[str, Executor],
+        executors: Mapping[ExecutorKind, Executor],
         bus: Bus,
         io: Blocking,
         logs_dir: Path,
@@ -255,7 +255,7 @@ class RunService:
             spark_conf=job.spark_conf,
         )
         try:
-            handle = await self._executors[run.executor.value].start(spec)
+            handle = await self._executors[run.executor].start(spec)
         except ExecutorError as exc:
             await self._settle_exit(run_id, Exit(Outcome.LOST, f"executor failed: {exc}"))
             return

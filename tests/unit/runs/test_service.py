@@ -15,7 +15,7 @@ import pytest
 from stoker.aio import Blocking
 from stoker.bus import Bus
 from stoker.domain.events import EventIdentity
-from stoker.domain.jobs import Job
+from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.states import RunState
 from stoker.errors import InvalidTransition, ShuttingDown
@@ -75,7 +75,7 @@ def scenario(
         bus = Bus()
         jobs, runs = JobStore(db), RunStore(db, EventIdentity(), pool_capacity=10)
         fake = FakeExecutor(default=Behaviour.succeed(), capacity=capacity)
-        executors = {"pool": fake, "isolated": fake, "pyshell": fake}
+        executors = {kind: fake for kind in ExecutorKind}
         service = RunService(runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
                              logs_dir=tmp_path / "logs", clock=clock)  # fmt: skip
         dispatcher = Dispatcher(runs=runs, service=service, bus=bus, io=io, clock=now,

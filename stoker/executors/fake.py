@@ -14,7 +14,8 @@ Usage::
     fake.handles[run_id].stop_requested   # whether stop() was called
 
 ``capacity`` (None = unlimited) makes start() wait while that many runs are live, like a
-full warm pool; ``start_error`` makes every start() raise ExecutorError with that text.
+full warm pool; ``start_error`` makes every start() raise ExecutorError with that text, or
+raise that exception. ``Behaviour.hang(broken_stop=True)`` raises from stop() instead.
 A stopped run ends STOPPED after ``stop_delay`` seconds, or is ignored when the behaviour
 is ``hang(ignore_stop=True)`` until the test calls ``finish``.
 """
@@ -38,6 +39,7 @@ class Behaviour:
     exit: Exit | None
     after: float | None = 0.0
     ignore_stop: bool = False
+    broken_stop: bool = False
 
     @classmethod
     def succeed(cls, after: float = 0.0) -> Behaviour:
@@ -48,8 +50,8 @@ class Behaviour:
         return cls(Exit(Outcome.FAILED, message), after)
 
     @classmethod
-    def hang(cls, ignore_stop: bool = False) -> Behaviour:
-        return cls(None, None, ignore_stop)
+    def hang(cls, ignore_stop: bool = False, broken_stop: bool = False) -> Behaviour:
+        return cls(None, None, ignore_stop or broken_stop, broken_stop)
 
     @classmethod
     def lose(cls, after: float = 0.0, message: str | None = None) -> Behaviour:
@@ -79,6 +81,8 @@ class FakeRunHandle(BaseRunHandle):
         return self.stopping
 
     def _request_stop(self) -> None:
+        if self.behaviour.broken_stop:
+            raise RuntimeError("the fake's stop is broken")
         if not self.behaviour.ignore_stop:
             loop = asyncio.get_running_loop()
             loop.call_later(self._stop_delay, self.finish, Exit(Outcome.STOPPED))
@@ -101,7 +105,7 @@ class FakeExecutor:
         *,
         capacity: int | None = None,
         stop_delay: float = 0.0,
-        start_error: str | None = None,
+        start_error: str | Exception | None = None,
     ) -> None:
         self.default = default or Behaviour.succeed()
         self.behaviours: dict[str, Behaviour] = {}
@@ -121,8 +125,10 @@ class FakeExecutor:
         return sum(1 for h in self.handles.values() if not h.done)
 
     async def start(self, spec: RunSpec) -> FakeRunHandle:
-        if self.start_error is not None:
+        if isinstance(self.start_error, str):
             raise ExecutorError(self.start_error)
+        if self.start_error is not None:
+            raise self.start_error
         if self.closed:
             raise ExecutorError("the fake executor is closed")
         async with self._freed:

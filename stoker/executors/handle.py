@@ -40,13 +40,17 @@ class BaseRunHandle:
         return await asyncio.shield(self._done)
 
     async def stop(self) -> None:
+        """Ask once; escalate after the grace. If asking fails, escalate now (and raise)."""
         if self._done.done() or self.stopping:
             return
         self.stopping = True
-        self._request_stop()
-        if not self._done.done():
-            loop = asyncio.get_running_loop()
-            self._escalation = loop.call_later(self.grace, self._escalate)
+        self._escalation = asyncio.get_running_loop().call_later(self.grace, self._escalate)
+        try:
+            self._request_stop()
+        except BaseException:
+            self._escalation.cancel()
+            self._escalate()
+            raise
 
     def finish(self, exit_: Exit) -> None:
         if self._escalation is not None:

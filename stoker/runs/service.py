@@ -22,13 +22,13 @@ from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
 from stoker.domain.states import RunState
 from stoker.errors import (
-    ExecutorError,
     InvalidTransition,
     NotFound,
     ShuttingDown,
     StokerError,
 )
-from stoker.executors.base import Executor, RunHandle, RunSpec
+from stoker.executors.base import Executor, RunSpec
+from stoker.runs.attempt import Attempt
 from stoker.runs.timeouts import Deadlines
 from stoker.store.jobs import JobStore
 from stoker.store.runs import RunStore, Transitioned
@@ -59,6 +59,7 @@ class RunService:
         logs_dir: Path,
         clock: Callable[[], datetime],
         on_delayed: Callable[[JobRun], None] | None = None,
+        stop_grace_seconds: float = 10.0,
     ) -> None:
         self._runs = runs
         #: Told of each delay notification written (metrics, passed in by the daemon).
@@ -71,8 +72,9 @@ class RunService:
         self._clock = clock
         self._deadlines = Deadlines(self._on_timeout, clock)
         self._delays = Deadlines(self._on_delay, clock)
+        self._stop_grace = stop_grace_seconds
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._handles: dict[str, RunHandle] = {}
+        self._attempts: dict[str, Attempt] = {}
         self._timed_out: set[str] = set()
         self._stop_details: dict[str, str] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -137,9 +139,9 @@ class RunService:
         moved = await self._transition(
             run_id, (RunState.STARTING, RunState.RUNNING), RunState.STOPPING, detail=detail
         )
-        handle = self._handles.get(run_id)
-        if handle is not None:
-            await handle.stop()
+        attempt = self._attempts.get(run_id)
+        if attempt is not None:
+            await attempt.stop()
         return moved.run
 
     async def get_run(self, run_id: str) -> JobRun:
@@ -188,8 +190,14 @@ class RunService:
         self._tasks[run.id] = task
         task.add_done_callback(functools.partial(self._forget, run.id))
 
-    def _forget(self, run_id: str, _task: asyncio.Task[None]) -> None:
+    def _forget(self, run_id: str, task: asyncio.Task[None]) -> None:
         self._tasks.pop(run_id, None)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # Settling failed (the store, most likely): recovery settles it at the next start.
+            log.error(
+                "run %s could not be settled: %s", run_id, exc, exc_info=exc,
+                extra={"action": "run.settle_failed", "run_id": run_id},
+            )  # fmt: skip
 
     async def adopt(self, runs: Iterable[JobRun]) -> None:
         """Runs created elsewhere in a transaction (trigger fires): announce and launch.
@@ -254,30 +262,25 @@ class RunService:
             resources=job.resources,
             spark_conf=job.spark_conf,
         )
+        attempt = Attempt(spec, self._executors[run.executor], self._stop_grace)
+        self._attempts[run_id] = attempt
         try:
-            handle = await self._executors[run.executor].start(spec)
-        except ExecutorError as exc:
-            await self._settle_exit(run_id, Exit(Outcome.LOST, f"executor failed: {exc}"))
-            return
-        self._handles[run_id] = handle
-        try:
-            await self._after_start(run_id, handle)
-            outcome = await handle.wait()
+            outcome = await attempt.run(self._after_start)
         finally:
-            self._handles.pop(run_id, None)
+            self._attempts.pop(run_id, None)
             self._deadlines.cancel(run_id)
             self._delays.cancel(run_id)
         await asyncio.shield(self._settle_exit(run_id, outcome))
 
-    async def _after_start(self, run_id: str, handle: RunHandle) -> None:
+    async def _after_start(self, attempt: Attempt) -> None:
         try:
-            moved = await self._transition(run_id, RunState.STARTING, RunState.RUNNING)
+            moved = await self._transition(attempt.run_id, RunState.STARTING, RunState.RUNNING)
         except InvalidTransition:
             # Stopped while it was STARTING: the script has just been launched, end it.
-            await handle.stop()
+            await attempt.stop()
             return
         assert moved.run.running_on is not None
-        self._deadlines.arm(run_id, moved.run.running_on, moved.run.timeout)
+        self._deadlines.arm(attempt.run_id, moved.run.running_on, moved.run.timeout)
 
     async def _settle_exit(self, run_id: str, outcome: Exit) -> None:
         target = _OUTCOME_STATE[outcome.outcome]
@@ -380,11 +383,11 @@ class RunService:
                                            "minutes": run.notify_delay_after})  # fmt: skip
 
     def _on_timeout(self, run_id: str) -> None:
-        handle = self._handles.get(run_id)
-        if handle is None:
+        attempt = self._attempts.get(run_id)
+        if attempt is None:
             return
         log.info("run timed out", extra={"action": "run.timeout", "run_id": run_id})
         self._timed_out.add(run_id)
-        task = asyncio.get_running_loop().create_task(handle.stop())
+        task = asyncio.get_running_loop().create_task(attempt.stop())
         self._background.add(task)
         task.add_done_callback(self._background.discard)

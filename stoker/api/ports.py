@@ -12,6 +12,7 @@ from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Trigger
+from stoker.executors.pool.health import PoolHealth
 
 LogStream = Literal["stdout", "stderr"]
 
@@ -202,4 +203,8 @@ class ApiServices(Protocol):
     @property
     def accepting_runs(self) -> bool:
         """False while the daemon shuts down: new runs are refused with ShuttingDown."""
+        ...
+
+    def pool_health(self) -> PoolHealth | None:
+        """The warm pool's state and why its last driver failed to start (None: no pool)."""
         ...

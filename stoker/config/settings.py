@@ -27,8 +27,17 @@ from pydantic_settings import (
 from stoker.errors import ConfigError
 
 ENV_PREFIX = "STOKER_"
-#: STOKER_* variables that are not settings: where the file is, and what the CLI uses.
-NON_SETTING_VARIABLES = frozenset({"STOKER_CONFIG", "STOKER_API_URL", "STOKER_API_TOKEN"})
+#: STOKER_* variables that are not settings: where the file is, what the CLI uses, and the
+#: tags the daemon gives its run processes (stoker/executors/lineage.py).
+NON_SETTING_VARIABLES = frozenset(
+    {
+        "STOKER_CONFIG",
+        "STOKER_API_URL",
+        "STOKER_API_TOKEN",
+        "STOKER_INSTALLATION",
+        "STOKER_INCARNATION",
+    }
+)
 
 
 class _Section(BaseModel):

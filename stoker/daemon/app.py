@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,8 +31,13 @@ from stoker.domain.jobs import ExecutorKind
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.base import Executor, SampleSink
 from stoker.executors.isolated import IsolatedExecutor
+from stoker.executors.lineage import Lineage
+from stoker.executors.pool.health import PoolHealth
 from stoker.executors.pool.supervisor import WarmPool
+from stoker.executors.private import private_dir
 from stoker.executors.pyshell import PythonShellExecutor
+from stoker.executors.reaper import reap_strays
+from stoker.executors.runtime import SparkRuntime
 from stoker.jobs.catalog import JobCatalog
 from stoker.metrics.collector import RunMetrics, TriggerMetrics
 from stoker.metrics.collector import install as install_metrics
@@ -76,6 +82,8 @@ class Components:
     metrics: Metrics
     #: Keeps the live-state gauges; seeded from the store once recovery has settled the runs.
     run_metrics: RunMetrics
+    #: This daemon's tags on its child processes: recovery kills what earlier ones left.
+    lineage: Lineage
     #: None when no Kafka is configured: events then stay in the outbox.
     relay: OutboxRelay | None = None
     #: None when no Kafka is configured: EVENT triggers then never fire.
@@ -92,10 +100,15 @@ class Services:
     triggers: TriggerService
     definitions: Definitions
     metrics_history: MetricsHistory
+    #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
+    pool: WarmPool | None = None
 
     @property
     def accepting_runs(self) -> bool:
         return self.runs.accepting_runs
+
+    def pool_health(self) -> PoolHealth | None:
+        return self.pool.health() if self.pool is not None else None
 
 
 class Daemon:
@@ -145,7 +158,7 @@ class Daemon:
 
     async def _build(self, stack: AsyncExitStack) -> Components:
         cfg = self.settings
-        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        lineage = self._private_files(stack)
         io = Blocking()
         stack.callback(io.close)
         db = Database(cfg.database_url, busy_timeout_ms=cfg.database.busy_timeout_ms)
@@ -179,11 +192,12 @@ class Daemon:
             spark_metrics.on_sample(run_id, job_name, sample)
             history.record(run_id, job_name, sample)
 
-        executors = await self._executors(stack, on_sample)
+        executors = await self._executors(stack, on_sample, lineage)
         bus = Bus()
         service = RunService(
             runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
             logs_dir=cfg.logs_dir, clock=utcnow, on_delayed=observed.delayed,
+            stop_grace_seconds=cfg.spark.stop_grace_seconds,
         )  # fmt: skip
         catalog = JobCatalog(jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow)
         dispatcher = Dispatcher(
@@ -201,20 +215,36 @@ class Daemon:
             store=DefinitionsStore(db, jobs, trigger_store), catalog=catalog,
             trigger_service=triggers, io=io, clock=utcnow,
         )  # fmt: skip
+        pool = executors[ExecutorKind.POOL]
         services = Services(
-            catalog, service, EventLog(OutboxStore(db), io), triggers, definitions, history
-        )
+            catalog, service, EventLog(OutboxStore(db), io), triggers, definitions, history,
+            pool if isinstance(pool, WarmPool) else None,
+        )  # fmt: skip
         relay = self._relay(db, io, bus)
         events_in = self._events_in(db, io, trigger_store, firing, service)
-        pool = executors[ExecutorKind.POOL]
         run_metrics = install_metrics(
             metrics, bus, pool=pool if isinstance(pool, WarmPool) else None,
             relay=relay, consumer=events_in.consumer if events_in is not None else None,
             outbox=OutboxStore(db) if relay is not None else None, clock=utcnow,
         )  # fmt: skip
         return Components(
-            services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
-        )
+            services, dispatcher, runs, io, triggers, metrics, run_metrics, lineage,
+            relay, events_in,
+        )  # fmt: skip
+
+    def _private_files(self, stack: AsyncExitStack) -> Lineage:
+        """Whatever the operator's umask, what the daemon creates is its user's alone (the
+        database, WAL, scripts, logs, event files); run processes get the operator's umask
+        back, so a script's own output is as the operator expects."""
+        operator_umask = os.umask(0o077)
+        stack.callback(os.umask, operator_umask)
+        for directory in (self.settings.data_dir, self.settings.logs_dir):
+            if private_dir(directory):
+                log.warning(
+                    "made %s private to the daemon's user (mode 0700)", directory,
+                    extra={"action": "daemon.private_dir", "path": str(directory)},
+                )  # fmt: skip
+        return Lineage.new(self.settings.data_dir, umask=operator_umask)
 
     async def _serve(self, stack: AsyncExitStack, services: Services, metrics: Metrics) -> None:
         """The API, with /metrics on its port or on ``metrics.port`` of its own."""
@@ -258,7 +288,7 @@ class Daemon:
         )  # fmt: skip
 
     async def _executors(
-        self, stack: AsyncExitStack, on_sample: SampleSink
+        self, stack: AsyncExitStack, on_sample: SampleSink, lineage: Lineage
     ) -> dict[ExecutorKind, Executor]:
         spark = self.settings.spark
         logs = self.settings.logs_dir
@@ -266,15 +296,26 @@ class Daemon:
         # Drivers sample often enough for both readers: /metrics and the stored history.
         every = min(metrics.spark_refresh_seconds, metrics.history_interval_seconds)
         interval = every if metrics.spark_enabled else None
+        runtime = SparkRuntime()
         pool = WarmPool(
-            spark, logs / "drivers", metrics_interval_seconds=interval, on_sample=on_sample
-        )
+            spark, logs / "drivers", metrics_interval_seconds=interval, on_sample=on_sample,
+            lineage=lineage, runtime=runtime,
+        )  # fmt: skip
         await pool.open()
         stack.push_async_callback(pool.aclose)
-        isolated = IsolatedExecutor(spark, metrics_interval_seconds=interval, on_sample=on_sample)
+        isolated = IsolatedExecutor(
+            spark, metrics_interval_seconds=interval, on_sample=on_sample,
+            lineage=lineage, runtime=runtime,
+        )  # fmt: skip
         stack.push_async_callback(isolated.aclose)
-        pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds)
+        pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds, lineage=lineage)
         stack.push_async_callback(pyshell.aclose)
+        if (problem := await runtime.problem()) is not None:
+            log.error(
+                "Spark cannot run on this machine: %s. Warm pool and isolated runs end in "
+                "ERROR until it is fixed; pythonshell runs are not affected.", problem,
+                extra={"action": "daemon.spark_runtime_missing"},
+            )  # fmt: skip
         return {
             ExecutorKind.POOL: pool,
             ExecutorKind.ISOLATED: isolated,
@@ -282,7 +323,10 @@ class Daemon:
         }
 
     async def _recover(self, built: Components) -> None:
-        counts = await recover(built.runs, built.services.runs, built.io)
+        lineage = built.lineage
+        counts = await recover(
+            built.runs, built.services.runs, built.io, reap=lambda: reap_strays(lineage)
+        )
         if any(counts.values()):
             log.warning("recovered runs", extra={"action": "daemon.recovered", **counts})
 

@@ -4,78 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import logging
 import os
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
-import stoker
+from stoker.domain.arguments import argv_from_arguments
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.sparkmetrics import SparkSample
-from stoker.errors import InvalidInput
+from stoker.errors import ExecutorError, InvalidInput
 from stoker.executors.base import RunSpec, SampleSink
 from stoker.executors.handle import BaseRunHandle
-from stoker.executors.logs import prepare_run_logs, result_path
+from stoker.executors.launch import Launch
+from stoker.executors.lineage import Lineage
+from stoker.executors.logs import (
+    launch_path,
+    metrics_path,
+    open_log,
+    prepare_run_logs,
+    properties_path,
+    result_path,
+)
+from stoker.executors.private import remove
 from stoker.executors.runner import ScriptResult
+from stoker.executors.spawning import spawn_options
 
 log = logging.getLogger(__name__)
 
-_PR_SET_PDEATHSIG = 1
 #: The entry module; spark-submit needs it as a file, python -m as a module.
 ENTRY_FILE = str(Path(__file__).with_name("entry.py"))
 ENTRY_MODULE = "stoker.executors.entry"
 
 
-def death_signal_setter() -> Callable[[], None]:
-    """A pre-exec hook: the kernel SIGKILLs the child if the daemon dies. libc is resolved
-    here, in the parent, because the forked child must not take the loader's locks."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def set_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return set_death_signal
-
-
-def child_env(python: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python
-    # The entry file imports stoker even when spark-submit runs it by path.
-    root = str(Path(stoker.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
-
-
-def metrics_path(spec: RunSpec) -> Path:
-    """Where a Spark entry appends the run's samples (JSON lines), next to its result."""
-    return spec.stdout_path.parent / f"{spec.run_id}.metrics.jsonl"
-
-
-def entry_arguments(
-    spec: RunSpec, *, spark: bool, metrics_interval: float | None = None
-) -> list[str]:
-    from stoker.domain.arguments import argv_from_arguments
-
-    args = (
-        ["--spark", "--stdout", str(spec.stdout_path), "--stderr", str(spec.stderr_path)]
-        if spark
-        else []
+def entry_launch(
+    spec: RunSpec,
+    *,
+    spark: bool,
+    metrics_interval: float | None = None,
+    properties_file: Path | None = None,
+) -> Launch:
+    """What the entry is told about the run (in a private file, not on its command line)."""
+    return Launch(
+        run_id=spec.run_id,
+        job_name=spec.job_name,
+        script=spec.script_location.removeprefix("file://"),
+        result=str(result_path(spec)),
+        argv=argv_from_arguments(spec.arguments),
+        spark=spark,
+        stdout=str(spec.stdout_path) if spark else None,
+        stderr=str(spec.stderr_path) if spark else None,
+        metrics_file=str(metrics_path(spec)) if spark and metrics_interval else None,
+        metrics_interval=(metrics_interval or 0.0) if spark else 0.0,
+        properties_file=str(properties_file) if properties_file else None,
     )
-    args += [
-        "--result",
-        str(result_path(spec)),
-        "--script",
-        spec.script_location.removeprefix("file://"),
-    ]
-    if spark and metrics_interval:
-        args += ["--metrics-file", str(metrics_path(spec))]
-        args += ["--metrics-interval", str(metrics_interval)]
-    args += ["--job-name", spec.job_name, "--run-id", spec.run_id, "--"]
-    return args + argv_from_arguments(spec.arguments)
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -185,8 +167,10 @@ class ProcessRunHandle(BaseRunHandle):
             returncode = await self.proc.wait()
         else:
             returncode = await self._wait_reading(*self._samples)
-        # Whatever is left of the group (e.g. spark-submit's Python child) goes too.
+        # Whatever is left of the group (e.g. spark-submit's Python child) goes too, and
+        # the private files the entry did not get to remove.
         self.signal(signal.SIGKILL)
+        remove(launch_path(self.spec), properties_path(self.spec))
         try:
             result = ScriptResult.from_json(result_path(self.spec).read_text())
         except (OSError, ValueError, TypeError):
@@ -212,26 +196,32 @@ class ProcessRunHandle(BaseRunHandle):
 async def launch(
     spec: RunSpec,
     command: list[str],
+    entry: Launch,
+    *,
     python: str,
     grace: float,
+    lineage: Lineage | None = None,
     samples: tuple[SampleSink, float] | None = None,
 ) -> ProcessRunHandle:
-    """Start ``command`` in its own session with stdout/stderr going to the run's logs;
-    with ``samples`` (sink, poll interval), hand the run's metrics file lines to the sink."""
+    """Start ``command`` in its own session with stdout/stderr going to the run's logs and
+    ``entry`` in the run's launch file (``command`` names it); with ``samples`` (sink,
+    poll interval), hand the run's metrics file lines to the sink. Raises ExecutorError
+    naming the program when it cannot be started."""
     prepare_run_logs(spec)
-    for stale in (result_path(spec), metrics_path(spec)):
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
-    with spec.stdout_path.open("ab") as out, spec.stderr_path.open("ab") as err:
-        proc = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-            preexec_fn=death_signal_setter(),
-            env=child_env(python),
-        )
+    remove(result_path(spec), metrics_path(spec))
+    entry.write(launch_path(spec))
+    try:
+        out, err = open_log(spec.stdout_path), open_log(spec.stderr_path)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *command, stdout=out, stderr=err, **spawn_options(python, lineage)
+            )
+        finally:
+            os.close(out)
+            os.close(err)
+    except OSError as exc:
+        remove(launch_path(spec), properties_path(spec))
+        raise ExecutorError(f"cannot start {command[0]}: {exc.strerror or exc}") from exc
     log.info(
         "run %s started as pid %s",
         spec.run_id,

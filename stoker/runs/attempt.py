@@ -69,9 +69,7 @@ class Attempt:
         self.stop_requested = True
         if self._backstop is None:
             loop = asyncio.get_running_loop()
-            self._backstop = loop.call_later(
-                self._grace + STOP_BACKSTOP_SECONDS, self._abandon.set
-            )
+            self._backstop = loop.call_later(self._grace + STOP_BACKSTOP_SECONDS, self._abandon.set)
         if self.handle is not None:
             try:
                 await self.handle.stop()

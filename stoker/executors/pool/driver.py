@@ -1,8 +1,10 @@
 """A warm pool driver process: one warm SparkSession that runs scripts one at a time.
 
-Started by the supervisor as ``python -m stoker.executors.pool.driver --fd N --master M
---conf k=v ... [--metrics-interval S]``; talks over the inherited socket ``N`` (see
-protocol.py). With a metrics interval, a sampler thread sends each run's Spark figures.
+Started by the supervisor as ``python -m stoker.executors.pool.driver --fd N
+--properties-file PATH [--metrics-interval S]``; talks over the inherited socket ``N`` (see
+protocol.py). PATH holds the session's Spark conf (master included) for spark-submit, so
+none of it is on the JVM's command line; it is removed once the session is up. With a
+metrics interval, a sampler thread sends each run's Spark figures.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import ctypes
 import os
 import queue
+import shlex
 import signal
 import socket
 import sys
@@ -19,21 +22,19 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
 from stoker.domain.arguments import argv_from_arguments
 from stoker.domain.runs import Outcome
 from stoker.domain.sparkmetrics import SparkSample
+from stoker.executors.logs import open_log
 from stoker.executors.pool import protocol
+from stoker.executors.private import remove
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
 from stoker.executors.sparksampler import RunSampler, open_sampler
 
-DEFAULT_CONF = {
-    # A cancelled Python-UDF task holds its slot this long; Spark's 2 s default delays the next run.
-    "spark.python.task.killTimeout": "200ms",
-    "spark.ui.showConsoleProgress": "false",
-}
 _LIBRARY_MARKERS = (f"{os.sep}py4j{os.sep}", f"{os.sep}pyspark{os.sep}")
 #: While a stop is pending: how often to re-check the script thread and re-cancel its jobs.
 _STOP_POLL_SECONDS = 0.02
@@ -252,10 +253,10 @@ class Driver:
     def _redirect(self, run: protocol.Run) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
-        out = open(run.stdout, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        out = os.fdopen(open_log(Path(run.stdout)), "a", buffering=1, encoding="utf-8")
         err = out
         if run.stderr != run.stdout:
-            err = open(run.stderr, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+            err = os.fdopen(open_log(Path(run.stderr)), "a", buffering=1, encoding="utf-8")
         self._open_files = [out] if err is out else [out, err]
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
@@ -286,20 +287,23 @@ class Driver:
             return False
 
 
-def build_session(master: str, conf: dict[str, str]) -> Any:
+def build_session(properties_file: str) -> Any:
+    """The driver's root session, configured by spark-submit from the private properties
+    file (pyspark would put builder options on the JVM's command line)."""
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.master(master).appName("stoker-pool-driver")
-    for key, value in {**DEFAULT_CONF, **conf}.items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
+    submit_args = ["--properties-file", properties_file, "--load-spark-defaults", "pyspark-shell"]
+    os.environ["PYSPARK_SUBMIT_ARGS"] = shlex.join(submit_args)
+    try:
+        return SparkSession.builder.getOrCreate()
+    finally:
+        remove(properties_file)
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stoker.executors.pool.driver")
     parser.add_argument("--fd", type=int, required=True)
-    parser.add_argument("--master", required=True)
-    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--properties-file", required=True, help="the session's Spark conf")
     parser.add_argument(
         "--metrics-interval", type=float, default=0.0, help="sample runs every S seconds; 0 = off"
     )
@@ -311,9 +315,8 @@ def main(argv: list[str] | None = None) -> None:
     # A terminal Ctrl-C is for the daemon; it stops us in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = protocol.SyncChannel(socket.socket(fileno=options.fd))
-    conf = dict(item.split("=", 1) for item in options.conf)
     try:
-        spark = build_session(options.master, conf)
+        spark = build_session(options.properties_file)
         driver = Driver(channel, spark, options.metrics_interval)
     except Exception:
         error = traceback.format_exc()

@@ -16,6 +16,7 @@ from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
+from stoker.executors.pool.health import PoolHealth, PoolState
 from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -208,6 +209,10 @@ class FakeServices:
         self.definitions = FakeDefinitions(self.jobs, self.triggers)
         self.metrics_history = FakeMetricsHistory(self.runs)
         self.accepting_runs = True
+        self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
+
+    def pool_health(self) -> PoolHealth | None:
+        return self.pool
 
 
 def make_job(name: str = "etl", **changes: object) -> Job:

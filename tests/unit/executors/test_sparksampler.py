@@ -13,7 +13,8 @@ import pytest
 from stoker.domain.jobs import ExecutorKind
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.base import RunSpec
-from stoker.executors.process import SampleReader, metrics_path
+from stoker.executors.logs import metrics_path
+from stoker.executors.process import SampleReader
 from stoker.executors.sparksampler import MAX_PENDING_FINALS, RunSampler, open_sampler
 from stoker.executors.sparkstats import SparkStats
 

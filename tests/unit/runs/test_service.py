@@ -221,7 +221,14 @@ def test_recovery_settles_runs_nobody_runs(tmp_path: Path) -> None:
         w.runs.transition(running.id, S.STARTING, S.RUNNING, now())
         stopping = w.runs.create(new_run(job, Clock()), job, now())
         w.runs.transition(stopping.id, S.STARTING, S.STOPPING, now())
-        counts = await recover(w.runs, w.service, w.io)
+        reaped: list[str] = []
+
+        async def reap() -> None:
+            # What the dead daemon left is killed before any run is settled or retried.
+            reaped.append((await w.service.get_run(running.id)).state.value)
+
+        counts = await recover(w.runs, w.service, w.io, reap=reap)
+        assert reaped == ["RUNNING"]
         assert counts == {"errored": 1, "stopped": 1, "waiting": 0}
         lost = await w.service.get_run(running.id)
         assert lost.state is S.ERROR and "lost when the daemon stopped" in lost.error_message

@@ -310,6 +310,13 @@ class Daemon:
         stack.push_async_callback(isolated.aclose)
         pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds, lineage=lineage)
         stack.push_async_callback(pyshell.aclose)
+        submit = spark.spark_submit
+        if submit and not (os.path.isfile(submit) and os.access(submit, os.X_OK)):
+            log.error(
+                "spark.spark_submit = %r is not an executable file: isolated runs end in "
+                "ERROR until it is fixed (leave it unset to use the one pyspark ships)", submit,
+                extra={"action": "daemon.spark_submit_missing"},
+            )  # fmt: skip
         if (problem := await runtime.problem()) is not None:
             log.error(
                 "Spark cannot run on this machine: %s. Warm pool and isolated runs end in "

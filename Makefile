@@ -44,7 +44,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 # Defaults: data in ./stoker-data, SQLite, Spark local[*], API on 127.0.0.1:8421.
 # Example job files use paths relative to the repository root, the daemon's working directory.
+# scripts/java.sh installs Spark's Java on Debian when missing (as root), else says how.
 run: $(STAMP)
+	@scripts/java.sh
 	STOKER_DAEMON__EXAMPLE_JOBS_DIR='$(CURDIR)/examples' exec $(BIN)/stoker daemon
 
 test-deps:

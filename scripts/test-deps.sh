@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # System packages the test suite needs on a fresh Debian machine, installed only when absent:
-# Java 17+ (Spark), systemd-analyze (unit file test), promtool (Prometheus rules and dashboard
-# tests, Debian's prometheus), the venv module for $PYTHON.
+# Java 17+ (Spark, through scripts/java.sh), systemd-analyze (unit file test), promtool
+# (Prometheus rules and dashboard tests, Debian's prometheus), the venv module for $PYTHON.
 # PostgreSQL is installed by scripts/postgres.sh. Quiet when everything is there.
 set -euo pipefail
+
+"$(dirname "$0")/java.sh" --required
 
 python=${PYTHON:-python3}
 missing=()
 
-if ! command -v java >/dev/null; then
-  missing+=(openjdk-17-jre-headless)
-fi
 if ! command -v systemd-analyze >/dev/null; then
   missing+=(systemd)
 fi

@@ -128,8 +128,3 @@ class ExecutorError(StokerError):
 
     code = "ExecutorError"
 
-
-class DriverLost(ExecutorError):
-    """Raised when a pool driver died while it held a run."""
-
-    code = "DriverLost"

@@ -13,6 +13,7 @@ from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Trigger
+from stoker.executors.pool.health import PoolHealth
 from stoker.tasks import TaskStatus
 
 LogStream = Literal["stdout", "stderr"]
@@ -209,4 +210,8 @@ class ApiServices(Protocol):
     @property
     def tasks(self) -> Sequence[TaskStatus]:
         """The daemon's supervised background tasks and their state (for /health)."""
+        ...
+
+    def pool_health(self) -> PoolHealth | None:
+        """The warm pool's state and why its last driver failed to start (None: no pool)."""
         ...

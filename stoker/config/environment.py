@@ -13,7 +13,16 @@ from stoker.errors import ConfigError
 
 ENV_PREFIX = "STOKER_"
 #: STOKER_* variables that are not settings: where the file is, and what the CLI uses.
-NON_SETTING_VARIABLES = frozenset({"STOKER_CONFIG", "STOKER_API_URL", "STOKER_API_TOKEN"})
+NON_SETTING_VARIABLES = frozenset(
+    {
+        "STOKER_CONFIG",
+        "STOKER_API_URL",
+        "STOKER_API_TOKEN",
+        # The tags the daemon gives its run processes (stoker/executors/lineage.py).
+        "STOKER_INSTALLATION",
+        "STOKER_INCARNATION",
+    }
+)
 
 
 def check_environment(environ: dict[str, str], model: type[BaseModel]) -> None:

@@ -31,6 +31,7 @@ from stoker.daemon.signals import StopRequest
 from stoker.daemon.supervisor import Supervisor
 from stoker.daemon.systemd import Notifier, watchdog_loop
 from stoker.errors import TaskFailed
+from stoker.executors.reaper import reap_strays
 from stoker.runs.recovery import recover
 from stoker.runs.service import RunService
 from stoker.tasks import Supervised
@@ -155,7 +156,10 @@ class Daemon:
             stack.push_async_callback(server.stop)
 
     async def _recover(self, built: Components) -> None:
-        counts = await recover(built.runs, built.services.runs, built.io)
+        lineage = built.lineage
+        counts = await recover(
+            built.runs, built.services.runs, built.io, reap=lambda: reap_strays(lineage)
+        )
         if any(counts.values()):
             log.warning("recovered runs", extra={"action": "daemon.recovered", **counts})
 

@@ -15,14 +15,16 @@ from stoker import __version__
 from stoker.aio import Blocking
 from stoker.bus import Bus
 from stoker.config.settings import Settings
+from stoker.daemon.executors import build_executors, private_files
 from stoker.daemon.supervisor import Supervisor
 from stoker.definitions.service import Definitions
 from stoker.domain.events import EventIdentity
+from stoker.domain.jobs import ExecutorKind
 from stoker.domain.sparkmetrics import SparkSample
-from stoker.executors.base import Executor, SampleSink
-from stoker.executors.isolated import IsolatedExecutor
+from stoker.executors.base import SampleSink
+from stoker.executors.lineage import Lineage
+from stoker.executors.pool.health import PoolHealth
 from stoker.executors.pool.supervisor import WarmPool
-from stoker.executors.pyshell import PythonShellExecutor
 from stoker.jobs.catalog import JobCatalog
 from stoker.jobs.scripts import RootedExecutor, ScriptRoots
 from stoker.metrics.collector import RunMetrics, TriggerMetrics
@@ -64,6 +66,8 @@ class Services:
     definitions: Definitions
     metrics_history: MetricsHistory
     supervisor: Supervisor
+    #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
+    pool: WarmPool | None = None
 
     @property
     def accepting_runs(self) -> bool:
@@ -72,6 +76,9 @@ class Services:
     @property
     def tasks(self) -> Sequence[TaskStatus]:
         return self.supervisor.statuses()
+
+    def pool_health(self) -> PoolHealth | None:
+        return self.pool.health() if self.pool is not None else None
 
 
 @dataclass
@@ -86,6 +93,8 @@ class Components:
     metrics: Metrics
     #: Keeps the live-state gauges; seeded from the store once recovery has settled the runs.
     run_metrics: RunMetrics
+    #: This daemon's tags on its child processes: recovery kills what earlier ones left.
+    lineage: Lineage
     #: None when no Kafka is configured: events then stay in the outbox.
     relay: OutboxRelay | None = None
     #: None when no Kafka is configured: EVENT triggers then never fire.
@@ -94,6 +103,7 @@ class Components:
 
 async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) -> Components:
     """Every component, wired; the database upgraded and the warm pool opened."""
+    lineage = private_files(cfg, stack)
     io, db = await _database(cfg, stack)
     # Runs after every component has stopped its own tasks, before the database closes.
     stack.push_async_callback(supervisor.aclose)
@@ -109,13 +119,14 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     metrics = Metrics(__version__)
     observed = TriggerMetrics(metrics)
     history, on_sample = _history(cfg, stack, db, runs, io, metrics, supervisor)
-    executors = await _executors(cfg, stack, on_sample, supervisor)
+    executors = await build_executors(cfg, stack, on_sample, supervisor, lineage)
     bus = Bus()
     roots = ScriptRoots(cfg.data_dir / "scripts", cfg.daemon.script_roots)
     service = RunService(
         runs=runs, jobs=jobs, bus=bus, io=io, logs_dir=cfg.logs_dir,
         executors={kind: RootedExecutor(e, roots) for kind, e in executors.items()},
         clock=utcnow, on_delayed=observed.delayed, tasks=supervisor,
+        stop_grace_seconds=cfg.spark.stop_grace_seconds,
     )  # fmt: skip
     catalog = JobCatalog(
         jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
@@ -137,24 +148,27 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         on_unloadable=lambda kind: metrics.definitions_unloadable.labels(kind).inc(),
     )  # fmt: skip
     events = EventLog(OutboxStore(db), io)
-    services = Services(catalog, service, events, triggers, definitions, history, supervisor)
+    pool = executors[ExecutorKind.POOL]
+    warm = pool if isinstance(pool, WarmPool) else None
+    services = Services(
+        catalog, service, events, triggers, definitions, history, supervisor, warm
+    )
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)
-    pool = executors["pool"]
     run_metrics = install_metrics(
-        metrics, bus, pool=pool if isinstance(pool, WarmPool) else None,
+        metrics, bus, pool=warm,
         relay=relay, consumer=events_in.consumer if events_in is not None else None,
         outbox=OutboxStore(db) if relay is not None else None, clock=utcnow,
         tasks=supervisor,
     )  # fmt: skip
     return Components(
-        services, dispatcher, runs, io, triggers, metrics, run_metrics, relay, events_in
-    )
+        services, dispatcher, runs, io, triggers, metrics, run_metrics, lineage, relay,
+        events_in,
+    )  # fmt: skip
 
 
 async def _database(cfg: Settings, stack: AsyncExitStack) -> tuple[Blocking, Database]:
     """The thread boundary and the database, upgraded; both closed last."""
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
     io = Blocking()
     stack.callback(io.close)
     db = Database(cfg.database_url, busy_timeout_ms=cfg.database.busy_timeout_ms)
@@ -221,23 +235,3 @@ def _events_in(
         consumer_factory=make_consumer, producer_factory=make_producer,
         observer=firing.observer, tasks=supervisor,
     )  # fmt: skip
-
-
-async def _executors(
-    cfg: Settings, stack: AsyncExitStack, on_sample: SampleSink, supervisor: Supervisor
-) -> dict[str, Executor]:
-    spark, metrics = cfg.spark, cfg.metrics
-    # Drivers sample often enough for both readers: /metrics and the stored history.
-    every = min(metrics.spark_refresh_seconds, metrics.history_interval_seconds)
-    interval = every if metrics.spark_enabled else None
-    pool = WarmPool(
-        spark, cfg.logs_dir / "drivers", metrics_interval_seconds=interval, on_sample=on_sample,
-        tasks=supervisor,
-    )  # fmt: skip
-    await pool.open()
-    stack.push_async_callback(pool.aclose)
-    isolated = IsolatedExecutor(spark, metrics_interval_seconds=interval, on_sample=on_sample)
-    stack.push_async_callback(isolated.aclose)
-    pyshell = PythonShellExecutor(stop_grace_seconds=spark.stop_grace_seconds)
-    stack.push_async_callback(pyshell.aclose)
-    return {"pool": pool, "isolated": isolated, "pyshell": pyshell}

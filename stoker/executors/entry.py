@@ -1,9 +1,10 @@
 """Entry of a process-per-run executor: run one script, write its outcome as JSON.
 
-``spark-submit .../entry.py --spark ...`` (isolated) or ``python -m stoker.executors.entry``
-(Python shell), with ``--result PATH --script PATH --job-name J --run-id R -- ARGV...``.
-With ``--metrics-file PATH --metrics-interval S`` (Spark only), a sampler thread appends the
-run's Spark figures to PATH as JSON lines (SparkSample wire form), the final one last.
+``spark-submit .../entry.py --launch PATH`` (isolated) or ``python -m
+stoker.executors.entry --launch PATH`` (Python shell). PATH is the run's private launch
+file (``launch.py``): read and removed first, so no argument of the run is ever on a
+command line. With a metrics file (Spark only), a sampler thread appends the run's Spark
+figures to it as JSON lines (SparkSample wire form), the final one last.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
 
 from stoker.domain.runs import Outcome
 from stoker.domain.sparkmetrics import SparkSample
+from stoker.executors.launch import Launch
+from stoker.executors.lineage import die_with_parent
+from stoker.executors.private import open_private, write_private
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
 from stoker.executors.sparksampler import DRAIN_TIMEOUT_SECONDS, RunSampler, open_sampler
 
@@ -36,34 +40,22 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise StopRequested(f"signal {signum}")
 
 
-def _parse(argv: list[str]) -> argparse.Namespace:
+def _parse(argv: list[str]) -> Launch:
     parser = argparse.ArgumentParser(prog="stoker.executors.entry")
-    parser.add_argument("--spark", action="store_true")
-    parser.add_argument("--result", required=True)
-    parser.add_argument("--script", required=True)
-    parser.add_argument("--job-name", required=True)
-    parser.add_argument("--run-id", required=True)
-    parser.add_argument("--stdout", help="append the script's stdout here")
-    parser.add_argument("--stderr", help="append the script's stderr here")
-    parser.add_argument("--metrics-file", help="append the run's Spark samples here")
-    parser.add_argument("--metrics-interval", type=float, default=0.0)
-    parser.add_argument("argv", nargs=argparse.REMAINDER)
-    options = parser.parse_args(argv)
-    if options.argv[:1] == ["--"]:
-        options.argv = options.argv[1:]
-    return options
+    parser.add_argument("--launch", required=True, help="the run's private launch file")
+    return Launch.take(parser.parse_args(argv).launch)
 
 
 def _redirect(stdout: str | None, stderr: str | None) -> None:
     """spark-submit merges its Python child's stderr into stdout; keep them apart."""
     for path, fd in ((stdout, 1), (stderr, 2)):
         if path:
-            target = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            target = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             os.dup2(target, fd)
             os.close(target)
 
 
-def _namespace(options: argparse.Namespace) -> dict[str, Any]:
+def _namespace(options: Launch) -> dict[str, Any]:
     args = {"JOB_NAME": options.job_name, "JOB_RUN_ID": options.run_id}
     pairs = zip(options.argv[::2], options.argv[1::2], strict=False)
     args.update({k.removeprefix("--"): v for k, v in pairs})
@@ -77,8 +69,9 @@ def _namespace(options: argparse.Namespace) -> dict[str, Any]:
     return namespace
 
 
-def _start_sampler(sc: Any, options: argparse.Namespace) -> RunSampler | None:
-    out = open(options.metrics_file, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as we do
+def _start_sampler(sc: Any, options: Launch, metrics_file: str) -> RunSampler | None:
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    out = os.fdopen(open_private(metrics_file, flags), "a", encoding="utf-8")
 
     def append(run_id: str, job_name: str, sample: SparkSample) -> None:
         out.write(json.dumps(sample.to_dict(), separators=(",", ":")) + "\n")
@@ -100,12 +93,14 @@ def _final_sample(sampler: RunSampler | None, run_id: str) -> None:
 
 def _write(path: str, result: ScriptResult) -> None:
     tmp = Path(path + ".tmp")
-    tmp.write_text(result.to_json())
+    write_private(tmp, result.to_json())
     tmp.replace(path)  # atomic: the executor never reads half a result
 
 
 def main(argv: list[str] | None = None) -> int:
     options = _parse(sys.argv[1:] if argv is None else argv)
+    if options.spark:
+        die_with_parent()  # spark-submit's JVM is our parent, not the daemon
     _redirect(options.stdout, options.stderr)
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -113,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         namespace = _namespace(options)
         if options.spark and options.metrics_file:
-            sampler = _start_sampler(namespace["sc"], options)
+            sampler = _start_sampler(namespace["sc"], options, options.metrics_file)
         run_argv = ["--JOB_NAME", options.job_name, "--JOB_RUN_ID", options.run_id, *options.argv]
         result = run_script(options.script, run_argv, namespace)
     except StopRequested:

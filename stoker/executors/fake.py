@@ -14,7 +14,8 @@ Usage::
     fake.handles[run_id].stop_requested   # whether stop() was called
 
 ``capacity`` (None = unlimited) makes start() wait while that many runs are live, like a
-full warm pool; ``start_error`` makes every start() raise ExecutorError with that text.
+full warm pool; ``start_error`` makes every start() raise ExecutorError with that text, or
+raise that exception. ``Behaviour.hang(broken_stop=True)`` raises from stop() instead.
 A stopped run ends STOPPED after ``stop_delay`` seconds, or is ignored when the behaviour
 is ``hang(ignore_stop=True)`` until the test calls ``finish``.
 """
@@ -22,11 +23,13 @@ is ``hang(ignore_stop=True)`` until the test calls ``finish``.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 
 from stoker.domain.runs import Exit, Outcome
 from stoker.errors import ExecutorError
 from stoker.executors.base import RunSpec
+from stoker.executors.handle import BaseRunHandle
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Behaviour:
     exit: Exit | None
     after: float | None = 0.0
     ignore_stop: bool = False
+    broken_stop: bool = False
 
     @classmethod
     def succeed(cls, after: float = 0.0) -> Behaviour:
@@ -46,8 +50,8 @@ class Behaviour:
         return cls(Exit(Outcome.FAILED, message), after)
 
     @classmethod
-    def hang(cls, ignore_stop: bool = False) -> Behaviour:
-        return cls(None, None, ignore_stop)
+    def hang(cls, ignore_stop: bool = False, broken_stop: bool = False) -> Behaviour:
+        return cls(None, None, ignore_stop or broken_stop, broken_stop)
 
     @classmethod
     def lose(cls, after: float = 0.0, message: str | None = None) -> Behaviour:
@@ -59,15 +63,13 @@ class Behaviour:
         return cls(None, None, ignore_stop=True)
 
 
-class FakeRunHandle:
-    """A fake run; ``finish`` ends it from the test."""
+class FakeRunHandle(BaseRunHandle):
+    """A fake run; ``finish`` ends it from the test. It never escalates a stop by itself."""
 
     def __init__(self, spec: RunSpec, behaviour: Behaviour, stop_delay: float) -> None:
-        self.spec = spec
+        super().__init__(spec, grace=math.inf)
         self.behaviour = behaviour
-        self.stop_requested = False
         self._stop_delay = stop_delay
-        self._done: asyncio.Future[Exit] = asyncio.get_running_loop().create_future()
         self._timer: asyncio.TimerHandle | None = None
         if behaviour.exit is not None and behaviour.after is not None:
             self._timer = asyncio.get_running_loop().call_later(
@@ -75,27 +77,23 @@ class FakeRunHandle:
             )
 
     @property
-    def run_id(self) -> str:
-        return self.spec.run_id
+    def stop_requested(self) -> bool:
+        return self.stopping
 
-    @property
-    def done(self) -> bool:
-        return self._done.done()
+    def _request_stop(self) -> None:
+        if self.behaviour.broken_stop:
+            raise RuntimeError("the fake's stop is broken")
+        if not self.behaviour.ignore_stop:
+            loop = asyncio.get_running_loop()
+            loop.call_later(self._stop_delay, self.finish, Exit(Outcome.STOPPED))
 
-    async def wait(self) -> Exit:
-        return await asyncio.shield(self._done)
-
-    async def stop(self) -> None:
-        self.stop_requested = True
-        if self._done.done() or self.behaviour.ignore_stop:
-            return
-        asyncio.get_running_loop().call_later(self._stop_delay, self.finish, Exit(Outcome.STOPPED))
+    def _grace_expired(self) -> None:
+        """Never called: the fake's grace is infinite."""
 
     def finish(self, exit_: Exit) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        if not self._done.done():
-            self._done.set_result(exit_)
+        super().finish(exit_)
 
 
 class FakeExecutor:
@@ -107,7 +105,7 @@ class FakeExecutor:
         *,
         capacity: int | None = None,
         stop_delay: float = 0.0,
-        start_error: str | None = None,
+        start_error: str | Exception | None = None,
     ) -> None:
         self.default = default or Behaviour.succeed()
         self.behaviours: dict[str, Behaviour] = {}
@@ -127,15 +125,17 @@ class FakeExecutor:
         return sum(1 for h in self.handles.values() if not h.done)
 
     async def start(self, spec: RunSpec) -> FakeRunHandle:
-        if self.start_error is not None:
+        if isinstance(self.start_error, str):
             raise ExecutorError(self.start_error)
+        if self.start_error is not None:
+            raise self.start_error
         if self.closed:
             raise ExecutorError("the fake executor is closed")
         async with self._freed:
             await self._freed.wait_for(lambda: self.capacity is None or self.live < self.capacity)
         behaviour = self.behaviours.get(spec.script_location, self.default)
         handle = FakeRunHandle(spec, behaviour, self.stop_delay)
-        handle._done.add_done_callback(lambda _: asyncio.ensure_future(self._notify()))
+        handle.outcome.add_done_callback(lambda _: asyncio.ensure_future(self._notify()))
         self.started.append(spec)
         self.handles[spec.run_id] = handle
         return handle

@@ -7,14 +7,19 @@ import sys
 
 from stoker.config.settings import SparkSettings
 from stoker.domain.jobs import SparkResources
+from stoker.errors import ExecutorError
 from stoker.executors.base import RunSpec, SampleSink
+from stoker.executors.launch import write_properties
+from stoker.executors.lineage import Lineage
+from stoker.executors.logs import launch_path, prepare_run_logs, properties_path
 from stoker.executors.process import (
     ENTRY_FILE,
     HandleSet,
     ProcessRunHandle,
-    entry_arguments,
+    entry_launch,
     launch,
 )
+from stoker.executors.runtime import SparkRuntime
 
 
 def default_spark_submit() -> str:
@@ -40,7 +45,12 @@ def resource_flags(res: SparkResources) -> list[str]:
 
 
 class IsolatedExecutor:
-    """Executor for ``ExecutorKind.ISOLATED``: cold start (~10 s), full isolation."""
+    """Executor for ``ExecutorKind.ISOLATED``: cold start (~10 s), full isolation.
+
+    The command line holds only what is not secret (master, name, resources, file
+    paths): the Spark conf goes in a private ``--properties-file`` and the run's
+    arguments in the entry's private launch file; the entry removes both once read.
+    """
 
     def __init__(
         self,
@@ -49,37 +59,58 @@ class IsolatedExecutor:
         *,
         metrics_interval_seconds: float | None = None,
         on_sample: SampleSink | None = None,
+        lineage: Lineage | None = None,
+        runtime: SparkRuntime | None = None,
     ) -> None:
         self.settings = settings
+        self._runtime = runtime or SparkRuntime()
         self._python = python
         # The run samples itself only when someone listens; its file is read as often.
         self._metrics_interval = metrics_interval_seconds if on_sample is not None else None
         self._on_sample = on_sample
+        self._lineage = lineage
         self._handles = HandleSet()
 
     def command(self, spec: RunSpec) -> list[str]:
         submit = self.settings.spark_submit or default_spark_submit()
-        command = [
-            submit,
-            "--master",
-            self.settings.master,
-            "--name",
-            f"stoker-{spec.job_name}-{spec.run_id}",
-        ]
+        command = [submit, "--master", self.settings.master]
+        command += ["--name", f"stoker-{spec.job_name}-{spec.run_id}"]
         command += resource_flags(spec.resources)
-        conf = {"spark.ui.showConsoleProgress": "false", **self.settings.conf, **spec.spark_conf}
-        for key, value in conf.items():
-            command += ["--conf", f"{key}={value}"]
-        entry = entry_arguments(spec, spark=True, metrics_interval=self._metrics_interval)
-        return [*command, ENTRY_FILE, *entry]
+        command += ["--properties-file", str(properties_path(spec)), "--load-spark-defaults"]
+        return [*command, ENTRY_FILE, "--launch", str(launch_path(spec))]
+
+    def conf(self, spec: RunSpec) -> dict[str, str]:
+        tags = self._lineage.spark_conf() if self._lineage is not None else {}
+        return {
+            "spark.ui.showConsoleProgress": "false",
+            **self.settings.conf,
+            **spec.spark_conf,
+            **tags,
+        }
 
     async def start(self, spec: RunSpec) -> ProcessRunHandle:
+        """Launch spark-submit for the run; ExecutorError when Spark cannot run here or
+        spark-submit cannot be started (with what is missing, or the setting to fix)."""
+        problem = await self._runtime.problem()
+        if problem is not None:
+            raise ExecutorError(f"isolated runs cannot start: {problem}")
         samples = None
         if self._on_sample is not None and self._metrics_interval:
             samples = (self._on_sample, self._metrics_interval)
-        handle = await launch(
-            spec, self.command(spec), self._python, self.settings.stop_grace_seconds, samples
+        prepare_run_logs(spec)
+        properties = properties_path(spec)
+        write_properties(properties, self.conf(spec))
+        entry = entry_launch(
+            spec, spark=True, metrics_interval=self._metrics_interval, properties_file=properties
         )
+        try:
+            handle = await launch(
+                spec, self.command(spec), entry, python=self._python,
+                grace=self.settings.stop_grace_seconds, lineage=self._lineage, samples=samples,
+            )  # fmt: skip
+        except ExecutorError as exc:
+            hint = " (the [spark] spark_submit setting)" if self.settings.spark_submit else ""
+            raise ExecutorError(exc.message + hint, field="spark.spark_submit") from exc
         return self._handles.add(handle)
 
     async def aclose(self) -> None:

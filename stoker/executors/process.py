@@ -4,77 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import logging
 import os
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
-import stoker
+from stoker.domain.arguments import argv_from_arguments
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.sparkmetrics import SparkSample
-from stoker.errors import InvalidInput
+from stoker.errors import ExecutorError, InvalidInput
 from stoker.executors.base import RunSpec, SampleSink
-from stoker.executors.logs import prepare_run_logs, result_path
+from stoker.executors.handle import BaseRunHandle
+from stoker.executors.launch import Launch
+from stoker.executors.lineage import Lineage
+from stoker.executors.logs import (
+    launch_path,
+    metrics_path,
+    open_log,
+    prepare_run_logs,
+    properties_path,
+    result_path,
+)
+from stoker.executors.private import remove
 from stoker.executors.runner import ScriptResult
+from stoker.executors.spawning import spawn_options
 
 log = logging.getLogger(__name__)
 
-_PR_SET_PDEATHSIG = 1
 #: The entry module; spark-submit needs it as a file, python -m as a module.
 ENTRY_FILE = str(Path(__file__).with_name("entry.py"))
 ENTRY_MODULE = "stoker.executors.entry"
 
 
-def death_signal_setter() -> Callable[[], None]:
-    """A pre-exec hook: the kernel SIGKILLs the child if the daemon dies. libc is resolved
-    here, in the parent, because the forked child must not take the loader's locks."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def set_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return set_death_signal
-
-
-def child_env(python: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python
-    # The entry file imports stoker even when spark-submit runs it by path.
-    root = str(Path(stoker.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
-
-
-def metrics_path(spec: RunSpec) -> Path:
-    """Where a Spark entry appends the run's samples (JSON lines), next to its result."""
-    return spec.stdout_path.parent / f"{spec.run_id}.metrics.jsonl"
-
-
-def entry_arguments(
-    spec: RunSpec, *, spark: bool, metrics_interval: float | None = None
-) -> list[str]:
-    from stoker.domain.arguments import argv_from_arguments
-
-    args = (
-        ["--spark", "--stdout", str(spec.stdout_path), "--stderr", str(spec.stderr_path)]
-        if spark
-        else []
+def entry_launch(
+    spec: RunSpec,
+    *,
+    spark: bool,
+    metrics_interval: float | None = None,
+    properties_file: Path | None = None,
+) -> Launch:
+    """What the entry is told about the run (in a private file, not on its command line)."""
+    return Launch(
+        run_id=spec.run_id,
+        job_name=spec.job_name,
+        script=spec.script_location.removeprefix("file://"),
+        result=str(result_path(spec)),
+        argv=argv_from_arguments(spec.arguments),
+        spark=spark,
+        stdout=str(spec.stdout_path) if spark else None,
+        stderr=str(spec.stderr_path) if spark else None,
+        metrics_file=str(metrics_path(spec)) if spark and metrics_interval else None,
+        metrics_interval=(metrics_interval or 0.0) if spark else 0.0,
+        properties_file=str(properties_file) if properties_file else None,
     )
-    args += [
-        "--result",
-        str(result_path(spec)),
-        "--script",
-        spec.script_location.removeprefix("file://"),
-    ]
-    if spark and metrics_interval:
-        args += ["--metrics-file", str(metrics_path(spec))]
-        args += ["--metrics-interval", str(metrics_interval)]
-    args += ["--job-name", spec.job_name, "--run-id", spec.run_id, "--"]
-    return args + argv_from_arguments(spec.arguments)
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -130,8 +113,8 @@ class SampleReader:
             )  # fmt: skip
 
 
-class ProcessRunHandle:
-    """One run in its own process group; implements the RunHandle port."""
+class ProcessRunHandle(BaseRunHandle):
+    """One run in its own process group; stop is SIGTERM to the group, SIGKILL after the grace."""
 
     def __init__(
         self,
@@ -140,28 +123,12 @@ class ProcessRunHandle:
         grace: float,
         samples: tuple[SampleReader, float] | None = None,
     ) -> None:
-        self.spec = spec
+        super().__init__(spec, grace)
         self.proc = proc
-        self._grace = grace
-        self._stopping = False
         self._samples = samples
-        self._done = asyncio.ensure_future(self._watch())
+        self._watcher = asyncio.ensure_future(self._watch())
 
-    @property
-    def run_id(self) -> str:
-        return self.spec.run_id
-
-    @property
-    def done(self) -> bool:
-        return self._done.done()
-
-    async def wait(self) -> Exit:
-        return await asyncio.shield(self._done)
-
-    async def stop(self) -> None:
-        if self._done.done() or self._stopping:
-            return
-        self._stopping = True
+    def _request_stop(self) -> None:
         log.info(
             "stopping run %s (pid %s)",
             self.run_id,
@@ -169,36 +136,48 @@ class ProcessRunHandle:
             extra={"action": "process.run.stop", "run_id": self.run_id},
         )
         self.signal(signal.SIGTERM)
-        asyncio.get_running_loop().call_later(self._grace, self._kill_if_running)
 
-    def _kill_if_running(self) -> None:
-        if not self._done.done():
-            log.warning(
-                "run %s ignored SIGTERM for %ss; killing it",
-                self.run_id,
-                self._grace,
-                extra={"action": "process.run.kill", "run_id": self.run_id},
-            )
-            self.signal(signal.SIGKILL)
+    def _grace_expired(self) -> None:
+        log.warning(
+            "run %s ignored SIGTERM for %ss; killing it",
+            self.run_id,
+            self.grace,
+            extra={"action": "process.run.kill", "run_id": self.run_id},
+        )
+        self.signal(signal.SIGKILL)
 
     def signal(self, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
 
-    async def _watch(self) -> Exit:
+    async def _watch(self) -> None:
+        try:
+            exit_ = await self._outcome()
+        except Exception as exc:  # a watcher that dies must not leave the run live for ever
+            log.exception(
+                "watching run %s failed", self.run_id,
+                extra={"action": "process.run.watch_failed", "run_id": self.run_id},
+            )  # fmt: skip
+            self.signal(signal.SIGKILL)
+            exit_ = Exit(Outcome.LOST, f"watching the run process failed: {exc!r}")
+        self.finish(exit_)
+
+    async def _outcome(self) -> Exit:
         if self._samples is None:
             returncode = await self.proc.wait()
         else:
             returncode = await self._wait_reading(*self._samples)
-        # Whatever is left of the group (e.g. spark-submit's Python child) goes too.
+        # Whatever is left of the group (e.g. spark-submit's Python child) goes too, and
+        # the private files the entry did not get to remove.
         self.signal(signal.SIGKILL)
+        remove(launch_path(self.spec), properties_path(self.spec))
         try:
             result = ScriptResult.from_json(result_path(self.spec).read_text())
         except (OSError, ValueError, TypeError):
             result = None
         if result is not None:
-            return Exit(Outcome.STOPPED) if self._stopping else result.to_exit()
-        if self._stopping:
+            return Exit(Outcome.STOPPED) if self.stopping else result.to_exit()
+        if self.stopping:
             return Exit(Outcome.STOPPED)
         return Exit(
             Outcome.LOST,
@@ -217,26 +196,32 @@ class ProcessRunHandle:
 async def launch(
     spec: RunSpec,
     command: list[str],
+    entry: Launch,
+    *,
     python: str,
     grace: float,
+    lineage: Lineage | None = None,
     samples: tuple[SampleSink, float] | None = None,
 ) -> ProcessRunHandle:
-    """Start ``command`` in its own session with stdout/stderr going to the run's logs;
-    with ``samples`` (sink, poll interval), hand the run's metrics file lines to the sink."""
+    """Start ``command`` in its own session with stdout/stderr going to the run's logs and
+    ``entry`` in the run's launch file (``command`` names it); with ``samples`` (sink,
+    poll interval), hand the run's metrics file lines to the sink. Raises ExecutorError
+    naming the program when it cannot be started."""
     prepare_run_logs(spec)
-    for stale in (result_path(spec), metrics_path(spec)):
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
-    with spec.stdout_path.open("ab") as out, spec.stderr_path.open("ab") as err:
-        proc = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-            preexec_fn=death_signal_setter(),
-            env=child_env(python),
-        )
+    remove(result_path(spec), metrics_path(spec))
+    entry.write(launch_path(spec))
+    try:
+        out, err = open_log(spec.stdout_path), open_log(spec.stderr_path)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *command, stdout=out, stderr=err, **spawn_options(python, lineage)
+            )
+        finally:
+            os.close(out)
+            os.close(err)
+    except OSError as exc:
+        remove(launch_path(spec), properties_path(spec))
+        raise ExecutorError(f"cannot start {command[0]}: {exc.strerror or exc}") from exc
     log.info(
         "run %s started as pid %s",
         spec.run_id,
@@ -255,7 +240,7 @@ class HandleSet:
 
     def add(self, handle: ProcessRunHandle) -> ProcessRunHandle:
         self._handles.add(handle)
-        handle._done.add_done_callback(lambda _: self._handles.discard(handle))
+        handle.outcome.add_done_callback(lambda _: self._handles.discard(handle))
         return handle
 
     async def close(self, grace: float = 5.0) -> None:
@@ -263,4 +248,4 @@ class HandleSet:
         for handle in live:
             await handle.stop()
         if live:
-            await asyncio.wait([h._done for h in live], timeout=grace + 5)
+            await asyncio.wait([h.outcome for h in live], timeout=grace + 5)

@@ -18,6 +18,7 @@ from stoker.bus import Bus, RunChanged
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
 from stoker.domain.triggers import TriggerType
+from stoker.executors.pool.health import PoolHealth
 from stoker.metrics import registry as names
 from stoker.metrics.registry import Metrics
 
@@ -122,6 +123,7 @@ class PoolStats(Protocol):
     def recycled_total(self) -> int: ...
     @property
     def replaced_total(self) -> int: ...
+    def health(self) -> PoolHealth: ...
 
 
 class RelayStats(Protocol):
@@ -194,6 +196,9 @@ class ComponentsCollector(Collector):
             yield GaugeMetricFamily(*names.POOL_SIZE, value=pool.size)
             yield CounterMetricFamily(*names.POOL_RECYCLED, value=pool.recycled_total)
             yield CounterMetricFamily(*names.POOL_REPLACED, value=pool.replaced_total)
+            health = pool.health()
+            yield GaugeMetricFamily(*names.POOL_HEALTHY, value=int(health.healthy))
+            yield GaugeMetricFamily(*names.POOL_START_FAILURES, value=health.failures)
         if self._relay is not None:
             relay = self._relay
             yield GaugeMetricFamily(*names.OUTBOX_PENDING, value=relay.pending)

@@ -26,6 +26,15 @@ POOL_DRIVERS = ("stoker_pool_drivers", "Warm pool drivers by state (idle, busy, 
 POOL_SIZE = ("stoker_pool_size", "Configured number of warm pool drivers.")
 POOL_RECYCLED = ("stoker_pool_drivers_recycled", "Warm drivers retired and replaced by policy.")
 POOL_REPLACED = ("stoker_pool_drivers_replaced", "Warm drivers replaced after dying.")
+POOL_HEALTHY = (
+    "stoker_pool_healthy",
+    "1 when the warm pool can start its drivers (ok, starting or disabled), 0 when degraded "
+    "or failing (see /health pool.last_failure).",
+)
+POOL_START_FAILURES = (
+    "stoker_pool_driver_start_failures",
+    "Warm driver starts that failed in a row (0 once a driver becomes warm).",
+)
 OUTBOX_PENDING = ("stoker_outbox_pending", "Outbox events not yet published to Kafka.")
 EVENTS_PUBLISHED = ("stoker_events_published", "Events published to Kafka from the outbox.")
 EVENTS_PUBLISH_ERRORS = ("stoker_events_publish_errors", "Failed attempts to publish events.")

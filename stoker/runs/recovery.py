@@ -7,6 +7,7 @@ What each state becomes is the state table's ``AFTER_RESTART``; the run service 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from stoker.aio import Blocking
 from stoker.domain.states import AFTER_RESTART, RunState
@@ -23,9 +24,14 @@ DETAILS = {
 _COUNTED = {RunState.ERROR: "errored", RunState.STOPPED: "stopped"}
 
 
-async def recover(runs: RunStore, service: RunService, io: Blocking) -> dict[str, int]:
-    """At start, before any new run: STARTING/RUNNING → ERROR (retried if attempts are
-    left), STOPPING → STOPPED. WAITING runs stay queued for the dispatcher."""
+async def recover(
+    runs: RunStore, service: RunService, io: Blocking, *, reap: Callable[[], Awaitable[object]]
+) -> dict[str, int]:
+    """At start, before any new run: first ``reap`` (kill every process an earlier daemon
+    left, and return once none is alive: a retry must never run beside its lost attempt),
+    then STARTING/RUNNING → ERROR (retried if attempts are left), STOPPING → STOPPED.
+    WAITING runs stay queued for the dispatcher."""
+    await reap()
     counts = {"errored": 0, "stopped": 0, "waiting": 0}
     for run in await io(runs.live):
         target = AFTER_RESTART.get(run.state)

@@ -23,17 +23,17 @@ from typing import Literal
 from stoker.aio import Blocking
 from stoker.bus import Bus, RunChanged
 from stoker.domain.ids import is_run_id
-from stoker.domain.jobs import Job
+from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
 from stoker.domain.states import ACTIVE_STATES, RunState
 from stoker.errors import (
-    ExecutorError,
     InvalidTransition,
     NotFound,
     ShuttingDown,
     StokerError,
 )
-from stoker.executors.base import Executor, RunHandle, RunSpec
+from stoker.executors.base import Executor, RunSpec
+from stoker.runs.attempt import Attempt
 from stoker.runs.timeouts import Deadlines
 from stoker.store.jobs import JobStore
 from stoker.store.runs import RunStore, Transitioned
@@ -63,13 +63,14 @@ class RunService:
         *,
         runs: RunStore,
         jobs: JobStore,
-        executors: Mapping[str, Executor],
+        executors: Mapping[ExecutorKind, Executor],
         bus: Bus,
         io: Blocking,
         logs_dir: Path,
         clock: Callable[[], datetime],
         on_delayed: Callable[[JobRun], None] | None = None,
         tasks: Spawner | None = None,
+        stop_grace_seconds: float = 10.0,
     ) -> None:
         self._runs = runs
         self._spawner = tasks if tasks is not None else Unsupervised()
@@ -83,8 +84,9 @@ class RunService:
         self._clock = clock
         self._deadlines = Deadlines(self._on_timeout, clock)
         self._delays = Deadlines(self._on_delay, clock)
+        self._stop_grace = stop_grace_seconds
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._handles: dict[str, RunHandle] = {}
+        self._attempts: dict[str, Attempt] = {}
         self._timed_out: set[str] = set()
         self._stop_details: dict[str, str] = {}
         self.accepting_runs = True
@@ -148,9 +150,9 @@ class RunService:
         moved = await self._transition(
             run_id, (RunState.STARTING, RunState.RUNNING), RunState.STOPPING, detail=detail
         )
-        handle = self._handles.get(run_id)
-        if handle is not None:
-            await handle.stop()
+        attempt = self._attempts.get(run_id)
+        if attempt is not None:
+            await attempt.stop()
         return moved.run
 
     async def get_run(self, run_id: str) -> JobRun:
@@ -200,6 +202,8 @@ class RunService:
         task.add_done_callback(functools.partial(self._forget, run.id))
 
     def _forget(self, run_id: str, _task: asyncio.Task[None]) -> None:
+        # A watcher that crashed (settling failed: the store, most likely) was logged and
+        # counted by the spawner; recovery settles its run at the next start.
         self._tasks.pop(run_id, None)
 
     async def adopt(self, runs: Iterable[JobRun]) -> None:
@@ -292,30 +296,25 @@ class RunService:
             resources=job.resources,
             spark_conf=job.spark_conf,
         )
+        attempt = Attempt(spec, self._executors[run.executor], self._stop_grace)
+        self._attempts[run_id] = attempt
         try:
-            handle = await self._executors[run.executor.value].start(spec)
-        except ExecutorError as exc:
-            await self._settle_exit(run_id, Exit(Outcome.LOST, f"executor failed: {exc}"))
-            return
-        self._handles[run_id] = handle
-        try:
-            await self._after_start(run_id, handle)
-            outcome = await handle.wait()
+            outcome = await attempt.run(self._after_start)
         finally:
-            self._handles.pop(run_id, None)
+            self._attempts.pop(run_id, None)
             self._deadlines.cancel(run_id)
             self._delays.cancel(run_id)
         await asyncio.shield(self._settle_exit(run_id, outcome))
 
-    async def _after_start(self, run_id: str, handle: RunHandle) -> None:
+    async def _after_start(self, attempt: Attempt) -> None:
         try:
-            moved = await self._transition(run_id, RunState.STARTING, RunState.RUNNING)
+            moved = await self._transition(attempt.run_id, RunState.STARTING, RunState.RUNNING)
         except InvalidTransition:
             # Stopped while it was STARTING: the script has just been launched, end it.
-            await handle.stop()
+            await attempt.stop()
             return
         assert moved.run.running_on is not None
-        self._deadlines.arm(run_id, moved.run.running_on, moved.run.timeout)
+        self._deadlines.arm(attempt.run_id, moved.run.running_on, moved.run.timeout)
 
     async def _settle_exit(self, run_id: str, outcome: Exit) -> None:
         target = _OUTCOME_STATE[outcome.outcome]
@@ -416,12 +415,12 @@ class RunService:
                                            "minutes": run.notify_delay_after})  # fmt: skip
 
     def _on_timeout(self, run_id: str) -> None:
-        handle = self._handles.get(run_id)
-        if handle is None:
+        attempt = self._attempts.get(run_id)
+        if attempt is None:
             return
         log.info("run timed out", extra={"action": "run.timeout", "run_id": run_id})
         self._timed_out.add(run_id)
-        self._spawner.spawn("run.timeout_stop", handle.stop(), {"run_id": run_id})
+        self._spawner.spawn("run.timeout_stop", attempt.stop(), {"run_id": run_id})
 
     async def _stop_for_shutdown(self, run_id: str, detail: str) -> None:
         with contextlib.suppress(InvalidTransition, NotFound):  # it ended meanwhile

@@ -1,8 +1,10 @@
 """A warm pool driver process: one warm SparkSession that runs scripts one at a time.
 
-Started by the supervisor as ``python -m stoker.executors.pool.driver --fd N --master M
---conf k=v ... [--metrics-interval S]``; talks over the inherited socket ``N`` (see
-protocol.py). With a metrics interval, a sampler thread sends each run's Spark figures.
+Started by the supervisor as ``python -m stoker.executors.pool.driver --fd N
+--properties-file PATH [--metrics-interval S]``; talks over the inherited socket ``N`` (see
+protocol.py). PATH holds the session's Spark conf (master included) for spark-submit, so
+none of it is on the JVM's command line; it is removed once the session is up. With a
+metrics interval, a sampler thread sends each run's Spark figures.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import ctypes
 import os
 import queue
+import shlex
 import signal
 import socket
 import sys
@@ -19,21 +22,19 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
 from stoker.domain.arguments import argv_from_arguments
 from stoker.domain.runs import Outcome
 from stoker.domain.sparkmetrics import SparkSample
+from stoker.executors.logs import open_log
 from stoker.executors.pool import protocol
+from stoker.executors.private import remove
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
 from stoker.executors.sparksampler import RunSampler, open_sampler
 
-DEFAULT_CONF = {
-    # A cancelled Python-UDF task holds its slot this long; Spark's 2 s default delays the next run.
-    "spark.python.task.killTimeout": "200ms",
-    "spark.ui.showConsoleProgress": "false",
-}
 _LIBRARY_MARKERS = (f"{os.sep}py4j{os.sep}", f"{os.sep}pyspark{os.sep}")
 #: While a stop is pending: how often to re-check the script thread and re-cancel its jobs.
 _STOP_POLL_SECONDS = 0.02
@@ -42,13 +43,14 @@ _RECANCEL_SECONDS = 0.5
 
 @dataclass
 class _Run:
-    run_id: str
-    job_name: str
-    script: str
-    arguments: dict[str, str]
-    stdout: str
-    stderr: str
+    """The run the worker thread executes, and whether a stop was asked for."""
+
+    message: protocol.Run
     stop_requested: bool = False
+
+    @property
+    def run_id(self) -> str:
+        return self.message.run_id
 
 
 def _async_raise(thread_id: int, exc: type[BaseException] | None) -> None:
@@ -92,33 +94,25 @@ class Driver:
         self._warm.wait()
         if self._warm_error is not None:
             sys.stderr.write(self._warm_error)
-            self._channel.send({"type": protocol.FATAL, "error": self._warm_error})
+            self._channel.send(protocol.Fatal(self._warm_error))
             sys.exit(1)
-        self._channel.send({"type": protocol.READY, "pid": os.getpid()})
+        self._channel.send(protocol.Ready(os.getpid()))
         while True:
             message = self._channel.recv()
             if message is None:
                 os._exit(0)  # the supervisor is gone: nobody will read our results
-            kind = message["type"]
-            if kind == protocol.RUN:
-                self._accept(message)
-            elif kind == protocol.CANCEL:
-                self._cancel(str(message["run_id"]))
-            elif kind == protocol.PING:
-                self._channel.send({"type": protocol.PONG})
+            match message:
+                case protocol.Run():
+                    self._accept(message)
+                case protocol.Cancel(run_id=run_id):
+                    self._cancel(run_id)
+                case protocol.Ping():
+                    self._channel.send(protocol.Pong())
 
-    def _accept(self, message: protocol.Message) -> None:
-        run = _Run(
-            run_id=message["run_id"],
-            job_name=message["job_name"],
-            script=message["script"],
-            arguments=message["arguments"],
-            stdout=message["stdout"],
-            stderr=message["stderr"],
-        )
+    def _accept(self, run: protocol.Run) -> None:
         with self._lock:
-            self._current = run
-        self._runs.put(run)
+            self._current = _Run(run)
+        self._runs.put(self._current)
 
     def _cancel(self, run_id: str) -> None:
         with self._lock:
@@ -180,8 +174,9 @@ class Driver:
                 result = ScriptResult(Outcome.FAILED, "DriverError", repr(exc))
             self._finish(run, result)
 
-    def _execute(self, run: _Run) -> ScriptResult:
-        self._channel.send({"type": protocol.STARTED, "run_id": run.run_id})
+    def _execute(self, current: _Run) -> ScriptResult:
+        run = current.message
+        self._channel.send(protocol.Started(run.run_id))
         self._redirect(run)
         try:
             self._sc.setJobGroup(run.run_id, f"stoker run {run.run_id}", interruptOnCancel=True)
@@ -212,15 +207,7 @@ class Driver:
             retire = "a stop interrupted Spark's Python bridge mid-call"
         with self._lock:
             self._current = None
-        self._channel.send(
-            {
-                "type": protocol.FINISHED,
-                "run_id": run.run_id,
-                "outcome": outcome.value,
-                "error": error,
-                "retire": retire,
-            }
-        )
+        self._channel.send(protocol.Finished(run.run_id, outcome, error, retire))
         # After FINISHED, so the sampler thread's wake-up never delays it; before this
         # thread takes the next run (so the next begin cannot overtake this end).
         if self._sampler is not None:
@@ -257,19 +244,19 @@ class Driver:
         return session
 
     def _send_sample(self, run_id: str, job_name: str, sample: SparkSample) -> None:
-        self._channel.send(protocol.metrics(run_id, job_name, sample))
+        self._channel.send(protocol.Metrics(run_id, job_name, sample))
 
     def _driver_log(self, line: str) -> None:
         """To the driver's own log even while fds 1/2 point at a run's logs."""
         os.write(self._saved_fds[1], (line + "\n").encode())
 
-    def _redirect(self, run: _Run) -> None:
+    def _redirect(self, run: protocol.Run) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
-        out = open(run.stdout, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        out = os.fdopen(open_log(Path(run.stdout)), "a", buffering=1, encoding="utf-8")
         err = out
         if run.stderr != run.stdout:
-            err = open(run.stderr, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+            err = os.fdopen(open_log(Path(run.stderr)), "a", buffering=1, encoding="utf-8")
         self._open_files = [out] if err is out else [out, err]
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
@@ -300,20 +287,23 @@ class Driver:
             return False
 
 
-def build_session(master: str, conf: dict[str, str]) -> Any:
+def build_session(properties_file: str) -> Any:
+    """The driver's root session, configured by spark-submit from the private properties
+    file (pyspark would put builder options on the JVM's command line)."""
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.master(master).appName("stoker-pool-driver")
-    for key, value in {**DEFAULT_CONF, **conf}.items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
+    submit_args = ["--properties-file", properties_file, "--load-spark-defaults", "pyspark-shell"]
+    os.environ["PYSPARK_SUBMIT_ARGS"] = shlex.join(submit_args)
+    try:
+        return SparkSession.builder.getOrCreate()
+    finally:
+        remove(properties_file)
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stoker.executors.pool.driver")
     parser.add_argument("--fd", type=int, required=True)
-    parser.add_argument("--master", required=True)
-    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--properties-file", required=True, help="the session's Spark conf")
     parser.add_argument(
         "--metrics-interval", type=float, default=0.0, help="sample runs every S seconds; 0 = off"
     )
@@ -325,14 +315,13 @@ def main(argv: list[str] | None = None) -> None:
     # A terminal Ctrl-C is for the daemon; it stops us in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = protocol.SyncChannel(socket.socket(fileno=options.fd))
-    conf = dict(item.split("=", 1) for item in options.conf)
     try:
-        spark = build_session(options.master, conf)
+        spark = build_session(options.properties_file)
         driver = Driver(channel, spark, options.metrics_interval)
     except Exception:
         error = traceback.format_exc()
         sys.stderr.write(error)
-        channel.send({"type": protocol.FATAL, "error": error})
+        channel.send(protocol.Fatal(error))
         sys.exit(1)
     driver.serve()
 

@@ -9,27 +9,49 @@ import signal
 import socket
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from stoker.config.settings import SparkSettings
+from stoker.executors.launch import write_properties
+from stoker.executors.lineage import Lineage
+from stoker.executors.logs import open_log
+from stoker.executors.pool.handle import PoolRunHandle
 from stoker.executors.pool.protocol import AsyncChannel
-from stoker.executors.process import death_signal_setter, describe_exit
+from stoker.executors.private import remove
+from stoker.executors.spawning import spawn_options
 
-if TYPE_CHECKING:
-    from stoker.executors.pool.handle import PoolRunHandle
+#: Every driver's session conf, under the operator's ``spark.conf``.
+DEFAULT_CONF = {
+    # A cancelled Python-UDF task holds its slot this long; Spark's 2 s default delays the next run.
+    "spark.python.task.killTimeout": "200ms",
+    "spark.ui.showConsoleProgress": "false",
+}
 
-__all__ = ["DriverProcess", "DriverState", "describe_exit"]
+
+def driver_conf(settings: SparkSettings, lineage: Lineage | None) -> dict[str, str]:
+    tags = lineage.spark_conf() if lineage is not None else {}
+    base = {"spark.master": settings.master, "spark.app.name": "stoker-pool-driver"}
+    return {**base, **DEFAULT_CONF, **settings.conf, **tags}
 
 
 class DriverState(StrEnum):
-    """Where a driver is in its life; only IDLE drivers take runs."""
+    """Where a driver is in its life; only IDLE drivers take runs.
+
+    A driver past its run budget (``DriverProcess.spent``) serves on as IDLE or BUSY until
+    a replacement is warm; it then retires at once if idle, or becomes LEAVING.
+    """
 
     STARTING = "starting"
     IDLE = "idle"
     BUSY = "busy"
+    #: Busy with its last run: a warm replacement is serving, it retires when the run ends.
+    LEAVING = "leaving"
     #: Asked to go (recycled, context lost, pool closing); never takes another run.
     RETIRED = "retired"
     DEAD = "dead"
+
+
+#: The states in which a driver holds a run.
+RUNNING_STATES = frozenset({DriverState.BUSY, DriverState.LEAVING})
 
 
 class DriverProcess:
@@ -44,9 +66,6 @@ class DriverProcess:
         self.log_path = log
         self.state = DriverState.STARTING
         self.runs_done = 0
-        #: Past its run budget: serves on until its replacement is warm.
-        self.recycling = False
-        self.retire_when_idle = False
         self.handle: PoolRunHandle | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pong: asyncio.Future[None] | None = None
@@ -54,6 +73,8 @@ class DriverProcess:
         #: FINISHED), and the event set when it has come. Ending the driver waits for it.
         self.final_sample_of: str | None = None
         self.final_sampled = asyncio.Event()
+        #: Why it failed to start, as the driver told us (a FATAL message, a start timeout).
+        self.fatal: str | None = None
 
     @classmethod
     async def spawn(
@@ -63,39 +84,51 @@ class DriverProcess:
         log: Path,
         python: str,
         metrics_interval: float | None = None,
+        lineage: Lineage | None = None,
     ) -> DriverProcess:
+        """Start a driver in its own session (it and its JVM are killed as one group),
+        its Spark conf in a private properties file next to its log."""
+        properties = log.with_suffix(".properties")
+        write_properties(properties, driver_conf(settings, lineage))
         parent_sock, child_sock = socket.socketpair()
         child_fd = child_sock.fileno()
         command = [python, "-m", "stoker.executors.pool.driver", "--fd", str(child_fd)]
-        command += ["--master", settings.master]
-        for key, value in settings.conf.items():
-            command += ["--conf", f"{key}={value}"]
+        command += ["--properties-file", str(properties)]
         if metrics_interval:
             command += ["--metrics-interval", str(metrics_interval)]
-        env = dict(os.environ)
-        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python
         try:
-            with log.open("ab") as log_file:
+            log_fd = open_log(log)
+            try:
                 proc = await asyncio.create_subprocess_exec(
-                    *command,
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=log_file,
-                    stderr=log_file,
-                    pass_fds=(child_fd,),
-                    # Own process group: the driver and its JVM are killed together.
-                    start_new_session=True,
-                    preexec_fn=death_signal_setter(),
-                    env=env,
-                )
+                    *command, stdout=log_fd, stderr=log_fd, pass_fds=(child_fd,),
+                    **spawn_options(python, lineage),
+                )  # fmt: skip
+            finally:
+                os.close(log_fd)
+        except BaseException:
+            parent_sock.close()
+            remove(properties)
+            raise
         finally:
             child_sock.close()
         channel = await AsyncChannel.open(parent_sock)
         return cls(serial, proc, channel, log)
 
     @property
+    def properties_path(self) -> Path:
+        return self.log_path.with_suffix(".properties")
+
+    @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def expect_final_sample(self, run_id: str) -> None:
+        self.final_sample_of = run_id
+        self.final_sampled.clear()
+
+    def spent(self, budget: int) -> bool:
+        """Past its run budget: to be recycled once a replacement is warm."""
+        return self.runs_done >= budget
 
     def signal_group(self, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):

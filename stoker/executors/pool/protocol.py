@@ -1,10 +1,9 @@
-"""The parent↔driver protocol: newline-delimited JSON objects over a socketpair.
+"""The parent↔driver protocol: typed messages, sent as newline-delimited JSON over a socketpair.
 
-Parent → driver: ``run`` {run_id, job_name, script, arguments, stdout, stderr},
-``cancel`` {run_id}, ``ping``. Driver → parent: ``ready`` {pid}, ``fatal`` {error},
-``started`` {run_id}, ``finished`` {run_id, outcome, error, retire}, ``pong``,
-``metrics`` {run_id, job_name, sample} (a SparkSample's wire form; the run's final sample
-may come after its ``finished``, hence the job name travels with it).
+Parent → driver: ``Run``, ``Cancel``, ``Ping``. Driver → parent: ``Ready``, ``Fatal``,
+``Started`` (before the script's first line), ``Finished``, ``Pong``, ``Metrics`` (a
+SparkSample; the run's final one may come after its ``Finished``, hence the job name
+travels with it). On the wire each is a JSON object whose ``type`` names the class.
 The socket is not stdin/stdout: the driver points fds 1/2 at run logs during a run.
 """
 
@@ -14,48 +13,142 @@ import asyncio
 import json
 import socket
 import threading
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
+from stoker.domain.runs import Outcome
 from stoker.domain.sparkmetrics import SparkSample
-
-Message = dict[str, Any]
-
-RUN = "run"
-CANCEL = "cancel"
-PING = "ping"
-READY = "ready"
-FATAL = "fatal"
-STARTED = "started"
-FINISHED = "finished"
-PONG = "pong"
-METRICS = "metrics"
 
 #: Tracebacks and argument maps (up to ~180 KB) travel in one line.
 MAX_LINE = 16 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Run:
+    """Run one script now; the driver answers ``Started``, later ``Finished``."""
+
+    type: ClassVar[str] = "run"
+    run_id: str
+    job_name: str
+    script: str
+    arguments: dict[str, str]
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Stop the run with this id (ignored if it is not the current one)."""
+
+    type: ClassVar[str] = "cancel"
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Ping:
+    type: ClassVar[str] = "ping"
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The driver's session is warm; it takes runs from now on."""
+
+    type: ClassVar[str] = "ready"
+    pid: int
+
+
+@dataclass(frozen=True)
+class Fatal:
+    """The driver could not start (the traceback); it exits next."""
+
+    type: ClassVar[str] = "fatal"
+    error: str
+
+
+@dataclass(frozen=True)
+class Started:
+    type: ClassVar[str] = "started"
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a run ended; ``retire`` says why the driver must not take another run."""
+
+    type: ClassVar[str] = "finished"
+    run_id: str
+    outcome: Outcome
+    error: str | None = None
+    retire: str | None = None
+
+
+@dataclass(frozen=True)
+class Pong:
+    type: ClassVar[str] = "pong"
+
+
+@dataclass(frozen=True)
+class Metrics:
+    type: ClassVar[str] = "metrics"
+    run_id: str
+    job_name: str
+    sample: SparkSample
+
+
+ToDriver = Run | Cancel | Ping
+FromDriver = Ready | Fatal | Started | Finished | Pong | Metrics
+Message = ToDriver | FromDriver
+
+_CLASSES: dict[str, type[Message]] = {
+    cls.type: cls for cls in (Run, Cancel, Ping, Ready, Fatal, Started, Finished, Pong, Metrics)
+}
+#: What each field must be on the wire (the annotations are strings under __future__).
+_WIRE_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "str | None": (str, type(None)),
+    "int": (int,),
+    "dict[str, str]": (dict,),
+}
+
+
 def encode(message: Message) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+    body: dict[str, Any] = {"type": message.type}
+    for f in fields(message):
+        value = getattr(message, f.name)
+        body[f.name] = value.to_dict() if isinstance(value, SparkSample) else value
+    return json.dumps(body, separators=(",", ":")).encode() + b"\n"
 
 
 def decode(line: bytes) -> Message:
-    message = json.loads(line)
-    if not isinstance(message, dict) or "type" not in message:
+    """The message a line carries; ValueError (InvalidInput for a bad sample) if malformed."""
+    data = json.loads(line)
+    if not isinstance(data, dict) or data.get("type") not in _CLASSES:
         raise ValueError(f"not a protocol message: {line[:200]!r}")
-    return message
+    cls = _CLASSES[data["type"]]
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            if f.default is None:
+                values[f.name] = None
+                continue
+            raise ValueError(f"a {cls.type!r} message needs {f.name!r}")
+        values[f.name] = _field(cls, f.name, str(f.type), data[f.name])
+    return cls(**values)
 
 
-def metrics(run_id: str, job_name: str, sample: SparkSample) -> Message:
-    return {"type": METRICS, "run_id": run_id, "job_name": job_name, "sample": sample.to_dict()}
-
-
-def parse_metrics(message: Message) -> tuple[str, str, SparkSample]:
-    """(run_id, job_name, sample) of a ``metrics`` message; raises ValueError (or
-    InvalidInput, for the sample) when it is malformed."""
-    run_id, job_name = message.get("run_id"), message.get("job_name")
-    if not isinstance(run_id, str) or not isinstance(job_name, str):
-        raise ValueError("a metrics message needs string run_id and job_name")
-    return run_id, job_name, SparkSample.from_dict(message.get("sample"))
+def _field(cls: type[Message], name: str, annotation: str, value: Any) -> Any:
+    if annotation == "Outcome":
+        return Outcome(value)
+    if annotation == "SparkSample":
+        return SparkSample.from_dict(value)
+    allowed = _WIRE_TYPES[annotation]
+    if not isinstance(value, allowed) or isinstance(value, bool):
+        raise ValueError(f"{cls.type!r} message: {name} must be {annotation}, not {value!r:.80}")
+    if isinstance(value, dict) and not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError(f"{cls.type!r} message: {name} must map strings to strings")
+    return value
 
 
 class SyncChannel:
@@ -66,7 +159,7 @@ class SyncChannel:
         self._reader = sock.makefile("rb")
         self._lock = threading.Lock()
 
-    def send(self, message: Message) -> None:
+    def send(self, message: FromDriver) -> None:
         data = encode(message)
         with self._lock:
             self._sock.sendall(data)
@@ -91,7 +184,7 @@ class AsyncChannel:
         reader, writer = await asyncio.open_unix_connection(sock=sock, limit=MAX_LINE)
         return cls(reader, writer)
 
-    def send(self, message: Message) -> None:
+    def send(self, message: ToDriver) -> None:
         """Queue a message; small writes to a local socket never need back-pressure."""
         if not self._writer.is_closing():
             self._writer.write(encode(message))

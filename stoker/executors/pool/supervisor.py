@@ -13,19 +13,22 @@ from stoker.config.settings import SparkSettings
 from stoker.domain.runs import Exit, Outcome
 from stoker.errors import ExecutorError, InvalidInput
 from stoker.executors.base import RunSpec, SampleSink
-from stoker.executors.logs import driver_log_path, prepare_run_logs, tail
+from stoker.executors.lineage import Lineage
+from stoker.executors.logs import prepare_run_logs
 from stoker.executors.pool import protocol
 from stoker.executors.pool.handle import DriverGoneError, PoolRunHandle
-from stoker.executors.pool.process import DriverProcess, DriverState, describe_exit
+from stoker.executors.pool.health import PoolHealth, summarize
+from stoker.executors.pool.process import RUNNING_STATES, DriverProcess, DriverState
+from stoker.executors.pool.roster import Roster
+from stoker.executors.pool.sampling import await_final_sample, note_sample
+from stoker.executors.pool.starter import DriverStarter
+from stoker.executors.private import remove
+from stoker.executors.process import describe_exit
+from stoker.executors.runtime import SparkRuntime
 from stoker.tasks import Spawner, Unsupervised
 
 log = logging.getLogger(__name__)
 
-#: A driver that dies before it is warm is retried after this back-off (doubling, capped).
-_MAX_BACKOFF_SECONDS = 60.0
-#: How long ending a driver waits for the final Spark sample of its last run (normally
-#: ~20 ms after FINISHED; the sampler itself gives Spark's listener bus up to 5 s).
-FINAL_SAMPLE_GRACE_SECONDS = 6.0
 #: After this many drivers in a row failed to start, ready() gives up with their error.
 _FAILURES_BEFORE_GIVING_UP = 3
 
@@ -52,11 +55,13 @@ class WarmPool:
         terminate_grace_seconds: float = 5.0,
         metrics_interval_seconds: float | None = None,
         on_sample: SampleSink | None = None,
+        lineage: Lineage | None = None,
+        runtime: SparkRuntime | None = None,
         tasks: Spawner | None = None,
     ) -> None:
         self.settings = settings
         #: Starts the pool's tasks; the daemon injects its supervisor (crashes are counted).
-        self._spawner = tasks if tasks is not None else Unsupervised()
+        self._task_port = tasks if tasks is not None else Unsupervised()
         self._log_dir = drivers_log_dir
         self._python = python
         self._ping_interval = ping_interval_seconds
@@ -65,17 +70,18 @@ class WarmPool:
         # Drivers sample runs only when someone listens.
         self._metrics_interval = metrics_interval_seconds if on_sample is not None else None
         self._on_sample = on_sample
-        self._drivers: dict[int, DriverProcess] = {}
-        self._idle: asyncio.Queue[DriverProcess | None] = asyncio.Queue()
+        self._lineage = lineage
+        self._roster = Roster()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._serial = 0
-        self._pending_spawns = 0
-        self._waiters = 0
-        self._failures = 0
-        self._last_failure = ""
+        self._starter = DriverStarter(
+            lambda: self.settings, self._roster, log_dir=drivers_log_dir, python=python,
+            metrics_interval=self._metrics_interval, lineage=lineage,
+            runtime=runtime or SparkRuntime(), spawn_task=self._spawn_task,
+            on_spawned=lambda driver: self._spawn_task("pool.reader", self._read_loop(driver)),
+            kill=self.kill_driver,
+        )  # fmt: skip
+        self._failures = self._starter.failures
         self._opened = False
-        self._closed = False
-        self._state_changed = asyncio.Event()
         self.recycled_total = 0
         self.replaced_total = 0
 
@@ -85,20 +91,20 @@ class WarmPool:
     def size(self) -> int:
         return self.settings.pool_size
 
-    def _count(self, state: DriverState) -> int:
-        return sum(1 for d in self._drivers.values() if d.state is state)
-
     @property
     def idle(self) -> int:
-        return self._count(DriverState.IDLE)
+        return self._roster.idle
 
     @property
     def busy(self) -> int:
-        return self._count(DriverState.BUSY)
+        return self._roster.busy
 
     @property
     def starting(self) -> int:
-        return self._count(DriverState.STARTING) + self._pending_spawns
+        return self._roster.count(DriverState.STARTING) + self._starter.pending
+
+    def health(self) -> PoolHealth:
+        return self._failures.health(self.size, self.idle, self.busy, self.starting)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -107,7 +113,7 @@ class WarmPool:
         if self._opened:
             return
         self._opened = True
-        self._top_up()
+        self._starter.top_up()
         self._spawn_task("pool.monitor", self._monitor())
 
     async def ready(self) -> None:
@@ -115,34 +121,33 @@ class WarmPool:
         failing to start (bad master, no Java, ...)."""
         await self.open()
         while self.idle == 0 and self.busy == 0:
-            if self._closed:
+            if self._roster.closed:
                 raise ExecutorError("the warm pool is closed")
-            if self._failures >= _FAILURES_BEFORE_GIVING_UP:
+            if self._failures.count >= _FAILURES_BEFORE_GIVING_UP:
                 raise ExecutorError(
-                    f"{self._failures} pool drivers in a row failed to start: {self._last_failure}"
+                    f"{self._failures.count} pool drivers in a row failed to start: "
+                    f"{self._failures.last_reason}"
                 )
-            self._state_changed.clear()
-            await self._state_changed.wait()
+            self._roster.changed.clear()
+            await self._roster.changed.wait()
 
     async def aclose(self) -> None:
         """SIGTERM every driver group, SIGKILL what is left after the grace period."""
-        if self._closed:
+        if self._roster.closed:
             return
-        self._closed = True
         log.info("closing warm pool", extra=_extra("pool.close"))
-        for _ in range(self._waiters):
-            self._idle.put_nowait(None)  # wakes start() callers so they can raise
-        self._state_changed.set()
-        for driver in list(self._drivers.values()):
+        self._roster.close()
+        drivers = list(self._roster)
+        for driver in drivers:
             driver.state = DriverState.RETIRED
-        await asyncio.gather(*(self._final_sample(d) for d in list(self._drivers.values())))
-        for driver in list(self._drivers.values()):
+        await asyncio.gather(*(await_final_sample(d) for d in drivers))
+        for driver in drivers:
             driver.signal_group(signal.SIGTERM)
-        exits = [asyncio.create_task(d.proc.wait()) for d in self._drivers.values()]
+        exits = [asyncio.create_task(d.proc.wait()) for d in drivers]
         if exits:
             _, pending = await asyncio.wait(exits, timeout=self._terminate_grace)
             if pending:
-                for driver in list(self._drivers.values()):
+                for driver in drivers:
                     driver.signal_group(signal.SIGKILL)
                 await asyncio.wait(pending)
         for task in list(self._tasks):
@@ -152,31 +157,34 @@ class WarmPool:
     # -- runs ----------------------------------------------------------------------------
 
     async def start(self, spec: RunSpec) -> PoolRunHandle:
-        """Wait for an idle driver, hand it the run, return once the driver has begun it."""
+        """Wait (up to ``start_timeout_seconds``) for an idle driver, hand it the run, and
+        return once the driver has begun it. Raises ExecutorError with the reason when no
+        driver can take it: none configured, Spark's runtime missing, none warm in time."""
         if self.settings.pool_size == 0:
             raise ExecutorError("the warm pool has no drivers (spark.pool_size = 0)")
         await self.open()
         prepare_run_logs(spec)
+        message = protocol.Run(
+            run_id=spec.run_id,
+            job_name=spec.job_name,
+            script=spec.script_location.removeprefix("file://"),
+            arguments=spec.arguments,
+            stdout=str(spec.stdout_path),
+            stderr=str(spec.stderr_path),
+        )
         for _ in range(3):
             driver = await self._take_idle()
-            handle = PoolRunHandle(spec, driver, self)
-            driver.state = DriverState.BUSY
+            handle = self._handle(spec, driver)
+            self._roster.set_state(driver, DriverState.BUSY)
             driver.handle = handle
-            driver.channel.send(
-                {
-                    "type": protocol.RUN,
-                    "run_id": spec.run_id,
-                    "job_name": spec.job_name,
-                    "script": spec.script_location.removeprefix("file://"),
-                    "arguments": spec.arguments,
-                    "stdout": str(spec.stdout_path),
-                    "stderr": str(spec.stderr_path),
-                }
-            )
+            driver.channel.send(message)
             try:
                 await handle.started
             except DriverGoneError:
                 continue  # it died before the script began: another driver may take it
+            except asyncio.CancelledError:
+                await handle.stop()  # the launch was called off: the script must not run on
+                raise
             log.debug(
                 "run %s started", spec.run_id, extra=_extra("pool.run.start", driver, spec.run_id)
             )
@@ -184,21 +192,25 @@ class WarmPool:
         raise ExecutorError(f"run {spec.run_id}: pool drivers kept dying before it could start")
 
     async def _take_idle(self) -> DriverProcess:
-        while True:
-            if self._closed:
-                raise ExecutorError("the warm pool is closed")
-            if self._idle.empty():
-                self._waiters += 1
-                try:
-                    driver = await self._idle.get()
-                finally:
-                    self._waiters -= 1
-            else:
-                driver = self._idle.get_nowait()
-            if driver is None:
-                raise ExecutorError("the warm pool is closed")
-            if driver.state is DriverState.IDLE:
-                return driver
+        problem = self._starter.runtime_problem
+        if problem is not None and self.idle == 0 and self.busy == 0:
+            raise ExecutorError(f"the warm pool cannot start drivers: {problem}")
+        timeout = self.settings.start_timeout_seconds
+        try:
+            return await asyncio.wait_for(self._roster.take_idle(), timeout)
+        except TimeoutError:
+            why = self._failures.last_reason if self._failures.count else None
+            raise ExecutorError(
+                f"no warm pool driver was free within spark.start_timeout_seconds = {timeout:g}"
+                + (f"; drivers fail to start: {why}" if why else "")
+            ) from None
+
+    def _handle(self, spec: RunSpec, driver: DriverProcess) -> PoolRunHandle:
+        def kill(reason: str) -> None:
+            self.kill_driver(driver, reason)
+
+        grace = self.settings.stop_grace_seconds
+        return PoolRunHandle(spec, driver.serial, driver.channel.send, kill, grace)
 
     def kill_driver(self, driver: DriverProcess, reason: str) -> None:
         """SIGKILL a driver's process group; its exit is handled (and replaced) as usual."""
@@ -211,15 +223,28 @@ class WarmPool:
 
     async def _read_loop(self, driver: DriverProcess) -> None:
         try:
-            while (message := await driver.channel.recv()) is not None:
-                self._dispatch(driver, message)
+            await self._read_messages(driver)
         except Exception:
             # A reader that fails ends its driver (replaced like any dead one), not the pool;
-            # the error is the spawner's to log and count.
+            # the error is the task port's to log and count.
             self.kill_driver(driver, "its message reader failed")
             await self._reaped(driver)
             raise
         await self._reaped(driver)
+
+    async def _read_messages(self, driver: DriverProcess) -> None:
+        while True:
+            try:
+                message = await driver.channel.recv()
+            except (ValueError, InvalidInput) as exc:
+                log.warning(
+                    "driver %s sent a bad message: %s", driver.serial, exc,
+                    extra=_extra("pool.driver.bad_message", driver),
+                )  # fmt: skip
+                continue
+            if message is None:
+                return
+            self._dispatch(driver, message)
 
     async def _reaped(self, driver: DriverProcess) -> None:
         returncode = await driver.proc.wait()
@@ -227,54 +252,31 @@ class WarmPool:
         self._on_exit(driver, returncode)
 
     def _dispatch(self, driver: DriverProcess, message: protocol.Message) -> None:
-        kind = message["type"]
-        if kind == protocol.STARTED:
-            if driver.handle is not None and not driver.handle.started.done():
-                driver.handle.started.set_result(None)
-        elif kind == protocol.FINISHED:
-            self._on_finished(driver, message)
-        elif kind == protocol.METRICS:
-            self._on_metrics(driver, message)
-        elif kind == protocol.PONG:
-            if driver.pong is not None and not driver.pong.done():
-                driver.pong.set_result(None)
-        elif kind == protocol.READY:
-            self._on_ready(driver)
-        elif kind == protocol.FATAL:
-            self._last_failure = str(message.get("error", ""))[-2000:]
-            log.error(
-                "driver %s failed to start: %s",
-                driver.serial,
-                self._last_failure,
-                extra=_extra("pool.driver.fatal", driver),
-            )
-
-    def _on_metrics(self, driver: DriverProcess, message: protocol.Message) -> None:
-        if self._on_sample is None:
-            return
-        try:
-            run_id, job_name, sample = protocol.parse_metrics(message)
-        except (ValueError, InvalidInput) as exc:
-            log.warning(
-                "driver %s sent a bad metrics message: %s", driver.serial, exc,
-                extra=_extra("pool.metrics.invalid", driver),
-            )  # fmt: skip
-            return
-        if sample.final and driver.final_sample_of == run_id:
-            driver.final_sample_of = None
-            driver.final_sampled.set()
-        try:
-            self._on_sample(run_id, job_name, sample)
-        except Exception:  # a sink's bug must not end this driver's read loop
-            log.exception(
-                "the Spark sample sink failed for run %s", run_id,
-                extra=_extra("pool.metrics.sink_failed", driver, run_id),
-            )  # fmt: skip
+        match message:
+            case protocol.Started():
+                if driver.handle is not None:
+                    driver.handle.begun()
+            case protocol.Finished():
+                self._on_finished(driver, message)
+            case protocol.Metrics():
+                note_sample(driver, message, self._on_sample)
+            case protocol.Pong():
+                if driver.pong is not None and not driver.pong.done():
+                    driver.pong.set_result(None)
+            case protocol.Ready():
+                self._on_ready(driver)
+            case protocol.Fatal(error=error):
+                driver.fatal = f"{summarize(error)}; see {driver.log_path}"
+                log.error(
+                    "driver %s failed to start: %s", driver.serial, error[-2000:],
+                    extra=_extra("pool.driver.fatal", driver),
+                )  # fmt: skip
 
     def _on_ready(self, driver: DriverProcess) -> None:
         if driver.state is not DriverState.STARTING:
             return
-        self._failures = 0
+        self._failures.reset()
+        remove(driver.properties_path)
         driver.ready.set_result(None)
         log.info(
             "driver %s is warm (pid %s)",
@@ -283,41 +285,43 @@ class WarmPool:
             extra=_extra("pool.driver.ready", driver),
         )
         # A warm newcomer lets one driver that is past its run budget go.
-        for old in self._drivers.values():
-            if old.recycling and not old.retire_when_idle and old.state is not DriverState.RETIRED:
-                old.retire_when_idle = True
+        budget = self.settings.recycle_after_runs
+        for old in self._roster:
+            if old is not driver and old.spent(budget):
                 if old.state is DriverState.IDLE:
                     self._retire(old, "recycled after its run budget")
-                break
-        self._make_idle(driver)
+                    break
+                if old.state is DriverState.BUSY:
+                    self._roster.set_state(old, DriverState.LEAVING)
+                    break
+        self._roster.make_idle(driver)
 
-    def _on_finished(self, driver: DriverProcess, message: protocol.Message) -> None:
+    def _on_finished(self, driver: DriverProcess, message: protocol.Finished) -> None:
         handle = driver.handle
         driver.handle = None
         driver.runs_done += 1
         if handle is not None:
             if self._metrics_interval:
-                driver.final_sample_of = handle.run_id
-                driver.final_sampled.clear()
-            handle.finish(Exit(Outcome(message["outcome"]), message.get("error")))
+                driver.expect_final_sample(handle.run_id)
+            handle.finish(Exit(message.outcome, message.error))
             log.info(
                 "run %s finished on driver %s: %s",
                 handle.run_id,
                 driver.serial,
-                message["outcome"],
+                message.outcome.value,
                 extra=_extra("pool.run.finish", driver, handle.run_id),
             )
-        if driver.state is not DriverState.BUSY:
+        if driver.state not in RUNNING_STATES:
             return  # killed or retired meanwhile
-        if message.get("retire"):
+        if message.retire:
             self.replaced_total += 1
-            self._retire(driver, str(message["retire"]))
-            self._top_up()
-        elif driver.retire_when_idle:
+            self._retire(driver, message.retire)
+            self._starter.top_up()
+        elif driver.state is DriverState.LEAVING:
             self._retire(driver, "recycled after its run budget")
         else:
-            if driver.runs_done >= self.settings.recycle_after_runs and not driver.recycling:
-                driver.recycling = True
+            if driver.spent(self.settings.recycle_after_runs) and self._starter.top_up():
+                # Its replacement starts now; it serves on until that one is warm.
                 self.recycled_total += 1
                 log.info(
                     "recycling driver %s after %s runs",
@@ -325,13 +329,7 @@ class WarmPool:
                     driver.runs_done,
                     extra=_extra("pool.driver.recycle", driver),
                 )
-                self._top_up()
-            self._make_idle(driver)
-
-    def _make_idle(self, driver: DriverProcess) -> None:
-        driver.state = DriverState.IDLE
-        self._idle.put_nowait(driver)
-        self._state_changed.set()
+            self._roster.make_idle(driver)
 
     def _retire(self, driver: DriverProcess, reason: str) -> None:
         log.info(
@@ -340,39 +338,24 @@ class WarmPool:
             reason,
             extra=_extra("pool.driver.retire", driver),
         )
-        driver.state = DriverState.RETIRED
+        self._roster.set_state(driver, DriverState.RETIRED)
         self._spawn_task("pool.retire", self._terminate_when_sampled(driver))
 
     async def _terminate_when_sampled(self, driver: DriverProcess) -> None:
-        await self._final_sample(driver)
+        await await_final_sample(driver)
         driver.signal_group(signal.SIGTERM)
-
-    async def _final_sample(self, driver: DriverProcess) -> None:
-        """Wait (bounded) for the final sample of the driver's last run: SIGTERM ends its
-        JVM and its Python at once, and the run's last figures with them."""
-        if driver.final_sample_of is None or driver.state is DriverState.DEAD:
-            return
-        try:
-            await asyncio.wait_for(driver.final_sampled.wait(), FINAL_SAMPLE_GRACE_SECONDS)
-        except TimeoutError:
-            log.warning(
-                "driver %s: no final Spark sample for run %s within %gs; ending it anyway",
-                driver.serial, driver.final_sample_of, FINAL_SAMPLE_GRACE_SECONDS,
-                extra=_extra("pool.driver.final_sample_missing", driver, driver.final_sample_of),
-            )  # fmt: skip
 
     def _on_exit(self, driver: DriverProcess, returncode: int) -> None:
         was = driver.state
         driver.state = DriverState.DEAD
         driver.final_sampled.set()  # nothing more will come: release whoever waits for it
-        self._drivers.pop(driver.serial, None)
-        self._state_changed.set()
+        self._roster.remove(driver)
+        remove(driver.properties_path)
         how = describe_exit(returncode)
         handle = driver.handle
         if handle is not None and not handle.done:
-            reason = (
-                "the warm pool shut down" if self._closed else f"driver process exited with {how}"
-            )
+            closed = self._roster.closed
+            reason = "the warm pool shut down" if closed else f"driver process exited with {how}"
             handle.finish(Exit(Outcome.LOST, f"{reason} while the run was executing"))
             log.error(
                 "run %s lost: driver %s exited with %s",
@@ -381,7 +364,7 @@ class WarmPool:
                 how,
                 extra=_extra("pool.run.lost", driver, handle.run_id),
             )
-        if self._closed or was is DriverState.RETIRED:
+        if self._roster.closed or was is DriverState.RETIRED:
             return
         log.warning(
             "driver %s exited with %s; replacing it",
@@ -390,76 +373,29 @@ class WarmPool:
             extra=_extra("pool.driver.exit", driver),
         )
         if not driver.ready.done():
-            self._failures += 1
-            if not self._last_failure:
-                self._last_failure = (
-                    f"exited with {how}; see {driver.log_path}: {tail(driver.log_path, 500)}"
-                )
+            self._failures.record(
+                driver.fatal or f"exited with {how} before it was warm; see {driver.log_path}"
+            )
         self.replaced_total += 1
-        self._top_up()
+        self._starter.top_up()
 
     # -- spawning and liveness -----------------------------------------------------------
 
     def _spawn_task(self, name: str, coro: Any) -> None:
-        task = self._spawner.spawn(name, coro)
+        task = self._task_port.spawn(name, coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def _top_up(self) -> None:
-        """Spawn drivers until the serving (not retiring, not recycling) ones make pool_size."""
-        serving = sum(
-            1
-            for d in self._drivers.values()
-            if d.state is not DriverState.RETIRED and not d.recycling
-        )
-        for _ in range(self.settings.pool_size - serving - self._pending_spawns):
-            self._pending_spawns += 1
-            delay = min(_MAX_BACKOFF_SECONDS, 2.0**self._failures - 1) if self._failures else 0.0
-            self._spawn_task("pool.spawn", self._spawn(delay))
-
-    async def _spawn(self, delay: float) -> None:
-        try:
-            if delay:
-                await asyncio.sleep(delay)
-            if self._closed:
-                return
-            self._serial += 1
-            serial = self._serial
-            path = driver_log_path(self._log_dir, serial)
-            driver = await DriverProcess.spawn(
-                serial, self.settings, path, self._python, self._metrics_interval
-            )
-        finally:
-            self._pending_spawns -= 1
-        self._drivers[serial] = driver
-        log.info(
-            "driver %s spawned (pid %s, log %s)",
-            serial,
-            driver.pid,
-            path,
-            extra=_extra("pool.driver.spawn", driver),
-        )
-        self._spawn_task("pool.reader", self._read_loop(driver))
-        try:
-            await asyncio.wait_for(
-                asyncio.shield(driver.ready), self.settings.start_timeout_seconds
-            )
-        except TimeoutError:
-            self._last_failure = (
-                f"not warm after {self.settings.start_timeout_seconds:g}s; see {path}"
-            )
-            self.kill_driver(driver, self._last_failure)
 
     async def _monitor(self) -> None:
         while True:
             await asyncio.sleep(self._ping_interval)
-            for driver in list(self._drivers.values()):
+            for driver in self._roster:
                 if driver.state is DriverState.IDLE:
                     self._spawn_task("pool.ping", self._ping(driver))
 
     async def _ping(self, driver: DriverProcess) -> None:
         driver.pong = asyncio.get_running_loop().create_future()
-        driver.channel.send({"type": protocol.PING})
+        driver.channel.send(protocol.Ping())
         try:
             await asyncio.wait_for(driver.pong, self._ping_timeout)
         except TimeoutError:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from stoker.config.settings import SparkSettings
 from stoker.domain.runs import Exit, Outcome
 from stoker.executors.pool.supervisor import WarmPool
 
@@ -222,16 +223,23 @@ def test_spark_stop_in_script_replaces_driver(
     )
 
 
-def test_recycle_after_runs(loop_thread: LoopThread, pool: WarmPool, tmp_path: Path) -> None:
-    wait_full(pool)
-    recycled = pool.recycled_total
-    original = pool.settings
-    # Every driver has done at least one run in this module by now; a budget of 1 recycles.
-    pool.settings = original.model_copy(update={"recycle_after_runs": 1})
+def test_recycle_after_runs(loop_thread: LoopThread, tmp_path: Path) -> None:
+    """A driver past its budget serves on until its replacement is warm, then goes."""
+    settings = SparkSettings(master="local[1]", pool_size=1, recycle_after_runs=1)
+    pool = loop_thread.run(_ready_pool(settings, tmp_path / "drivers"), timeout=240)
     try:
-        for i in range(POOL_SIZE):
-            assert run(loop_thread, pool, tmp_path / str(i), "pass\n").outcome is Outcome.SUCCEEDED
+        assert run(loop_thread, pool, tmp_path / "1", "pass\n").outcome is Outcome.SUCCEEDED
+        assert pool.recycled_total == 1 and pool.starting == 1  # the replacement
+        # Capacity never dips: the spent driver takes the next run while its successor warms.
+        assert run(loop_thread, pool, tmp_path / "2", "pass\n").outcome is Outcome.SUCCEEDED
+        wait_until(lambda: pool.idle == 1 and pool.starting == 0 and pool.busy == 0, 180)
+        assert pool.recycled_total == 1
+        assert run(loop_thread, pool, tmp_path / "3", "pass\n").outcome is Outcome.SUCCEEDED
     finally:
-        pool.settings = original
-    assert pool.recycled_total >= recycled + 1
-    wait_until(lambda: pool.idle == POOL_SIZE and pool.starting == 0, deadline=180)
+        loop_thread.run(pool.aclose(), timeout=60)
+
+
+async def _ready_pool(settings: SparkSettings, logs: Path) -> WarmPool:
+    pool = WarmPool(settings, logs)
+    await pool.ready()
+    return pool

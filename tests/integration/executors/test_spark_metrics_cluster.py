@@ -1,27 +1,18 @@
 """Run metrics from a real Spark standalone cluster: a warm pool driver's samples of a
 shuffle run whose tasks run on a real executor (id "0"), not the local-mode "driver".
 
-One master and one worker (1 core, 1 GiB) are started from the pip-installed pyspark's
-``bin/spark-class`` (the wheel has no sbin scripts); the pool's one driver gets one
-512 MiB, 1-core executor. Executor heap figures come from Spark's heartbeats, so the
-test conf sends one every second (Spark's default is 10 s: see ``SparkStats._executor``).
+One master and one worker (1 core, 1 GiB) are started from the pip-installed pyspark
+(tests/support/spark_cluster.py); the pool's one driver gets one 512 MiB, 1-core
+executor. Executor heap figures come from Spark's heartbeats, so the test conf sends one
+every second (Spark's default is 10 s: see ``SparkStats._executor``).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import signal
-import socket
-import subprocess
 import textwrap
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
 
 import pytest
 
@@ -29,7 +20,7 @@ from stoker.config.settings import SparkSettings
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.pool.supervisor import WarmPool
-from tests.conftest import in_ci
+from tests.support.spark_cluster import Cluster, spark_cluster, tail
 
 from .conftest import LoopThread, Received, make_spec, start_sampled_pool, wait_until
 from .process_helpers import run_to_end
@@ -37,8 +28,6 @@ from .process_helpers import run_to_end
 pytestmark = pytest.mark.spark
 
 EXECUTOR_MEMORY_BYTES = 512 * 1024 * 1024  # spark.executor.memory=512m, as configured
-CLUSTER_START_SECONDS = 60.0
-STOP_SECONDS = 10.0
 GROUPS = 10
 ROWS = 400_000
 
@@ -62,118 +51,10 @@ grouped().write.parquet(args["out"])
 """
 
 
-@dataclass
-class Cluster:
-    master_url: str
-    master_ui: str
-    logs: list[Path]
-
-    def tails(self, lines: int = 40) -> str:
-        return "\n".join(_tail(log, lines) for log in self.logs)
-
-
-def _tail(log: Path, lines: int) -> str:
-    text = log.read_text(errors="replace") if log.exists() else "(no log)"
-    return f"--- {log.name} (last {lines} lines) ---\n" + "\n".join(text.splitlines()[-lines:])
-
-
-def _missing(reason: str) -> NoReturn:
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: the Spark cluster test is required)", pytrace=False)
-    pytest.skip(reason)
-
-
-def _spark_class() -> Path:
-    try:
-        import pyspark
-    except ImportError as exc:
-        _missing(f"pyspark is not importable: {exc}")
-    script = Path(pyspark.__file__).parent / "bin" / "spark-class"
-    if not os.access(script, os.X_OK):
-        _missing(f"{script} is missing or not executable")
-    return script
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _master_state(ui: str) -> dict[str, Any] | None:
-    try:
-        with urllib.request.urlopen(f"{ui}/json/", timeout=2) as response:
-            state: dict[str, Any] = json.loads(response.read())
-            return state
-    except (OSError, ValueError):
-        return None
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (the worker's shutdown hook kills its executors), then SIGKILL if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_SECONDS)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    spark_class = _spark_class()
-    root = tmp_path_factory.mktemp("cluster")
-    port, master_ui_port, worker_ui_port = _free_port(), _free_port(), _free_port()
-    master_url, master_ui = f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{master_ui_port}"
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
-    commands = {
-        "master": [
-            "org.apache.spark.deploy.master.Master",
-            *("--host", "127.0.0.1", "--port", str(port), "--webui-port", str(master_ui_port)),
-        ],
-        "worker": [
-            "org.apache.spark.deploy.worker.Worker",
-            *("--host", "127.0.0.1", "--webui-port", str(worker_ui_port)),
-            *("--cores", "1", "--memory", "1g", "--work-dir", str(root / "work"), master_url),
-        ],
-    }
-    processes: list[subprocess.Popen[bytes]] = []
-    found = Cluster(master_url, master_ui, [root / f"{name}.log" for name in commands])
-
-    def wait_for(what: str, ready: Any) -> None:
-        end = time.monotonic() + CLUSTER_START_SECONDS
-        while not ready(_master_state(master_ui)):
-            if any(p.poll() is not None for p in processes):
-                pytest.fail(f"a Spark daemon exited before {what}\n{found.tails()}")
-            if time.monotonic() > end:
-                pytest.fail(f"no {what} within {CLUSTER_START_SECONDS}s\n{found.tails()}")
-            time.sleep(0.2)
-
-    try:
-        for (name, args), log in zip(commands.items(), found.logs, strict=True):
-            with log.open("wb") as out:
-                processes.append(
-                    subprocess.Popen(
-                        [str(spark_class), *args],
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        env=env,
-                        cwd=root,
-                    )
-                )
-            if name == "master":
-                wait_for("ALIVE master", lambda s: s is not None and s.get("status") == "ALIVE")
-        wait_for(
-            "ALIVE worker",
-            lambda s: s is not None and any(w.get("state") == "ALIVE" for w in s["workers"]),
-        )
-        yield found
-    finally:
-        for process in reversed(processes):  # the worker first: it ends its executors
-            _stop(process)
+    with spark_cluster(tmp_path_factory.mktemp("cluster")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +86,7 @@ def cluster_pool(
     try:
         pool = loop_thread.run(start_sampled_pool(settings, logs, received), timeout=150)
     except Exception as exc:
-        driver_logs = "\n".join(_tail(p, 40) for p in sorted(logs.rglob("*")) if p.is_file())
+        driver_logs = "\n".join(tail(p, 40) for p in sorted(logs.rglob("*")) if p.is_file())
         pytest.fail(f"the pool did not start: {exc!r}\n{driver_logs}\n{cluster.tails()}")
     yield pool
     loop_thread.run(pool.aclose(), timeout=60)
@@ -226,7 +107,7 @@ def test_cluster_run_figures(
     spec = make_spec(tmp_path, textwrap.dedent(SHUFFLE_FOR_A_WHILE), {"--out": str(out)})
     result = run_to_end(loop_thread, cluster_pool, spec, timeout=120)
     assert result == Exit(Outcome.SUCCEEDED), (
-        f"{result}\n{_tail(spec.stderr_path, 60)}\n{cluster.tails()}"
+        f"{result}\n{tail(spec.stderr_path, 60)}\n{cluster.tails()}"
     )
 
     def samples() -> list[SparkSample]:

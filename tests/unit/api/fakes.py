@@ -16,6 +16,7 @@ from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
+from stoker.executors.pool.health import PoolHealth, PoolState
 from stoker.tasks import TaskStatus
 from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
@@ -210,6 +211,10 @@ class FakeServices:
         self.metrics_history = FakeMetricsHistory(self.runs)
         self.accepting_runs = True
         self.tasks: list[TaskStatus] = []
+        self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
+
+    def pool_health(self) -> PoolHealth | None:
+        return self.pool
 
 
 def make_job(name: str = "etl", **changes: object) -> Job:

@@ -12,6 +12,7 @@ from stoker.api.app import create_app
 from stoker.api.auth import check_bind_allowed
 from stoker.config.settings import ApiSettings
 from stoker.errors import ConfigError
+from stoker.executors.pool.health import PoolHealth, PoolState
 from stoker.tasks import TaskState, TaskStatus
 from tests.unit.api.asgi import asgi_client
 from tests.unit.api.fakes import FakeServices
@@ -24,7 +25,11 @@ def test_health(client: httpx.Client, services: FakeServices) -> None:
         "version": "9.9.9",
         "accepting_runs": True,
         "tasks": {"dispatcher": {"state": "ok", "critical": True, "crashes": 0}},
-    }
+        "pool": {
+            "state": "ok", "healthy": True, "size": 2, "idle": 2, "busy": 0, "starting": 0,
+            "failures": 0, "last_failure": None,
+        },
+    }  # fmt: skip
     services.accepting_runs = False
     assert client.get("/health").json()["accepting_runs"] is False
 
@@ -58,6 +63,19 @@ def test_health_answers_503_while_a_critical_task_is_down(
         "critical": True,
         "crashes": 2,
     }
+
+
+def test_health_reports_a_failing_pool_and_why(
+    client: httpx.Client, services: FakeServices
+) -> None:
+    reason = "no Java found (looked in PATH (JAVA_HOME is unset)): Spark needs Java 17+"
+    services.pool = PoolHealth(PoolState.FAILING, 2, 0, 0, 1, 4, reason)
+    response = client.get("/health")
+    assert response.status_code == 200  # the daemon serves; pythonshell runs still run
+    assert response.json()["status"] == "degraded"
+    pool = response.json()["pool"]
+    assert (pool["state"], pool["healthy"], pool["failures"]) == ("failing", False, 4)
+    assert pool["last_failure"] == reason
 
 
 def test_openapi_and_docs(client: httpx.Client) -> None:

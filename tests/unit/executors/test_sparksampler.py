@@ -12,10 +12,9 @@ import pytest
 
 from stoker.domain.jobs import ExecutorKind
 from stoker.domain.sparkmetrics import SparkSample
-from stoker.errors import InvalidInput
 from stoker.executors.base import RunSpec
-from stoker.executors.pool import protocol
-from stoker.executors.process import SampleReader, metrics_path
+from stoker.executors.logs import metrics_path
+from stoker.executors.process import SampleReader
 from stoker.executors.sparksampler import MAX_PENDING_FINALS, RunSampler, open_sampler
 from stoker.executors.sparkstats import SparkStats
 
@@ -133,26 +132,6 @@ def test_no_ui_means_no_sampler_and_one_line() -> None:
     sc = SimpleNamespace(statusTracker=lambda: None, uiWebUrl=None)
     assert open_sampler(sc, Sent(), 1.0, logged.append) is None
     assert len(logged) == 1 and "spark.ui.enabled" in logged[0]
-
-
-def test_metrics_message_round_trip() -> None:
-    sample = SparkSample(sampled_at=1.5, records_read=3, final=True)
-    wire = protocol.decode(protocol.encode(protocol.metrics("r1", "job", sample)))
-    assert wire["type"] == protocol.METRICS
-    assert protocol.parse_metrics(wire) == ("r1", "job", sample)
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        {"type": "metrics", "job_name": "j", "sample": {"sampled_at": 1}},
-        {"type": "metrics", "run_id": "r", "job_name": "j", "sample": {"records_read": 1}},
-        {"type": "metrics", "run_id": "r", "job_name": "j", "sample": "x"},
-    ],
-)
-def test_bad_metrics_messages(message: dict[str, Any]) -> None:
-    with pytest.raises((ValueError, InvalidInput)):
-        protocol.parse_metrics(message)
 
 
 def test_sample_reader_hands_over_complete_new_lines(tmp_path: Path) -> None:

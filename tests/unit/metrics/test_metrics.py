@@ -17,6 +17,7 @@ from stoker.domain.ids import new_run_id
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
 from stoker.errors import ConfigError
+from stoker.executors.pool.health import PoolHealth, PoolState
 from stoker.metrics.collector import RunMetrics, install
 from stoker.metrics.registry import Metrics
 from tests.unit.api.asgi import asgi_client
@@ -67,6 +68,12 @@ class Pool:
     starting: int = 1
     recycled_total: int = 3
     replaced_total: int = 5
+    state: PoolState = PoolState.OK
+    failures: int = 0
+
+    def health(self) -> PoolHealth:
+        return PoolHealth(self.state, self.size, self.idle, self.busy, self.starting,
+                          self.failures, "boom" if self.failures else None)  # fmt: skip
 
 
 @dataclass
@@ -148,6 +155,8 @@ def test_pool_events_and_build_figures_are_read_at_scrape_time(rig: Rig) -> None
         assert rig.value("stoker_pool_drivers", state=state) == count
     assert rig.value("stoker_pool_drivers_recycled_total") == 3
     assert rig.value("stoker_pool_drivers_replaced_total") == 5
+    assert rig.value("stoker_pool_healthy") == 1
+    assert rig.value("stoker_pool_driver_start_failures") == 0
     assert rig.value("stoker_outbox_pending") == 7
     assert rig.value("stoker_events_published_total") == 11
     assert rig.value("stoker_events_publish_errors_total") == 2
@@ -168,6 +177,13 @@ def test_task_crashes_are_read_from_the_supervisor_at_scrape_time() -> None:
     tasks.crashes = {"dispatcher": 3, "pool.reader": 2}
     assert value("stoker_task_crashes_total", {"task": "dispatcher"}) == 3
     assert b'stoker_task_crashes_total{task="dispatcher"} 3.0' in metrics.exposition()
+
+
+def test_a_failing_pool_is_unhealthy_in_the_metrics() -> None:
+    metrics = Metrics("1.0")
+    install(metrics, Bus(), pool=Pool(idle=0, busy=0, state=PoolState.FAILING, failures=4))
+    assert metrics.registry.get_sample_value("stoker_pool_healthy") == 0
+    assert metrics.registry.get_sample_value("stoker_pool_driver_start_failures") == 4
 
 
 def test_absent_components_are_left_out() -> None:

@@ -16,7 +16,7 @@ import pytest
 from stoker.aio import Blocking
 from stoker.bus import Bus
 from stoker.domain.events import EventIdentity
-from stoker.domain.jobs import Job
+from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.states import RunState
 from stoker.errors import InvalidTransition, ShuttingDown
@@ -77,7 +77,7 @@ def scenario(
         bus = Bus()
         jobs, runs = JobStore(db), RunStore(db, EventIdentity(), pool_capacity=10)
         fake = FakeExecutor(default=Behaviour.succeed(), capacity=capacity)
-        executors = {"pool": fake, "isolated": fake, "pyshell": fake}
+        executors = {kind: fake for kind in ExecutorKind}
         service = RunService(runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
                              logs_dir=tmp_path / "logs", clock=clock)  # fmt: skip
         dispatcher = Dispatcher(service=service, bus=bus, poll_interval=0.05)
@@ -165,9 +165,12 @@ def test_stop_while_starting_never_leaves_the_script_running(tmp_path: Path) -> 
         second = await w.service.start_run("b", {})  # waits inside start(): capacity 1
         await asyncio.sleep(0.05)
         assert (await w.service.stop_run(second.id)).state is S.STOPPING
-        await w.service.stop_run(first.id)
+        # The stop calls the launch off: STOPPED at once, never handed to the executor.
         await w.until(second.id, S.STOPPED)
-        assert w.fake.handles[second.id].stop_requested
+        assert second.id not in w.fake.handles
+        assert (await w.service.get_run(first.id)).state is S.RUNNING
+        await w.service.stop_run(first.id)
+        await w.until(first.id, S.STOPPED)
 
     scenario(test, tmp_path, capacity=1)
 
@@ -245,7 +248,14 @@ def test_recovery_settles_runs_nobody_runs(tmp_path: Path) -> None:
         w.runs.transition(running.id, S.STARTING, S.RUNNING, now())
         stopping = w.runs.create(new_run(job, Clock()), job, now())
         w.runs.transition(stopping.id, S.STARTING, S.STOPPING, now())
-        counts = await recover(w.runs, w.service, w.io)
+        reaped: list[str] = []
+
+        async def reap() -> None:
+            # What the dead daemon left is killed before any run is settled or retried.
+            reaped.append((await w.service.get_run(running.id)).state.value)
+
+        counts = await recover(w.runs, w.service, w.io, reap=reap)
+        assert reaped == ["RUNNING"]
         assert counts == {"errored": 1, "stopped": 1, "waiting": 0}
         lost = await w.service.get_run(running.id)
         assert lost.state is S.ERROR and "lost when the daemon stopped" in lost.error_message

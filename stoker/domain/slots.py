@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from stoker.domain.states import RunState
 
@@ -25,16 +26,22 @@ class Blocker(StrEnum):
 
 
 @dataclass(frozen=True)
-class Occupancy:
-    """The slots a new run of one job competes for, as read in the creating transaction."""
+class JobOccupancy:
+    """A job's slots, as read in the creating transaction (after its row was locked)."""
 
-    job_limit: int
-    job_active: int
-    job_waiting: bool
+    limit: int
+    active: int
+    waiting: bool
     """Some run of the job is WAITING."""
-    pool_capacity: int = 0
-    pool_active: int = 0
-    pool_waiting: bool = False
+
+
+@dataclass(frozen=True)
+class PoolOccupancy:
+    """The warm pool's slots, as read in the creating transaction."""
+
+    capacity: int
+    active: int
+    waiting: bool
     """Some pool run (of any job) is WAITING."""
 
 
@@ -46,30 +53,37 @@ class Placement:
     detail: str | None = None
 
 
-def blocker(occupancy: Occupancy, *, pool: bool) -> Blocker | None:
-    """Why a new run cannot start now, or None when a slot is free for it."""
-    o = occupancy
-    if o.job_active >= o.job_limit or o.job_waiting:
+def job_blocks(job: JobOccupancy) -> bool:
+    """The job alone keeps a new run from starting: at its limit, or a run of it waits."""
+    return job.active >= job.limit or job.waiting
+
+
+def blocker(job: JobOccupancy, pool: PoolOccupancy | None) -> Blocker | None:
+    """Why a new run cannot start now, or None when a slot is free for it. ``pool`` is
+    None for a run that needs no warm driver; the store may also leave it out when
+    ``job_blocks`` already answers."""
+    if job_blocks(job):
         return Blocker.JOB
-    if pool and (o.pool_waiting or o.pool_active >= o.pool_capacity):
+    if pool is not None and (pool.waiting or pool.active >= pool.capacity):
         return Blocker.POOL
     return None
 
 
-def place(job_name: str, occupancy: Occupancy, *, pool: bool, queuing: bool) -> Placement:
+def place(
+    job_name: str, job: JobOccupancy, pool: PoolOccupancy | None, *, queuing: bool
+) -> Placement:
     """STARTING when a slot is free; else WAITING, or FAILED when the job's limit is what
     blocks it and queuing is off for the run (Glue: ConcurrentRunsExceededException)."""
-    why = blocker(occupancy, pool=pool)
+    why = blocker(job, pool)
     if why is None:
         return Placement(RunState.STARTING)
-    limit = occupancy.job_limit
     if why is Blocker.JOB and not queuing:
         return Placement(
             RunState.FAILED,
-            f"Concurrent runs exceeded for {job_name}: it allows {limit} at a time "
+            f"Concurrent runs exceeded for {job_name}: it allows {job.limit} at a time "
             "and job-run queuing is off for this run",
         )
-    return Placement(RunState.WAITING, waiting_detail(why, limit))
+    return Placement(RunState.WAITING, waiting_detail(why, job.limit))
 
 
 def waiting_detail(why: Blocker, limit: int) -> str:
@@ -78,11 +92,9 @@ def waiting_detail(why: Blocker, limit: int) -> str:
     return f"waiting for a slot: the job allows {limit} concurrent run(s)"
 
 
-@dataclass(frozen=True)
-class Queued:
-    """A WAITING run as the queue sees it."""
+class Queued(NamedTuple):
+    """A WAITING run as the queue sees it (a tuple: the queue may be long)."""
 
-    seq: int
     run_id: str
     job_name: str
     pool: bool
@@ -90,9 +102,11 @@ class Queued:
 
 @dataclass(frozen=True)
 class Slots:
-    """What promotion read in its transaction: the limits of the queued runs' jobs (a job
-    missing here was deleted), the active runs of each job, and the pool's occupancy."""
+    """What promotion read in its transaction: how many runs of each job wait, the limits
+    of those jobs (a job missing here was deleted), the active runs of each job, and the
+    pool's occupancy."""
 
+    waiting: Mapping[str, int]
     limits: Mapping[str, int]
     active: Mapping[str, int]
     pool_capacity: int
@@ -110,26 +124,38 @@ class Move:
 
 
 def promote(queue: Iterable[Queued], slots: Slots) -> list[Move]:
-    """Oldest first: each WAITING run that has a slot moves to STARTING; a run of a
-    deleted job ends in ERROR; a job whose oldest waiting run cannot start is skipped, so
-    its younger runs never overtake it."""
+    """Each WAITING run that has a slot moves to STARTING and each run of a deleted job
+    ends in ERROR; a job whose oldest waiting run cannot start is skipped, so its younger
+    runs never overtake it.
+
+    ``queue`` is the WAITING runs oldest first; it is read only as far as a move is still
+    possible: once every job is blocked or has had all its waiting runs seen, the rest is
+    left unread, so a completion costs what it promotes, not the length of the queue.
+    """
     room = {job: limit - slots.active.get(job, 0) for job, limit in slots.limits.items()}
+    # Jobs that may still move a run, with how many of their runs are still to be read.
+    open_ = {job: n for job, n in slots.waiting.items() if room.get(job, 1) > 0}
     pool_free = slots.pool_capacity - slots.pool_active
-    blocked: set[str] = set()
     moves: list[Move] = []
-    for run in sorted(queue, key=lambda q: q.seq):
+    queued = iter(queue)
+    while open_:
+        run = next(queued, None)
+        if run is None:
+            break
         job = run.job_name
-        if job in blocked:
+        if job not in open_:
             continue
+        open_[job] -= 1
         if job not in room:
             moves.append(Move(run.run_id, job, RunState.ERROR, deleted_while_waiting(job)))
-            continue
-        if room[job] <= 0 or (run.pool and pool_free <= 0):
-            blocked.add(job)
-            continue
-        moves.append(Move(run.run_id, job, RunState.STARTING))
-        room[job] -= 1
-        pool_free -= 1 if run.pool else 0
+        elif run.pool and pool_free <= 0:
+            room[job] = 0  # blocked: none of its younger runs may overtake this one
+        else:
+            moves.append(Move(run.run_id, job, RunState.STARTING))
+            room[job] -= 1
+            pool_free -= 1 if run.pool else 0
+        if open_[job] == 0 or room.get(job, 1) <= 0:
+            del open_[job]
     return moves
 
 

@@ -25,7 +25,17 @@ from stoker.domain.events import EventIdentity, run_status_event, state_change_e
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import JobRun, execution_seconds, should_retry
-from stoker.domain.slots import Move, Occupancy, Queued, Slots, place, promote
+from stoker.domain.slots import (
+    JobOccupancy,
+    Move,
+    Placement,
+    PoolOccupancy,
+    Queued,
+    Slots,
+    job_blocks,
+    place,
+    promote,
+)
 from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
 from stoker.store import outbox as outbox_rows
@@ -54,16 +64,22 @@ def _waiting(where: Any) -> Any:
     return select(job_runs.c.seq).where(job_runs.c.state == RunState.WAITING.value, where).exists()
 
 
-# What the slot decision needs, in one statement: active runs are counted (few), the queue
-# is only probed with EXISTS, so a deep queue costs nothing here.
-_OCCUPANCY = {
-    False: select(_active(_OF_JOB), _waiting(_OF_JOB)),
-    True: select(_active(_OF_JOB), _waiting(_OF_JOB), _active(_IN_POOL), _waiting(_IN_POOL)),
-}
-# Promotion reads ids, never the rows' JSON, until a run is actually promoted: the queue
-# may hold thousands of runs and this runs on every completion.
-_QUEUE = select(job_runs.c.seq, job_runs.c.id, job_runs.c.job_name, job_runs.c.executor).where(
-    job_runs.c.state == RunState.WAITING.value
+# What the slot decision needs, one statement for the job and, only when the job leaves
+# room, one for the pool: active runs are counted (few), the queue is only probed with
+# EXISTS, so a deep queue costs nothing here.
+_JOB_OCCUPANCY = select(_active(_OF_JOB), _waiting(_OF_JOB))
+_POOL_OCCUPANCY = select(_active(_IN_POOL), _waiting(_IN_POOL))
+# Promotion reads ids, never the rows' JSON, and only as far as domain.slots.promote
+# needs: the queue may hold thousands of runs and this runs on every completion.
+_WAITING_BY_JOB = (
+    select(job_runs.c.job_name, func.count())
+    .where(job_runs.c.state == RunState.WAITING.value)
+    .group_by(job_runs.c.job_name)
+)
+_QUEUE = (
+    select(job_runs.c.id, job_runs.c.job_name, job_runs.c.executor)
+    .where(job_runs.c.state == RunState.WAITING.value)
+    .order_by(job_runs.c.seq)
 )
 _ACTIVE_BY_JOB = (
     select(job_runs.c.job_name, job_runs.c.executor, func.count())
@@ -117,9 +133,7 @@ class RunStore:
         the run is recorded FAILED, as Glue does for trigger-started runs."""
         current = self.lock_job(conn, job.name)
         limit = current.max_concurrent_runs if current else job.max_concurrent_runs
-        occupancy = self._occupancy(conn, job.name, limit, run.executor)
-        placed = place(job.name, occupancy, pool=run.executor is ExecutorKind.POOL,
-                       queuing=run.queuing_enabled)  # fmt: skip
+        placed = self._place(conn, job.name, limit, run.executor, queuing=run.queuing_enabled)
         if placed.state is RunState.FAILED:
             message = placed.detail or ""
             if refuse:
@@ -206,14 +220,14 @@ class RunStore:
         its job snapshot."""
         moved: list[tuple[JobRun, Job]] = []
         with self._db.write() as conn:
-            queue = [
-                Queued(seq, run_id, job_name, executor == _POOL)
-                for seq, run_id, job_name, executor in conn.execute(_QUEUE)
-            ]
-            if not queue:
+            waiting: dict[str, int] = {job: n for job, n in conn.execute(_WAITING_BY_JOB)}
+            if not waiting:
                 return moved
-            slots = self._slots(conn, {q.job_name for q in queue})
-            for move in promote(queue, slots):
+            slots = self._slots(conn, waiting)
+            queue = conn.execute(_QUEUE)
+            moves = promote((Queued(i, j, e == _POOL) for i, j, e in queue), slots)
+            queue.close()  # before the updates: the rest of the queue is never read
+            for move in moves:
                 done = self._force(conn, move, now)
                 if done is not None:
                     moved.append((done[0], job_from_json(done[1])))
@@ -278,31 +292,32 @@ class RunStore:
         row = conn.execute(query, {"name": name}).one_or_none()
         return job_from_row(row) if row else None
 
-    def _occupancy(
-        self, conn: Connection, job_name: str, limit: int, executor: ExecutorKind
-    ) -> Occupancy:
-        """What a new run of the job competes for; read after the job row was locked."""
-        pool = executor is ExecutorKind.POOL
-        read = conn.execute(_OCCUPANCY[pool], {"name": job_name}).one()
-        if not pool:
-            return Occupancy(job_limit=limit, job_active=read[0], job_waiting=bool(read[1]))
-        return Occupancy(
-            job_limit=limit, job_active=read[0], job_waiting=bool(read[1]),
-            pool_capacity=self.pool_capacity, pool_active=read[2], pool_waiting=bool(read[3]),
-        )  # fmt: skip
+    def _place(
+        self, conn: Connection, job_name: str, limit: int, executor: ExecutorKind, *,
+        queuing: bool,
+    ) -> Placement:  # fmt: skip
+        """Where a new run of the job starts (domain.slots.place), from the occupancy read
+        after the job row was locked. The pool is not read when the job alone decides."""
+        active, waiting = conn.execute(_JOB_OCCUPANCY, {"name": job_name}).one()
+        job = JobOccupancy(limit, active, bool(waiting))
+        pool = None
+        if executor is ExecutorKind.POOL and not job_blocks(job):
+            pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
+            pool = PoolOccupancy(self.pool_capacity, pool_active, bool(pool_waiting))
+        return place(job_name, job, pool, queuing=queuing)
 
-    def _slots(self, conn: Connection, job_names: set[str]) -> Slots:
+    def _slots(self, conn: Connection, waiting: dict[str, int]) -> Slots:
         """The queued jobs' limits (rows locked first, on PostgreSQL) and the active runs."""
         query = _LIMITS if self._db.is_sqlite else _LIMITS_LOCKED
         limits: dict[str, int] = {
-            name: limit for name, limit in conn.execute(query, {"names": sorted(job_names)})
+            name: limit for name, limit in conn.execute(query, {"names": sorted(waiting)})
         }
         active: dict[str, int] = {}
         pool_active = 0
         for job_name, executor, count in conn.execute(_ACTIVE_BY_JOB):
             active[job_name] = active.get(job_name, 0) + count
             pool_active += count if executor == _POOL else 0
-        return Slots(limits, active, self.pool_capacity, pool_active)
+        return Slots(waiting, limits, active, self.pool_capacity, pool_active)
 
     def _force(
         self, conn: Connection, move: Move, now: datetime
@@ -335,10 +350,9 @@ class RunStore:
         row = conn.execute(select(job_runs.c.job_snapshot).where(job_runs.c.id == failed.id)).one()
         current = self.lock_job(conn, failed.job_name)
         job = current or job_from_json(row.job_snapshot)
-        occupancy = self._occupancy(conn, job.name, job.max_concurrent_runs, failed.executor)
         # The attempt was accepted when the run was: its retry queues, it is never refused.
-        placed = place(job.name, occupancy, pool=failed.executor is ExecutorKind.POOL,
-                       queuing=True)  # fmt: skip
+        placed = self._place(conn, job.name, job.max_concurrent_runs, failed.executor,
+                             queuing=True)  # fmt: skip
         retry = replace(
             failed,
             id=new_run_id(),

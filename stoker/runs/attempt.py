@@ -32,7 +32,8 @@ class Attempt:
         self._grace = stop_grace
         self.handle: RunHandle | None = None
         self.stop_requested = False
-        self._launching: asyncio.Future[RunHandle] | None = None
+        self._launching: asyncio.Task[object] | None = None
+        self._launch_cancelled = False
         self._abandon = asyncio.Event()
         self._backstop: asyncio.TimerHandle | None = None
 
@@ -78,19 +79,26 @@ class Attempt:
                     "stopping run %s failed; it ends at the stop grace", self.run_id,
                     extra={"action": "run.stop_failed", "run_id": self.run_id},
                 )  # fmt: skip
-        elif self._launching is not None:
+        elif self._launching is not None and not self._launch_cancelled:
+            self._launch_cancelled = True
             self._launching.cancel()
 
     async def _launch(self) -> RunHandle | None:
-        self._launching = asyncio.ensure_future(self._executor.start(self.spec))
+        """The executor's handle, or None when stop() called the launch off. The launch runs
+        in the caller's task (no task of its own on the start path); stop() cancels that
+        task while it launches, and the cancellation is taken back here."""
+        self._launching = asyncio.current_task()
         try:
-            await asyncio.wait([self._launching])
+            return await self._executor.start(self.spec)
         except asyncio.CancelledError:
-            self._launching.cancel()
-            raise
-        if self._launching.cancelled():
+            if not self._launch_cancelled:
+                raise
+            assert self._launching is not None
+            if self._launching.uncancel() > 0:
+                raise  # cancelled by someone else too (the daemon stopping): let it through
             return None
-        return self._launching.result()
+        finally:
+            self._launching = None
 
     def _launch_failed(self, exc: Exception) -> Exit:
         if isinstance(exc, ExecutorError):

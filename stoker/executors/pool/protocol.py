@@ -111,11 +111,18 @@ _WIRE_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+#: Each class's fields: (name, annotation, optional), read once (dataclasses.fields is slow).
+_FIELDS: dict[type[Message], tuple[tuple[str, str, bool], ...]] = {
+    cls: tuple((f.name, str(f.type), f.default is None) for f in fields(cls))
+    for cls in _CLASSES.values()
+}
+
+
 def encode(message: Message) -> bytes:
     body: dict[str, Any] = {"type": message.type}
-    for f in fields(message):
-        value = getattr(message, f.name)
-        body[f.name] = value.to_dict() if isinstance(value, SparkSample) else value
+    for name, _, _ in _FIELDS[type(message)]:
+        value = getattr(message, name)
+        body[name] = value.to_dict() if isinstance(value, SparkSample) else value
     return json.dumps(body, separators=(",", ":")).encode() + b"\n"
 
 
@@ -126,13 +133,13 @@ def decode(line: bytes) -> Message:
         raise ValueError(f"not a protocol message: {line[:200]!r}")
     cls = _CLASSES[data["type"]]
     values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            if f.default is None:
-                values[f.name] = None
-                continue
-            raise ValueError(f"a {cls.type!r} message needs {f.name!r}")
-        values[f.name] = _field(cls, f.name, str(f.type), data[f.name])
+    for name, annotation, optional in _FIELDS[cls]:
+        if name in data:
+            values[name] = _field(cls, name, annotation, data[name])
+        elif optional:
+            values[name] = None
+        else:
+            raise ValueError(f"a {cls.type!r} message needs {name!r}")
     return cls(**values)
 
 

@@ -61,6 +61,14 @@ class Roster:
         driver.state = state
         self.changed.set()
 
+    def take_idle_now(self) -> DriverProcess | None:
+        """An idle driver if one is queued, without waiting (the start path's fast case)."""
+        while not self.closed and not self._idle.empty():
+            driver = self._idle.get_nowait()
+            if driver is not None and driver.state is DriverState.IDLE:
+                return driver
+        return None
+
     async def take_idle(self) -> DriverProcess:
         """The next idle driver (skipping any that changed state while queued)."""
         while True:

@@ -195,6 +195,8 @@ class WarmPool:
         problem = self._starter.runtime_problem
         if problem is not None and self.idle == 0 and self.busy == 0:
             raise ExecutorError(f"the warm pool cannot start drivers: {problem}")
+        if (driver := self._roster.take_idle_now()) is not None:
+            return driver
         timeout = self.settings.start_timeout_seconds
         try:
             return await asyncio.wait_for(self._roster.take_idle(), timeout)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import stoker
-from stoker.config.environment import ENV_PREFIX, NON_SETTING_VARIABLES
+from stoker.config.environment import ENV_PREFIX
 from stoker.executors.lineage import Lineage
 
 _PR_SET_PDEATHSIG = 1
@@ -32,13 +32,9 @@ def death_signal_setter() -> Callable[[], None]:
 
 
 def child_env(python: str, lineage: Lineage | None) -> dict[str, str]:
-    """The daemon's environment without its own settings (tokens, database URL), plus
-    Spark's Python and the lineage tags."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(ENV_PREFIX) or name in NON_SETTING_VARIABLES
-    }
+    """The daemon's environment without any ``STOKER_*`` variable (its settings, the CLI's
+    token, an earlier lineage), plus Spark's Python and this daemon's lineage tags."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(ENV_PREFIX)}
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python
     # The entry file imports stoker even when spark-submit runs it by path.

@@ -34,6 +34,7 @@ from stoker.errors import (
 )
 from stoker.executors.base import Executor, RunSpec
 from stoker.runs.attempt import Attempt
+from stoker.runs.delays import DelayNotices
 from stoker.runs.timeouts import Deadlines
 from stoker.store.jobs import JobStore
 from stoker.store.runs import RunStore, Transitioned
@@ -74,8 +75,6 @@ class RunService:
     ) -> None:
         self._runs = runs
         self._spawner = tasks if tasks is not None else Unsupervised()
-        #: Told of each delay notification written (metrics, passed in by the daemon).
-        self._on_delayed = on_delayed
         self._jobs = jobs
         self._executors = executors
         self._bus = bus
@@ -83,7 +82,7 @@ class RunService:
         self._logs_dir = logs_dir
         self._clock = clock
         self._deadlines = Deadlines(self._on_timeout, clock)
-        self._delays = Deadlines(self._on_delay, clock)
+        self._delays = DelayNotices(runs, io, clock, self._spawner, on_delayed)
         self._stop_grace = stop_grace_seconds
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._attempts: dict[str, Attempt] = {}
@@ -194,9 +193,7 @@ class RunService:
         """
         if run.id in self._tasks:
             return
-        if run.notify_delay_after:
-            # Glue counts the delay from the run's start; a run dequeued late fires at once.
-            self._delays.arm(run.id, run.started_on, run.notify_delay_after)
+        self._delays.arm(run)
         task = self._spawner.spawn("run", self._execute(run, job), {"run_id": run.id})
         self._tasks[run.id] = task
         task.add_done_callback(functools.partial(self._forget, run.id))
@@ -396,23 +393,6 @@ class RunService:
 
     def _changed(self, run: JobRun) -> None:
         self._bus.publish(RunChanged(run))
-
-    def _on_delay(self, run_id: str) -> None:
-        self._spawner.spawn("run.delay_notice", self._notify_delay(run_id), {"run_id": run_id})
-
-    async def _notify_delay(self, run_id: str) -> None:
-        try:
-            run = await self._io(self._runs.notify_delay, run_id, self._clock())
-        except StokerError as exc:
-            log.error("delay notification failed: %s", exc.message,
-                      extra={"action": "run.delay_failed", "run_id": run_id})  # fmt: skip
-            return
-        if run is not None:
-            if self._on_delayed is not None:
-                self._on_delayed(run)
-            log.info("run is late", extra={"action": "run.delayed", "run_id": run_id,
-                                           "job": run.job_name,
-                                           "minutes": run.notify_delay_after})  # fmt: skip
 
     def _on_timeout(self, run_id: str) -> None:
         attempt = self._attempts.get(run_id)

@@ -133,41 +133,47 @@ def path_without_java(tmp_path: Path) -> str:
 
 def no_java_daemon(
     start_daemon: Callable[..., DaemonProcess], tmp_path: Path, grace: float, stop_grace: float
-) -> tuple[DaemonProcess, str]:
-    """A daemon whose warm driver can never start, with a pool run waiting for it."""
+) -> DaemonProcess:
+    """A daemon on a machine without Java: its warm drivers can never start."""
     daemon = start_daemon(
         "no-java", pool_size=1,
         env={"PATH": path_without_java(tmp_path), "JAVA_HOME": "",
              "STOKER_DAEMON__SHUTDOWN_GRACE_SECONDS": str(grace),
              "STOKER_SPARK__STOP_GRACE_SECONDS": str(stop_grace)},
     )  # fmt: skip
-    eventually(lambda: "action=pool.driver.exit" in daemon.log(), "a driver failed to start")
-    daemon.create_job("etl", "print('never runs')")
-    run_id = daemon.start_run("etl")["id"]
-    assert daemon.run(run_id)["state"] == "STARTING"  # waits for a driver that never comes
-    return daemon, run_id
+    eventually(
+        lambda: "action=daemon.spark_runtime_missing" in daemon.log(), "the runtime is missing"
+    )
+    return daemon
 
 
 def test_sigterm_ends_a_daemon_whose_drivers_cannot_start(
     start_daemon: Callable[..., DaemonProcess], tmp_path: Path
 ) -> None:
-    daemon, run_id = no_java_daemon(start_daemon, tmp_path, grace=2, stop_grace=2)
+    daemon = no_java_daemon(start_daemon, tmp_path, grace=2, stop_grace=2)
+    daemon.create_job("etl", "print('never runs')")
+    run_id = daemon.start_run("etl")["id"]
+    # No driver will ever come: the run ends ERROR with the reason instead of waiting.
+    done = daemon.wait_state(run_id, timeout=60)
+    assert done["state"] == "ERROR" and "Java" in (done["error_message"] or ""), done
     assert daemon.proc is not None
     children = descendants(daemon.proc.pid)
 
     daemon.signal(signal.SIGTERM)
     # Bounded by grace + stop grace + the teardown allowance (30 s); it used to never end.
     assert daemon.wait_exit(2 + 2 + 30) == 0, daemon.log()
-    run = stored_run(daemon, run_id)
-    assert run.state.value == "STOPPED" and "did not end in time" in (run.state_detail or "")
     eventually(lambda: not survivors(children), "no driver outlives the daemon", timeout=30)
 
 
 def test_a_second_sigterm_ends_it_within_seconds(
     start_daemon: Callable[..., DaemonProcess], tmp_path: Path
 ) -> None:
-    # Graces of ten minutes: only the second signal can end this shutdown early.
-    daemon, run_id = no_java_daemon(start_daemon, tmp_path, grace=600, stop_grace=600)
+    # Graces of ten minutes and a run that sleeps through them: only the second signal can
+    # end this shutdown early, on a daemon whose drivers cannot start besides.
+    daemon = no_java_daemon(start_daemon, tmp_path, grace=600, stop_grace=600)
+    daemon.create_job("stuck", SLEEPER, command=PYSHELL)
+    run_id = daemon.start_run("stuck")["id"]
+    eventually(lambda: daemon.run(run_id)["state"] == "RUNNING", "the run is running")
     daemon.signal(signal.SIGTERM)
     eventually(lambda: "action=daemon.draining" in daemon.log(), "the drain has begun")
     daemon.signal(signal.SIGTERM)

@@ -419,7 +419,7 @@ def test_a_failing_delay_notification_is_logged_with_its_run_and_counted(
         )  # fmt: skip
         jobs.create(Job(name="late", script_location="x.py", notify_delay_after=1), now())
         late = await service.start_run("late", {})
-        service._on_delay(late.id)  # what its delay timer calls a minute later
+        service._delays._due(late.id)  # what its delay timer calls a minute later
         await until(lambda: sup.crashes.get("run.delay_notice"), "the notice task crashed")
         fake.handles[late.id].finish(Exit(Outcome.SUCCEEDED))
         await service.drain(1, "test over")

@@ -212,8 +212,8 @@ async def test_a_delay_notification_is_reported_once_written(tmp_path: Path) -> 
         runs=store, jobs=None, executors={}, bus=Bus(), io=io,  # type: ignore[arg-type]
         logs_dir=tmp_path, clock=lambda: T0, on_delayed=lambda run: told.append(run.job_name),
     )  # fmt: skip
-    await runs._notify_delay(late.id)
-    await runs._notify_delay(late.id)  # already notified: the store returns None
+    await runs._delays._notify(late.id)
+    await runs._delays._notify(late.id)  # already notified: the store returns None
     assert told == ["orders_etl"]
 
 

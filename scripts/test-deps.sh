@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # System packages the test suite needs on a fresh Debian machine, installed only when absent:
-# Java 17+ (Spark, through scripts/java.sh), systemd-analyze (unit file test), promtool
+# Java 17+ (Spark, through scripts/java.sh), the JDBC drivers (scripts/jdbc-drivers.sh), systemd-analyze (unit file test), promtool
 # (Prometheus rules and dashboard tests, Debian's prometheus), the venv module for $PYTHON.
 # PostgreSQL is installed by scripts/postgres.sh. Quiet when everything is there.
 set -euo pipefail
 
 "$(dirname "$0")/java.sh" --required
+# JDBC drivers for the bookmark tests' JDBC sources (cached in .cache/jdbc).
+"$(dirname "$0")/jdbc-drivers.sh" >/dev/null
 
 python=${PYTHON:-python3}
 missing=()

@@ -78,6 +78,12 @@ class ConcurrentRunsExceeded(Conflict):
     http_status = 429
 
 
+class BookmarkConflict(Conflict):
+    """Raised when a run's bookmark commit finds a newer version than the one it read."""
+
+    code = "BookmarkConflict"
+
+
 class InvalidTransition(Conflict):
     """Raised when a run is not in the state a transition expects (someone else won)."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -88,3 +90,14 @@ def kafka_bootstrap() -> str:
             f"Kafka at STOKER_TEST_KAFKA_BOOTSTRAP={bootstrap} does not answer: {exc!r}"
         )
     return bootstrap
+
+
+@pytest.fixture(scope="session")
+def jdbc_jars() -> str:
+    """The JDBC driver jars for Spark (`scripts/jdbc-drivers.sh`, run by `make test`), as
+    the comma-separated list spark.jars takes."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "jdbc-drivers.sh"
+    done = subprocess.run([str(script)], capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        service_unavailable(f"JDBC drivers are not available: {done.stderr.strip()}")
+    return done.stdout.strip()

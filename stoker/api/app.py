@@ -13,6 +13,7 @@ from stoker.api.errors import install_error_handlers
 from stoker.api.guard import PUBLIC_PATHS, Guard, allowed_hosts
 from stoker.api.ports import ApiServices
 from stoker.api.routes import (
+    bookmarks,
     definitions,
     events,
     health,
@@ -84,6 +85,7 @@ def create_app(
         events.router,
         triggers.router,
         definitions.router,
+        bookmarks.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     _document_errors_as_400(app)

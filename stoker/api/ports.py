@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
+from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job
@@ -93,6 +94,27 @@ class RunService(Protocol):
 
     def log_path(self, run_id: str, stream: LogStream) -> Path:
         """Where the run's stream is (or will be) written; the file may not exist yet."""
+        ...
+
+
+class Bookmarks(Protocol):
+    """Jobs' bookmarks: read, and a person's changes. NotFound for a missing job."""
+
+    async def get(self, job_name: str) -> BookmarkVersion: ...
+
+    async def history(
+        self, job_name: str, *, limit: int, before_version: int | None
+    ) -> list[BookmarkVersion]:
+        """Newest first, versions < ``before_version``."""
+        ...
+
+    async def reset(self, job_name: str, run_id: str | None = None) -> BookmarkVersion:
+        """Reset, or rewind to ``run_id``'s commit (NotFound if it never committed);
+        Conflict while a run with job-bookmark-enable is live."""
+        ...
+
+    async def set_now(self, job_name: str) -> BookmarkVersion:
+        """Conflict while a run with job-bookmark-enable is live."""
         ...
 
 
@@ -201,6 +223,9 @@ class ApiServices(Protocol):
 
     @property
     def metrics_history(self) -> RunMetricsReader: ...
+
+    @property
+    def bookmarks(self) -> Bookmarks: ...
 
     @property
     def accepting_runs(self) -> bool:

@@ -245,6 +245,26 @@ class StokerClient:
         result: Json = self._request("GET", "/export")
         return result
 
+    # --- bookmarks ------------------------------------------------------------------------
+
+    def get_bookmark(self, job: str) -> Json:
+        result: Json = self._request("GET", f"/jobs/{_seg(job)}/bookmark")
+        return result
+
+    def bookmark_history_page(self, job: str, limit: int, next_token: str | None = None) -> Json:
+        params = {"limit": limit, "next_token": next_token}
+        result: Json = self._request("GET", f"/jobs/{_seg(job)}/bookmark/history", params=params)
+        return result
+
+    def reset_bookmark(self, job: str, run_id: str | None = None) -> Json:
+        body = {"run_id": run_id} if run_id is not None else {}
+        result: Json = self._request("POST", f"/jobs/{_seg(job)}/bookmark/reset", json=body)
+        return result
+
+    def set_bookmark_now(self, job: str) -> Json:
+        result: Json = self._request("POST", f"/jobs/{_seg(job)}/bookmark/set", json={"now": True})
+        return result
+
     # --- events ---------------------------------------------------------------------------
 
     def list_events_page(

@@ -87,7 +87,8 @@ def render_job(job: Json) -> str:
 
 
 def render_jobs(jobs: list[Json]) -> str:
-    headers = ["NAME", "TYPE", "EXECUTOR", "CONCURRENCY", "RETRIES", "TIMEOUT", "MODIFIED"]
+    headers = ["NAME", "TYPE", "EXECUTOR", "CONCURRENCY", "RETRIES", "TIMEOUT", "BOOKMARK",
+               "MODIFIED"]  # fmt: skip
     rows = [
         [
             j["name"],
@@ -96,6 +97,7 @@ def render_jobs(jobs: list[Json]) -> str:
             text(j.get("max_concurrent_runs")),
             text(j.get("max_retries")),
             text(j.get("timeout")),
+            text(j.get("bookmark_option", "")).removeprefix("job-bookmark-"),
             local_time(j.get("last_modified_on")),
         ]
         for j in jobs

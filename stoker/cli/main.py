@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from stoker.cli.bookmarks import bookmarks_group
 from stoker.cli.common import CliContext, StokerGroup
 from stoker.cli.config import config_group
 from stoker.cli.definitions import apply_command, export_command
@@ -75,6 +76,7 @@ cli.add_command(jobs_group)
 cli.add_command(runs_group)
 cli.add_command(events_group)
 cli.add_command(triggers_group)
+cli.add_command(bookmarks_group)
 cli.add_command(apply_command)
 cli.add_command(export_command)
 

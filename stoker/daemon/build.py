@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from stoker import __version__
 from stoker.aio import Blocking
+from stoker.bookmarks.runs import RunBookmarks
+from stoker.bookmarks.service import BookmarkService
 from stoker.bus import Bus
 from stoker.config.settings import Settings
 from stoker.daemon.executors import build_executors, private_files
@@ -37,6 +39,7 @@ from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.service import RunService
+from stoker.store.bookmarks import BookmarkStore
 from stoker.store.definitions import DefinitionsStore
 from stoker.store.engine import Database, upgrade
 from stoker.store.event_batches import EventBatchStore
@@ -66,6 +69,7 @@ class Services:
     definitions: Definitions
     metrics_history: MetricsHistory
     supervisor: Supervisor
+    bookmarks: BookmarkService
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -127,6 +131,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         executors={kind: RootedExecutor(e, roots) for kind, e in executors.items()},
         clock=utcnow, on_delayed=observed.delayed, tasks=supervisor,
         stop_grace_seconds=cfg.spark.stop_grace_seconds,
+        bookmarks=RunBookmarks(BookmarkStore(db, identity), utcnow),
     )  # fmt: skip
     catalog = JobCatalog(
         jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
@@ -150,8 +155,11 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     events = EventLog(OutboxStore(db), io)
     pool = executors[ExecutorKind.POOL]
     warm = pool if isinstance(pool, WarmPool) else None
+    bookmarks = BookmarkService(
+        store=BookmarkStore(db, identity), jobs=jobs, io=io, clock=utcnow
+    )
     services = Services(
-        catalog, service, events, triggers, definitions, history, supervisor, warm
+        catalog, service, events, triggers, definitions, history, supervisor, bookmarks, warm
     )
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.ids import new_event_id
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
 
 STATE_CHANGE = "Job State Change"
 RUN_STATUS = "Job Run Status"
+BOOKMARK_CHANGE = "Job Bookmark Change"
 SOURCE = "stoker"
 GLUE_SOURCE = "aws.glue"
 
@@ -100,6 +102,23 @@ def run_status_event(run: JobRun, now: datetime, who: EventIdentity) -> dict[str
         "triggeredBy": run.triggered_by,
     }
     return _envelope(RUN_STATUS, detail, now, who)
+
+
+def bookmark_change_event(
+    version: BookmarkVersion, now: datetime, who: EventIdentity
+) -> dict[str, Any]:
+    """A new version of a job's bookmark: committed by a run, or reset, rewound or set."""
+    detail: dict[str, Any] = {
+        "jobName": version.job_name,
+        "severity": "INFO",
+        "version": version.version,
+        "action": version.action.value,
+        "run": version.run,
+        "jobRunId": version.run_id,
+        "previousRunId": version.previous_run_id,
+        "message": f"Job bookmark is at version {version.version} ({version.action.value})",
+    }
+    return _envelope(BOOKMARK_CHANGE, detail, now, who)
 
 
 def _envelope(

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from stoker.domain.arguments import resolve_arguments, validate_arguments
+from stoker.domain.bookmarks import bookmark_request
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, ExecutorKind, Job
 from stoker.domain.limits import quote
@@ -109,6 +110,7 @@ def new_run(
         )
     run_args = validate_arguments(arguments, "arguments")
     resolved = resolve_arguments(job.default_arguments, job.non_overridable_arguments, run_args)
+    bookmark_request(resolved)  # a bad option or half a window is refused at start
     _check_minutes("timeout", timeout)
     _check_minutes("notify_delay_after", notify_delay_after)
     return JobRun(

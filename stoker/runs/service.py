@@ -21,12 +21,16 @@ from pathlib import Path
 from typing import Literal
 
 from stoker.aio import Blocking
+from stoker.bookmarks.runs import RunBookmarks
 from stoker.bus import Bus, RunChanged
+from stoker.domain.bookmarks import BookmarkCommit, bookmark_request
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
 from stoker.domain.states import ACTIVE_STATES, RunState
 from stoker.errors import (
+    BookmarkConflict,
+    InvalidInput,
     InvalidTransition,
     NotFound,
     ShuttingDown,
@@ -72,8 +76,10 @@ class RunService:
         on_delayed: Callable[[JobRun], None] | None = None,
         tasks: Spawner | None = None,
         stop_grace_seconds: float = 10.0,
+        bookmarks: RunBookmarks | None = None,
     ) -> None:
         self._runs = runs
+        self._bookmarks = bookmarks
         self._spawner = tasks if tasks is not None else Unsupervised()
         self._jobs = jobs
         self._executors = executors
@@ -114,6 +120,9 @@ class RunService:
             queuing=queuing,
             triggered_by=triggered_by,
         )
+        if self._bookmarks is not None:
+            request = bookmark_request(run.resolved_arguments)
+            await self._io(self._bookmarks.check_window, job_name, request)
         created = await self._io(self._runs.create, run, job, self._clock())
         log.info(
             "run created",
@@ -281,13 +290,19 @@ class RunService:
             run, job = await self._io(self._runs.snapshot, run_id)
         else:
             job = known
+        try:
+            extra = await self._prepare_bookmark(run)
+        except StokerError as exc:
+            failed = Exit(Outcome.LOST, f"the run's bookmark cannot be read: {exc.message}")
+            await asyncio.shield(self._settle_exit(run, failed))
+            return
         spec = RunSpec(
             run_id=run.id,
             job_name=run.job_name,
             attempt=run.attempt,
             kind=run.executor,
             script_location=job.script_location,
-            arguments=run.resolved_arguments,
+            arguments={**run.resolved_arguments, **extra},
             stdout_path=self.log_path(run.id, "stdout"),
             stderr_path=self.log_path(run.id, "stderr"),
             resources=job.resources,
@@ -301,7 +316,15 @@ class RunService:
             self._attempts.pop(run_id, None)
             self._deadlines.cancel(run_id)
             self._delays.cancel(run_id)
-        await asyncio.shield(self._settle_exit(run_id, outcome))
+        await asyncio.shield(self._settle_exit(run, outcome))
+
+    async def _prepare_bookmark(self, run: JobRun) -> dict[str, str]:
+        if self._bookmarks is None:
+            return {}
+        return await self._io(self._bookmarks.prepare, run, self._run_dir(run.id))
+
+    def _run_dir(self, run_id: str) -> Path:
+        return self._logs_dir / "runs" / run_id
 
     async def _after_start(self, attempt: Attempt) -> None:
         try:
@@ -313,22 +336,32 @@ class RunService:
         assert moved.run.running_on is not None
         self._deadlines.arm(attempt.run_id, moved.run.running_on, moved.run.timeout)
 
-    async def _settle_exit(self, run_id: str, outcome: Exit) -> None:
+    async def _settle_exit(self, run: JobRun, outcome: Exit) -> None:
+        run_id = run.id
         target = _OUTCOME_STATE[outcome.outcome]
         if run_id in self._timed_out:
             target = RunState.TIMEOUT
         error = outcome.error_message
         if target is RunState.TIMEOUT:
-            run = await self.get_run(run_id)
             error = f"Job run timed out after {run.timeout} minute(s)"
         elif target is RunState.STOPPED:
             error = None
         detail = self._stop_details.pop(run_id, None)
         self._timed_out.discard(run_id)
+        commit = None
+        if target is RunState.SUCCEEDED and self._bookmarks is not None:
+            try:
+                commit = await self._io(self._bookmarks.take_commit, run, self._run_dir(run_id))
+            except InvalidInput as exc:
+                target, error = RunState.FAILED, f"BookmarkError: {exc.message}"
         try:
-            await self._finish_transition(
-                run_id, ACTIVE_STATES, target, error=error, detail=detail
-            )
+            try:
+                await self._finish_transition(run_id, ACTIVE_STATES, target, error=error,
+                                              detail=detail, bookmark=commit)  # fmt: skip
+            except BookmarkConflict as exc:
+                await self._finish_transition(run_id, ACTIVE_STATES, RunState.FAILED,
+                                              error=f"BookmarkConflict: {exc.message}",
+                                              detail=detail)  # fmt: skip
         except InvalidTransition:
             log.warning(
                 "run already settled", extra={"action": "run.settle_skipped", "run_id": run_id}
@@ -342,8 +375,11 @@ class RunService:
         *,
         error: str | None,
         detail: str | None = None,
+        bookmark: BookmarkCommit | None = None,
     ) -> Transitioned:
-        moved = await self._transition(run_id, expected, target, error=error, detail=detail)
+        moved = await self._transition(
+            run_id, expected, target, error=error, detail=detail, bookmark=bookmark
+        )
         log.info(
             "run ended",
             extra={
@@ -378,6 +414,7 @@ class RunService:
         *,
         error: str | None = None,
         detail: str | None = None,
+        bookmark: BookmarkCommit | None = None,
     ) -> Transitioned:
         moved = await self._io(
             self._runs.transition,
@@ -387,6 +424,7 @@ class RunService:
             self._clock(),
             error_message=error,
             state_detail=detail,
+            bookmark=bookmark,
         )
         self._changed(moved.run)
         return moved

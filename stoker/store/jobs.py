@@ -11,7 +11,7 @@ from stoker.domain.jobs import Job
 from stoker.errors import Conflict, NotFound
 from stoker.store.codec import job_from_row, job_to_json
 from stoker.store.engine import Database
-from stoker.store.tables import jobs
+from stoker.store.tables import job_bookmarks, jobs
 
 
 class JobStore:
@@ -82,8 +82,10 @@ class JobStore:
             self.delete_in(conn, name)
 
     def delete_in(self, conn: Connection, name: str) -> None:
+        """Delete the job and, as Glue does, its bookmark; its runs stay."""
         if conn.execute(delete(jobs).where(jobs.c.name == name)).rowcount == 0:
             raise _missing(name)
+        conn.execute(delete(job_bookmarks).where(job_bookmarks.c.job_name == name))
 
     def all_jobs(self, conn: Connection | None = None) -> list[Job]:
         if conn is not None:

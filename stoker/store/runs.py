@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
+from stoker.domain.bookmarks import BookmarkCommit
 from stoker.domain.events import EventIdentity, run_status_event, state_change_event
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
@@ -39,6 +40,7 @@ from stoker.domain.slots import (
 from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
 from stoker.store import outbox as outbox_rows
+from stoker.store.bookmarks import BookmarkStore
 from stoker.store.codec import job_from_json, job_from_row, run_from_row, run_values
 from stoker.store.engine import Database
 from stoker.store.tables import job_runs, jobs
@@ -117,6 +119,7 @@ class RunStore:
         self._identity = identity
         self.pool_capacity = pool_capacity
         self.on_completion: CompletionHook | None = None
+        self._bookmarks = BookmarkStore(db, identity)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -159,9 +162,15 @@ class RunStore:
         *,
         error_message: str | None = None,
         state_detail: str | None = None,
+        bookmark: BookmarkCommit | None = None,
     ) -> Transitioned:
         """Move the run to ``target`` from whichever of ``expected`` it is in and the table
-        allows; InvalidTransition (nothing written) when it is in none of them."""
+        allows; InvalidTransition (nothing written) when it is in none of them.
+
+        ``bookmark`` (a SUCCEEDED run's commit) writes the job's next bookmark version in
+        the same transaction, compare-and-set on the version the run read: BookmarkConflict
+        rolls the whole transition back, so the run is still live and its state unchanged.
+        """
         allowed = sources(expected, target)
         values: dict[str, Any] = {"state": target.value, "last_modified_on": now}
         if error_message is not None:
@@ -184,6 +193,8 @@ class RunStore:
                     value=before.state.value,
                 )
             run = run_from_row(row)
+            if bookmark is not None and run.state is RunState.SUCCEEDED:
+                self._bookmarks.commit_in(conn, run.job_name, bookmark, now)
             self._event(conn, run, before.state, now)
             if should_retry(run.state, run.attempt, run.max_retries):
                 # Not the job's outcome yet: its next attempt's end is what triggers see.

@@ -212,3 +212,21 @@ run_metrics = Table(
     Column("sample", Text, nullable=False),
     Index("ix_run_metrics_run_sampled", "run_id", "sampled_at"),
 )
+
+#: Every version of every job's bookmark; the newest per job is its current state. The key
+#: (job, version) is what makes a commit compare-and-set. ``elements`` is JSON text: the
+#: state of each source by transformation_ctx.
+job_bookmarks = Table(
+    "job_bookmarks",
+    metadata,
+    Column("job_name", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("run", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("run_id", String(80)),
+    Column("previous_run_id", String(80)),
+    Column("action", String(16), nullable=False),
+    Column("elements", Text, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+    Index("ix_job_bookmarks_run", "job_name", "run_id"),
+)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from stoker.api.schemas.common import StrictModel, UtcTime, is_none, same_fields, utc_or_none
 from stoker.definitions.files import COMMAND_FIELDS, JOB_FIELDS, RESOURCE_FIELDS
 from stoker.domain.arguments import mask_arguments
+from stoker.domain.bookmarks import OPTION_ARG, BookmarkOption
 from stoker.domain.jobs import (
     DEFAULT_TIMEOUT_MINUTES,
     CommandName,
@@ -97,6 +98,8 @@ class JobOut(BaseModel):
     #: Set when the stored definition cannot be loaded: no run starts until it is replaced.
     #: Present only when set, so a definition read and sent back stays a valid body.
     load_error: str | None = Field(default=None, exclude_if=is_none)
+    #: The job's --job-bookmark-option (Glue's default: job-bookmark-disable).
+    bookmark_option: str = BookmarkOption.DISABLE.value
 
 
 class JobPage(BaseModel):
@@ -160,4 +163,5 @@ def job_out(job: Job) -> JobOut:
         created_on=utc_or_none(job.created_on),
         last_modified_on=utc_or_none(job.last_modified_on),
         load_error=job.load_error,
+        bookmark_option=job.default_arguments.get(OPTION_ARG, BookmarkOption.DISABLE.value),
     )

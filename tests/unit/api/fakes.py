@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import Job, validate_job
@@ -199,6 +200,67 @@ class FakeMetricsHistory:
         return RunMetricsHistory(run.id, run.job_name, list(self.samples.get(run_id, [])))
 
 
+@dataclass
+class FakeBookmarks:
+    """Versions per job in memory; the real rules (live runs, CAS) are the store's tests'."""
+
+    jobs: FakeJobs
+    versions: dict[str, list[BookmarkVersion]] = field(default_factory=dict)
+    #: A run id that makes every change a Conflict, as a live bookmarked run does.
+    live_run: str | None = None
+
+    async def _job(self, name: str) -> list[BookmarkVersion]:
+        await self.jobs.get_job(name)
+        return self.versions.setdefault(name, [])
+
+    async def get(self, job_name: str) -> BookmarkVersion:
+        versions = await self._job(job_name)
+        if not versions:
+            return BookmarkVersion(job_name, 0, 0, 0, None, None, BookmarkAction.RESET, None)
+        return versions[-1]
+
+    async def history(
+        self, job_name: str, *, limit: int, before_version: int | None
+    ) -> list[BookmarkVersion]:
+        versions = [v for v in reversed(await self._job(job_name))
+                    if before_version is None or v.version < before_version]  # fmt: skip
+        return versions[:limit]
+
+    def commit(self, job_name: str, run_id: str, elements: dict[str, dict[str, object]]) -> None:
+        versions = self.versions.setdefault(job_name, [])
+        n = len(versions) + 1
+        versions.append(
+            BookmarkVersion(job_name, n, n, 0, run_id, None, BookmarkAction.COMMIT, T0, elements)
+        )
+
+    async def _write(self, job_name: str, action: BookmarkAction, elements: dict[str, Any],
+                     run_id: str | None) -> BookmarkVersion:  # fmt: skip
+        versions = await self._job(job_name)
+        if self.live_run is not None:
+            raise Conflict(f"job {job_name!r} has a live run with job-bookmark-enable "
+                           f"({self.live_run})", field="run_id")  # fmt: skip
+        written = BookmarkVersion(job_name, len(versions) + 1, 0, 0, run_id, None, action, T0,
+                                  elements)  # fmt: skip
+        versions.append(written)
+        return written
+
+    async def reset(self, job_name: str, run_id: str | None = None) -> BookmarkVersion:
+        versions = await self._job(job_name)
+        if run_id is None:
+            return await self._write(job_name, BookmarkAction.RESET, {}, None)
+        target = next((v for v in versions if v.run_id == run_id and
+                       v.action is BookmarkAction.COMMIT), None)  # fmt: skip
+        if target is None:
+            raise NotFound(f"run {run_id} has no committed bookmark state", field="run_id")
+        return await self._write(job_name, BookmarkAction.REWIND, target.elements, run_id)
+
+    async def set_now(self, job_name: str) -> BookmarkVersion:
+        current = await self.get(job_name)
+        return await self._write(
+            job_name, BookmarkAction.SET, set_now_elements(current.elements, 1), None
+        )
+
+
 class FakeServices:
     """Satisfies stoker.api.ports.ApiServices structurally, like the daemon's services."""
 
@@ -209,6 +271,7 @@ class FakeServices:
         self.triggers = FakeTriggers(self.runs)
         self.definitions = FakeDefinitions(self.jobs, self.triggers)
         self.metrics_history = FakeMetricsHistory(self.runs)
+        self.bookmarks = FakeBookmarks(self.jobs)
         self.accepting_runs = True
         self.tasks: list[TaskStatus] = []
         self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)

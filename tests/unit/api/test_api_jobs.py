@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from stoker.definitions.files import JOB_READ_ONLY
 from tests.unit.api.fakes import FakeServices, make_job
 
 
@@ -108,8 +109,8 @@ def test_update_replaces_and_keeps_masked_secrets(
 ) -> None:
     client.post("/jobs", json=job_body())
     current = client.get("/jobs/etl").json()
-    current.pop("created_on")
-    current.pop("last_modified_on")
+    for read_only in JOB_READ_ONLY:
+        current.pop(read_only, None)
     current["max_retries"] = 3
     resp = client.put("/jobs/etl", json=current)
     assert resp.status_code == 200, resp.text

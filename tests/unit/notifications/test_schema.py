@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import jsonschema
 import pytest
 
-from stoker.domain.events import EventIdentity, run_status_event, state_change_event
+from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion
+from stoker.domain.events import (
+    EventIdentity,
+    bookmark_change_event,
+    run_status_event,
+    state_change_event,
+)
 from stoker.domain.ids import new_run_id
 from stoker.domain.runs import JobRun
 from stoker.domain.states import TRANSITIONS, RunState
@@ -114,3 +120,21 @@ def test_run_status_needs_its_condition() -> None:
     del event["detail"]["notificationCondition"]
     with pytest.raises(jsonschema.ValidationError):
         validator().validate(event)
+
+
+@pytest.mark.parametrize("who", IDENTITIES)
+@pytest.mark.parametrize("action", list(BookmarkAction))
+def test_every_bookmark_change_is_valid(who: EventIdentity, action: BookmarkAction) -> None:
+    run_id = None if action in (BookmarkAction.RESET, BookmarkAction.SET) else new_run_id()
+    version = BookmarkVersion("orders_etl", 3, 2, 1, run_id, None, action, T0, {})
+    event = bookmark_change_event(version, T0, who)
+    assert_valid(event)
+    assert event["detail"]["action"] == action.value and event["detail"]["version"] == 3
+
+
+def test_a_bookmark_change_with_a_bad_version_is_refused() -> None:
+    event = bookmark_change_event(
+        BookmarkVersion("j", 1, 1, 0, None, None, BookmarkAction.RESET, T0), T0, EventIdentity()
+    )
+    event["detail"]["version"] = 0
+    assert not validator().is_valid(event)

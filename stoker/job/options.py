@@ -1,4 +1,4 @@
-"""Helpers user scripts import: Glue's getResolvedOptions, without the awsglue package."""
+"""Glue's getResolvedOptions for user scripts, without the awsglue package."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ class MissingOptionsError(ValueError):
     """Raised when argv lacks options the script asked for."""
 
 
-def _parse(argv: list[str]) -> dict[str, str]:
+def parse_arguments(argv: list[str]) -> dict[str, str]:
+    """``--key value`` and ``--key=value`` pairs of argv, the last of a repeated key winning."""
     parsed: dict[str, str] = {}
     i = 0
     while i < len(argv):
@@ -37,7 +38,7 @@ def get_resolved_options(argv: list[str], options: list[str]) -> dict[str, str]:
     Like ``awsglue.utils.getResolvedOptions(sys.argv, [...])``: JOB_NAME and JOB_RUN_ID are
     included when present; a missing requested option raises MissingOptionsError naming it.
     """
-    parsed = _parse(argv)
+    parsed = parse_arguments(argv)
     wanted = [name.removeprefix("--") for name in options]
     missing = [name for name in wanted if name not in parsed]
     if missing:

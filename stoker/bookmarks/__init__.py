@@ -1,0 +1,1 @@
+"""Job bookmarks: a run's starting state and its commit, and a person's reset, rewind, set."""

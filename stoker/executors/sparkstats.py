@@ -47,7 +47,7 @@ STAGE_FIELDS = {
 }
 _REST_TIMEOUT_SECONDS = 2.0
 _JVM_MAX_AGE_SECONDS = 1.0
-_MEMORY = re.compile(r"^\s*(\d+)\s*([kmgtp]?)b?\s*$", re.IGNORECASE)
+_MEMORY = re.compile(r"\s*(\d+)\s*([kmgtp]?)b?\s*", re.IGNORECASE)
 
 
 class StageMissing(Exception):
@@ -137,7 +137,7 @@ def needed_executors(tasks: int, slots: int) -> int:
 
 def parse_memory(value: str | None) -> int | None:
     """Spark's memory strings ("4g", "512m", "1024" = MiB) in bytes; None if unparseable."""
-    match = _MEMORY.match(value or "")
+    match = _MEMORY.fullmatch(value or "")
     if match is None:
         return None
     unit = match.group(2).lower() or "m"

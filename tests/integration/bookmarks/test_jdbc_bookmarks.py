@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from tests.integration.bookmarks.conftest import run
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import unique
 
 pytestmark = pytest.mark.spark
 
@@ -116,10 +117,11 @@ def test_bookmark_keys_that_are_not_columns_fail_the_run_clearly(
     daemon: DaemonProcess, tmp_path: Path, database: tuple[str, str, Insert]
 ) -> None:
     url, table, insert = database
-    out = job(daemon, tmp_path, "jdbc_bad_keys", url, table, "a,nope", "asc")
+    name = unique("jdbc-bad-keys")
+    out = job(daemon, tmp_path, name, url, table, "a,nope", "asc")
     insert([(1, 1)])
-    ended = run(daemon, "jdbc_bad_keys")
+    ended = run(daemon, name)
     assert ended["state"] == "FAILED"
     assert "nope are not columns of the table" in ended["error_message"]
     assert not list(out.glob("*.json"))
-    assert daemon.http.get("/jobs/jdbc_bad_keys/bookmark").json()["version"] == 0
+    assert daemon.http.get(f"/jobs/{name}/bookmark").json()["version"] == 0

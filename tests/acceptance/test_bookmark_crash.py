@@ -16,7 +16,7 @@ from tests.support.daemon import DaemonProcess
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.spark
-ROUNDS = 4
+ROUNDS = 2
 
 
 def test_kill_9_around_the_commit_keeps_the_bookmark_whole(

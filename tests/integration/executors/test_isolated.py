@@ -30,12 +30,15 @@ def test_success(loop_thread: LoopThread, executor: IsolatedExecutor, tmp_path: 
         "n = spark.range(7).count()\n"
         "jobs = sc.statusTracker().getJobIdsForGroup(args['JOB_RUN_ID'])\n"
         "print('count', n, 'jobs', len(jobs), 'day', args['day'])\n"
+        "print('partitions', spark.conf.get('spark.sql.shuffle.partitions'))\n"
     )
     spec = make_spec(tmp_path, script, {"--day": "d1"}, kind=ExecutorKind.ISOLATED)
-    spec = type(spec)(**{**spec.__dict__, "resources": SparkResources(driver_memory="1g")})
+    spec = type(spec)(**{**spec.__dict__, "resources": SparkResources(driver_memory="1g"),
+                         "spark_conf": {"spark.sql.shuffle.partitions": "3"}})  # fmt: skip
     assert run_to_end(loop_thread, executor, spec) == Exit(Outcome.SUCCEEDED)
     out, _ = read_logs(spec)
     assert "count 7 jobs" in out and "day d1" in out and "jobs 0" not in out
+    assert "partitions 3" in out  # the job's Spark conf reaches spark-submit
 
 
 def test_failure(loop_thread: LoopThread, executor: IsolatedExecutor, tmp_path: Path) -> None:

@@ -166,15 +166,6 @@ def test_queuing_off_refuses_over_the_limit(daemon: DaemonProcess) -> None:
     daemon.wait_state(first["id"])
 
 
-def test_isolated_run_uses_spark_submit(daemon: DaemonProcess) -> None:
-    job = unique("isolated")
-    daemon.create_job(job, OK, executor="isolated", resources={"driver_memory": "1g"},
-                      spark_conf={"spark.sql.shuffle.partitions": "3"})  # fmt: skip
-    done = daemon.wait_state(daemon.start_run(job)["id"], timeout=180)
-    assert done["state"] == "SUCCEEDED", daemon.logs(done["id"], "stderr")
-    assert "count=100" in daemon.logs(done["id"])
-
-
 def test_python_shell_runs_without_spark(daemon: DaemonProcess) -> None:
     job = unique("pyshell")
     script = "print('no spark here:', 'spark' in globals())\nraise SystemExit(0)\n"

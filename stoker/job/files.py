@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +25,9 @@ from stoker.domain.bookmark_files import (
     select,
     select_window,
 )
+
+_OPEN_COST = "spark.sql.files.openCostInBytes"
+_MAX_SPLIT = "spark.sql.files.maxPartitionBytes"
 
 #: Formats Spark reads from files (Glue's, less the ones Spark does not ship).
 FORMATS = ("csv", "json", "parquet", "orc", "text", "avro")
@@ -88,7 +93,7 @@ def list_files(spark: Any, path: str, recurse: bool, above: int | None) -> Itera
     if parts.scheme in ("", "file"):
         yield from _list_local(os.path.abspath(parts.path if parts.scheme else path), recurse)
     else:
-        yield from _list_hadoop(spark, path, recurse, above)
+        yield from list_hadoop(spark, path, recurse, above)
 
 
 def _list_local(root: str, recurse: bool) -> Iterator[FileEntry]:
@@ -110,19 +115,48 @@ def _list_local(root: str, recurse: bool) -> Iterator[FileEntry]:
             yield FileEntry(mtime, full)
 
 
-def _list_hadoop(spark: Any, path: str, recurse: bool, above: int | None) -> Iterator[FileEntry]:
+def list_hadoop(spark: Any, path: str, recurse: bool, above: int | None) -> Iterator[FileEntry]:
+    """Spark's listing of any Hadoop URI (``s3a://``, ``hdfs://``, ``file:``).
+
+    Files at or below ``above`` are dropped while the directory is listed
+    (``modifiedAfter``, whole seconds, so one second early, then exactly), so the ones an
+    earlier run processed never become tasks; the rest are packed into about one partition
+    per core rather than one per file, as only their names and times are read.
+    """
     from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
 
-    files = (
-        spark.read.format("binaryFile")
-        .option("recursiveFileLookup", str(recurse).lower())
-        .load(path)
-        .select("path", F.unix_millis("modificationTime").alias("mtime"))
-    )
+    reader = spark.read.format("binaryFile").option("recursiveFileLookup", str(recurse).lower())
+    if above is not None:
+        after = datetime.fromtimestamp(above // 1000 - 1, tz=UTC)
+        reader = reader.option("modifiedAfter", after.strftime("%Y-%m-%dT%H:%M:%S"))
+        reader = reader.option("timeZone", "UTC")
+    files = reader.load(path).select("path", F.unix_millis("modificationTime").alias("mtime"))
     if above is not None:
         files = files.where(F.col("mtime") > above)
-    for row in files.collect():
+    with _packed_splits(spark):
+        rows = files.collect()
+    for row in rows:
         yield FileEntry(int(row["mtime"]), str(row["path"]))
+
+
+@contextmanager
+def _packed_splits(spark: Any) -> Iterator[None]:
+    """Split sizes that pack many files into one task, for this listing only: a file's
+    open cost (4 MiB by default) would otherwise give each small file a task of its own.
+    The session's own values are put back, so the script's reads are planned as it set."""
+    conf = spark.conf
+    packed = {_OPEN_COST: "0", _MAX_SPLIT: str(2**62)}
+    saved = {key: conf.get(key, None) for key in packed}
+    for key, value in packed.items():
+        conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                conf.unset(key)
+            else:
+                conf.set(key, value)
 
 
 def _hidden(name: str) -> bool:

@@ -15,12 +15,15 @@ from tests.support.daemon import DaemonProcess
 pytestmark = pytest.mark.spark
 
 
-@pytest.mark.parametrize(
-    ("executor", "batches"), [("pool", (3, 2, 0, 4, 1)), ("isolated", (2, 1))]
-)
+#: Files added before each of five runs (one adds none).
+BATCHES = (3, 2, 0, 4, 1)
+
+
+@pytest.mark.parametrize("executor", ["pool", "isolated"])
 def test_files_added_between_runs_are_each_processed_once(
-    daemon: DaemonProcess, tmp_path: Path, executor: str, batches: tuple[int, ...]
+    daemon: DaemonProcess, tmp_path: Path, executor: str
 ) -> None:
+    batches = BATCHES
     name = f"runs_{executor}"
     files, out = make_job(daemon, tmp_path, name, executor=executor)
     added: list[str] = []

@@ -19,7 +19,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # runs short: the optimising JIT's compiler threads are CPU the 2 cores of CI need more, and
 # a driver starts in ~8 s instead of ~20 s on a loaded machine. Semantics are the JVM's own
 # either way; production JVMs keep the defaults (docs/development.md).
-os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1")
 
 # STOKER_TEST_* configure the test services, not stoker: taken out of the environment so
 # load_settings() and the daemons tests start (which reject unknown STOKER_* names) never

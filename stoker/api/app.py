@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Security
+from fastapi import APIRouter, FastAPI, Security
 from fastapi.openapi.utils import get_openapi
 
 from stoker.api.auth import documented
@@ -51,11 +51,16 @@ def create_app(
     version: str,
     metrics_exposition: Callable[[], bytes] | None = None,
     metrics_auth: bool = False,
+    console: APIRouter | None = None,
 ) -> FastAPI:
     """The API app. ``services`` is read per request, so ``accepting_runs`` may change live.
 
     With ``metrics_exposition``, ``/metrics`` serves what it renders, unauthenticated like
     any scrape target unless ``metrics_auth`` (then it needs a bearer token like the rest).
+
+    With ``console`` (stoker.web's router), its routes are served under its prefix without a
+    token (they serve the page that asks for one; the data behind it stays protected), and a
+    browser that asks ``/`` for HTML is sent there.
 
     The daemon checks ``check_bind_allowed(api)`` before it binds ``api.host:api.port``.
     """
@@ -68,6 +73,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
+    app.state.console_url = None
     install_error_handlers(app)
     app.include_router(index.router)
     app.include_router(health.router)
@@ -88,9 +94,15 @@ def create_app(
         bookmarks.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
+    public_prefixes: tuple[str, ...] = ()
+    if console is not None:
+        app.include_router(console)
+        app.state.console_url = f"{console.prefix}/"
+        public = public | {console.prefix}
+        public_prefixes = (f"{console.prefix}/",)
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
-    app.add_middleware(Guard, api=api, hosts=hosts, public=public)
+    app.add_middleware(Guard, api=api, hosts=hosts, public=public, public_prefixes=public_prefixes)
     return app
 
 

@@ -35,6 +35,7 @@ from stoker.executors.reaper import reap_strays
 from stoker.runs.recovery import recover
 from stoker.runs.service import RunService
 from stoker.tasks import Supervised
+from stoker.web import console_router
 
 log = logging.getLogger(__name__)
 SHUTDOWN_DETAIL = "stopped because the daemon shut down"
@@ -141,7 +142,7 @@ class Daemon:
         app = create_app(
             built.services, cfg.api, version=__version__,
             metrics_exposition=None if own_port else built.metrics.exposition,
-            metrics_auth=cfg.metrics.require_auth,
+            metrics_auth=cfg.metrics.require_auth, console=console_router(),
         )  # fmt: skip
         servers = [ApiServer(app, cfg.api.host, cfg.api.port, tasks=sup)]
         if cfg.metrics.port is not None:

@@ -22,6 +22,7 @@ from stoker.api.routes import (
     metrics,
     run_metrics,
     runs,
+    scripts,
     triggers,
 )
 from stoker.api.schemas.common import ErrorOut
@@ -86,6 +87,7 @@ def create_app(
         triggers.router,
         definitions.router,
         bookmarks.router,
+        scripts.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     _document_errors_as_400(app)

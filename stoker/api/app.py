@@ -22,6 +22,7 @@ from stoker.api.routes import (
     metrics,
     run_metrics,
     runs,
+    scripts,
     triggers,
 )
 from stoker.api.schemas.common import ErrorOut
@@ -92,6 +93,7 @@ def create_app(
         triggers.router,
         definitions.router,
         bookmarks.router,
+        scripts.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

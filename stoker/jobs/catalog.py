@@ -11,11 +11,10 @@ from pathlib import Path
 
 from stoker.aio import Blocking
 from stoker.domain.jobs import Job, validate_job, validate_job_name
+from stoker.domain.limits import script_bytes
 from stoker.errors import InvalidInput, NotFound
 from stoker.jobs.scripts import ScriptRoots
 from stoker.store.jobs import JobStore
-
-MAX_SCRIPT_BYTES = 4 * 1024 * 1024
 
 
 class JobCatalog:
@@ -90,14 +89,7 @@ class JobCatalog:
         return job
 
     def _store_script(self, job_name: str, script: str) -> str:
-        if not isinstance(script, str):
-            raise InvalidInput("script must be text (the script's content)", field="script")
-        data = script.encode("utf-8")
-        if len(data) > MAX_SCRIPT_BYTES:
-            raise InvalidInput(
-                f"script is {len(data)} bytes; at most {MAX_SCRIPT_BYTES} are allowed",
-                field="script",
-            )
+        data = script_bytes(script)
         digest = hashlib.sha256(data).hexdigest()[:16]
         path = self._scripts / job_name / f"{digest}.py"
         if not path.exists():

@@ -23,9 +23,11 @@ from stoker.api.routes import (
     run_metrics,
     runs,
     scripts,
+    stream,
     triggers,
 )
 from stoker.api.schemas.common import ErrorOut
+from stoker.api.streams import RunStreams
 from stoker.config.settings import ApiSettings
 
 DESCRIPTION = """\
@@ -75,6 +77,8 @@ def create_app(
     )
     app.state.services = services
     app.state.console_url = None
+    #: The open run streams; the daemon ends them (close_streams) before it stops serving.
+    app.state.run_streams = RunStreams()
     install_error_handlers(app)
     app.include_router(index.router)
     app.include_router(health.router)
@@ -87,6 +91,7 @@ def create_app(
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (
         jobs.router,
+        stream.router,  # before runs.router: /runs/stream is not a run id
         runs.router,
         run_metrics.router,
         events.router,
@@ -106,6 +111,12 @@ def create_app(
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
     app.add_middleware(Guard, api=api, hosts=hosts, public=public, public_prefixes=public_prefixes)
     return app
+
+
+def close_streams(app: FastAPI) -> None:
+    """End the app's open run streams and refuse new ones: the server is about to stop."""
+    streams: RunStreams = app.state.run_streams
+    streams.close()
 
 
 def create_metrics_app(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
+from stoker.bus import RunChanged
 from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
@@ -199,6 +200,15 @@ class Definitions(Protocol):
         ...
 
 
+class RunFeed(Protocol):
+    """Where every run creation and change is published in-process (stoker.bus.Bus)."""
+
+    def subscribe(self, listener: Callable[[RunChanged], None]) -> Callable[[], None]:
+        """Call ``listener`` on the event loop for each change until the returned function
+        is called; the listener must not block."""
+        ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -226,6 +236,9 @@ class ApiServices(Protocol):
 
     @property
     def bookmarks(self) -> Bookmarks: ...
+
+    @property
+    def run_feed(self) -> RunFeed: ...
 
     @property
     def accepting_runs(self) -> bool:

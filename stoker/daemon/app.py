@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from stoker import __version__
-from stoker.api.app import create_app, create_metrics_app
+from stoker.api.app import close_streams, create_app, create_metrics_app
 from stoker.config.settings import Settings
 from stoker.daemon.build import Components, build
 from stoker.daemon.examples import register_examples
@@ -144,7 +144,11 @@ class Daemon:
             metrics_exposition=None if own_port else built.metrics.exposition,
             metrics_auth=cfg.metrics.require_auth, console=console_router(),
         )  # fmt: skip
-        servers = [ApiServer(app, cfg.api.host, cfg.api.port, tasks=sup)]
+        servers = [
+            ApiServer(
+                app, cfg.api.host, cfg.api.port, tasks=sup, closing=lambda: close_streams(app)
+            )
+        ]
         if cfg.metrics.port is not None:
             host = cfg.metrics.host or cfg.api.host
             scrape = create_metrics_app(

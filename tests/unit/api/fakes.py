@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from stoker.bus import Bus
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
-from stoker.domain.jobs import Job, validate_job
+from stoker.domain.jobs import ExecutorKind, Job, validate_job
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
@@ -272,6 +273,7 @@ class FakeServices:
         self.definitions = FakeDefinitions(self.jobs, self.triggers)
         self.metrics_history = FakeMetricsHistory(self.runs)
         self.bookmarks = FakeBookmarks(self.jobs)
+        self.run_feed = Bus()
         self.accepting_runs = True
         self.tasks: list[TaskStatus] = []
         self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
@@ -283,6 +285,17 @@ class FakeServices:
 def make_job(name: str = "etl", **changes: object) -> Job:
     job = Job(name=name, script_location=f"/scripts/{name}.py").with_times(T0, T0)
     return replace(job, **changes)  # type: ignore[arg-type]
+
+
+def make_run(job_name: str = "etl", **changes: object) -> JobRun:
+    run = JobRun(
+        id=new_run_id(), job_name=job_name, state=RunState.STARTING, attempt=0,
+        previous_run_id=None, triggered_by="manual", arguments={"--day": "1"},
+        resolved_arguments={"--day": "1"}, timeout=2880, notify_delay_after=None,
+        executor=ExecutorKind.POOL, max_retries=0, queuing_enabled=False, started_on=T0,
+        last_modified_on=T0,
+    )  # fmt: skip
+    return replace(run, **changes)  # type: ignore[arg-type]
 
 
 def make_trigger(name: str = "nightly", **changes: object) -> Trigger:

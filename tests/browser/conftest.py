@@ -8,7 +8,6 @@ Each test leaves a screenshot of its page in docs/screenshots/ (the README shows
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,7 +43,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
 
 
 def open_page(browser: Any, request: pytest.FixtureRequest, **context: Any) -> Iterator[Any]:
-    """A fresh tab at 1280×800 (or ``context``'s viewport); its screenshot is taken after
+    """A fresh tab at 1280x800 (or ``context``'s viewport); its screenshot is taken after
     the test, named after it."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, **context)
     page = ctx.new_page()
@@ -62,9 +61,3 @@ def open_page(browser: Any, request: pytest.FixtureRequest, **context: Any) -> I
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     yield from open_page(browser, request)
-
-
-def write_script(directory: Path, name: str, text: str) -> str:
-    path = directory / name
-    path.write_text(text)
-    return str(path)

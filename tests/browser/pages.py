@@ -60,7 +60,7 @@ class JobsPage(Console):
         self.page.get_by_role("button", name="Filter").click()
 
     def add_job(self) -> JobFormPage:
-        self.page.get_by_role("link", name="Add job").click()
+        self.page.locator(".toolbar").get_by_role("link", name="Add job").click()
         return JobFormPage(self.page, self.base_url)
 
 
@@ -74,9 +74,11 @@ class JobFormPage(Console):
         self.page.get_by_role("button", name=re.compile("^(Create|Save) job$")).click()
 
     def error_beside(self, name: str) -> Locator:
-        return self.page.locator(".field").filter(
-            has=self.page.locator(f"[name='{name}']")
-        ).locator(".field-error")
+        return (
+            self.page.locator(".field")
+            .filter(has=self.page.locator(f"[name='{name}']"))
+            .locator(".field-error")
+        )
 
 
 class RunDialog(Console):
@@ -142,9 +144,11 @@ class JobPage(Console):
 
     # -- Details
     def trigger_rows(self, caption: str) -> Locator:
-        return self.page.locator("table.triggers").filter(
-            has=self.page.locator("caption", has_text=caption)
-        ).locator("tbody tr")
+        return (
+            self.page.locator("table.triggers")
+            .filter(has=self.page.locator("caption", has_text=caption))
+            .locator("tbody tr")
+        )
 
     # -- Script
     def edit_script(self) -> Locator:

@@ -45,17 +45,21 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
 def open_page(browser: Any, request: pytest.FixtureRequest, **context: Any) -> Iterator[Any]:
     """A fresh tab at 1280x800 (or ``context``'s viewport); its screenshot is taken after
     the test, named after it."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, **context)
+    ctx = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **context})
     page = ctx.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = request.node.name.removeprefix("test_")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    screenshot(page, request.node.name.removeprefix("test_"))
     ctx.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A screenshot of ``page`` as it is now, beside the one each test leaves at its end."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 @pytest.fixture

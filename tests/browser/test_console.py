@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RUN_TIMEOUT_MS, open_page
+from tests.browser.conftest import RUN_TIMEOUT_MS, open_page, screenshot
 from tests.browser.pages import (
     BookmarkDialog,
     JobFormPage,
@@ -79,6 +79,20 @@ def test_jobs_list_filters_survive_a_reload(page: Any, daemon: DaemonProcess, pr
     expect(page.locator("table.jobs tbody tr")).to_have_count(1)
 
 
+def test_jobs_list_at_phone_width_in_the_dark(
+    browser: Any, request: pytest.FixtureRequest, daemon: DaemonProcess, printer: str
+) -> None:
+    tab = open_page(browser, request, viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page = next(tab)
+    JobsPage(page, daemon.url).open()
+    expect(page.get_by_role("link", name=printer, exact=True)).to_be_visible()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 20, 25)", background
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at phone width: {width}px"
+    next(tab, None)
+
+
 def test_run_and_watch_history_live(page: Any, daemon: DaemonProcess, printer: str) -> None:
     job = JobPage(page, daemon.url).open(printer)
     expect(page.locator(".live-state")).to_contain_text("Live")
@@ -136,6 +150,8 @@ def test_edit_the_script_refuses_a_syntax_error_then_runs_again(
     job.save_script()
     expect(job.marked_line()).to_have_attribute("data-line", "2")
     expect(page.locator(".check .field-error")).to_contain_text("Line 2")
+    job.marked_line().scroll_into_view_if_needed()
+    screenshot(page, "script_syntax_error")
     assert "first version" in daemon.http.get("/jobs/editable/script").json()["script"]
     editor.fill('print("second version")\n')
     job.save_script()
@@ -195,6 +211,7 @@ def test_the_token_prompt(
     prompt = TokenPrompt(page, guarded.url)
     prompt.goto("/console/jobs")
     expect(prompt.dialog()).to_be_visible()
+    screenshot(page, "token_prompt_dialog")
     prompt.answer("wrong")
     expect(prompt.dialog()).to_contain_text("not valid")
     prompt.answer("s3cret")

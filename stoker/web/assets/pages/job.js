@@ -37,11 +37,14 @@ export async function jobPage(main, [name, tab = "history"], url, signal) {
   await tabs[tab](panel, job, url, signal);
 }
 
+// Run ids are long (jr_ and 64 hex digits): the table shows their start, the title all of it.
+const shortId = (id) => (id.length > 18 ? `${id.slice(0, 15)}…` : id);
+
 function runRow(run) {
   const live = LIVE.has(run.state) && run.state !== "STOPPING";
   const logs = (stream, label) => link(`/console/runs/${enc(run.id)}/logs${query({ stream })}`, label);
   return h("tr", { "data-run": run.id, "data-state": run.state },
-    h("th", { scope: "row", class: "mono" }, run.id),
+    h("th", { scope: "row", class: "mono" }, h("span", { title: run.id }, shortId(run.id))),
     h("td", {}, run.attempt),
     h("td", {}, stateBadge(run.state), live ? [" ", h("button", {
       type: "button", class: "small", "aria-label": `Stop run ${run.id}`,
@@ -56,8 +59,8 @@ function runRow(run) {
     h("td", {}, run.triggered_by),
     h("td", {}, localTime(run.started_on)),
     h("td", {}, localTime(run.completed_on)),
-    h("td", {}, run.predecessor_runs.map((p) => h("div", {}, link(`/console/jobs/${enc(p.job_name)}/history`, p.job_name), " ", h("span", { class: "mono" }, p.run_id))),
-      run.previous_run_id ? h("div", { class: "muted" }, "retry of ", h("span", { class: "mono" }, run.previous_run_id)) : null),
+    h("td", {}, run.predecessor_runs.map((p) => h("div", {}, link(`/console/jobs/${enc(p.job_name)}/history`, p.job_name), " ", h("span", { class: "mono", title: p.run_id }, shortId(p.run_id)))),
+      run.previous_run_id ? h("div", { class: "muted" }, "retry of ", h("span", { class: "mono", title: run.previous_run_id }, shortId(run.previous_run_id))) : null),
     h("td", {}, link(`/console/jobs/${enc(run.job_name)}/metrics${query({ run: run.id })}`, "View run metrics")));
 }
 

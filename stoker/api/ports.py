@@ -11,9 +11,8 @@ from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job
-from stoker.domain.runs import JobRun
+from stoker.domain.runs import JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory
-from stoker.domain.states import RunState
 from stoker.domain.triggers import Trigger
 from stoker.executors.pool.health import PoolHealth
 from stoker.tasks import TaskStatus
@@ -83,14 +82,9 @@ class RunService(Protocol):
         ...
 
     async def list_runs(
-        self,
-        *,
-        job_name: str | None,
-        state: RunState | None,
-        limit: int,
-        before_seq: int | None,
+        self, where: RunFilter, *, limit: int, before_seq: int | None
     ) -> list[JobRun]:
-        """Newest first (seq descending), seq < ``before_seq``."""
+        """Those matching ``where``, newest first (seq descending), seq < ``before_seq``."""
         ...
 
     def log_path(self, run_id: str, stream: LogStream) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from fastapi import APIRouter, Request
 
@@ -15,7 +15,7 @@ from stoker.domain.runs import JobRun
 
 router = APIRouter(tags=["runs"], responses={400: {"model": ErrorOut}})
 
-_EVENTS = {
+_EVENTS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "`event: run` with `data:` a run as GET /runs/{run_id} gives it, for "
         "every run created or changed; `: keepalive` every 15 s",

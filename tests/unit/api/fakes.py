@@ -13,7 +13,7 @@ from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_ele
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job, validate_job
-from stoker.domain.runs import JobRun
+from stoker.domain.runs import JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Action, Trigger, TriggerType
@@ -90,6 +90,8 @@ class FakeRuns:
     start_error: Exception | None = None
     #: Called with the run id on every get_run: tests move runs along as clients poll.
     on_get_run: Callable[[str], None] | None = None
+    #: The filter of each list_runs call, for the API tests of GET /runs.
+    filters: list[RunFilter] = field(default_factory=list)
 
     async def start_run(
         self,
@@ -152,19 +154,15 @@ class FakeRuns:
             raise NotFound(f"job run {run_id!r} does not exist", field="run_id") from None
 
     async def list_runs(
-        self,
-        *,
-        job_name: str | None,
-        state: RunState | None,
-        limit: int,
-        before_seq: int | None,
+        self, where: RunFilter, *, limit: int, before_seq: int | None
     ) -> list[JobRun]:
+        self.filters.append(where)
         runs = sorted(self.runs.values(), key=lambda r: r.seq, reverse=True)
         runs = [
             r
             for r in runs
-            if (job_name is None or r.job_name == job_name)
-            and (state is None or r.state == state)
+            if (where.job_name is None or r.job_name == where.job_name)
+            and (not where.states or r.state in where.states)
             and (before_seq is None or r.seq < before_seq)
         ]
         return runs[:limit]

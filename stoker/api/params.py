@@ -1,0 +1,28 @@
+"""Query parameters several routes share: times with an offset, the runs filter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from stoker.errors import InvalidInput
+
+#: Longer text is no time (and is not echoed back).
+MAX_TIME_TEXT = 64
+
+
+def parse_time(value: str | None, field: str) -> datetime | None:
+    """An ISO 8601 time with its offset (``2026-12-01T00:00:00+01:00`` or ``…Z``), as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if len(value) <= MAX_TIME_TEXT else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            f"{field} must be an ISO 8601 time with an offset, e.g. 2026-12-01T00:00:00Z or "
+            "2026-12-01T00:00:00+01:00",
+            field=field,
+            value=value if len(value) <= MAX_TIME_TEXT else None,
+        )
+    return parsed.astimezone(UTC)

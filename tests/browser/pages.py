@@ -200,3 +200,23 @@ class TriggersDialog(Console):
             d.get_by_label("Schedule (SCHEDULED)").fill(schedule)
         d.get_by_role("button", name="Save").click()
         expect(d).to_have_count(0)
+
+
+class RunsPage(Console):
+    def open(self, query: str = "") -> RunsPage:
+        self.goto(f"/console/runs{query}")
+        expect(self.page.get_by_role("heading", name="Runs", exact=True)).to_be_visible()
+        return self
+
+    def filter(self, job: str = "", states: tuple[str, ...] = (), failed: bool = False) -> None:
+        form = self.page.get_by_role("search")
+        form.get_by_label("Job").fill(job)
+        form.get_by_label("State").select_option(list(states))
+        form.get_by_label("Any failed run").set_checked(failed)
+        form.get_by_role("button", name="Filter").click()
+
+    def rows(self) -> Locator:
+        return self.page.locator("table.runs tbody tr")
+
+    def empty(self) -> Locator:
+        return self.page.locator(".empty")

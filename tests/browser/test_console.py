@@ -16,6 +16,7 @@ from tests.browser.pages import (
     JobPage,
     JobsPage,
     LogPage,
+    RunsPage,
     TokenPrompt,
     TriggersDialog,
 )
@@ -127,6 +128,22 @@ def test_a_log_is_followed_while_the_run_prints(
     expect(log.text()).to_contain_text("done", timeout=RUN_TIMEOUT_MS)
     expect(log.follow_state()).to_have_text("complete", timeout=10_000)
     assert log.was_not_reloaded()
+
+
+def test_runs_filters_survive_a_reload(page: Any, daemon: DaemonProcess, printer: str) -> None:
+    run = daemon.start_run(printer)
+    daemon.wait_state(run["id"])
+    runs = RunsPage(page, daemon.url).open()
+    runs.filter(job=printer, states=("SUCCEEDED",))
+    expect(page).to_have_url(re.compile(r"job=printer&state=SUCCEEDED"))
+    page.reload()
+    expect(page.get_by_label("Job")).to_have_value(printer)
+    expect(runs.rows().first).to_be_visible()
+    states = runs.rows().evaluate_all("rows => rows.map((r) => r.dataset.state)")
+    assert set(states) == {"SUCCEEDED"}, states
+    runs.filter(job=printer, failed=True)
+    expect(page).to_have_url(re.compile(r"outcome=failed"))
+    expect(runs.empty()).to_contain_text("No run matches")
 
 
 def test_stop_a_long_run(page: Any, daemon: DaemonProcess) -> None:

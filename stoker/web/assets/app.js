@@ -7,7 +7,8 @@ import { jobsPage } from "./pages/jobs.js";
 import { jobFormPage } from "./pages/jobform.js";
 import { jobPage } from "./pages/job.js";
 import { logPage } from "./pages/logs.js";
-import { laterPage } from "./pages/later.js";
+import { runsPage } from "./pages/runs.js";
+import { triggersPage } from "./pages/triggers.js";
 
 const BASE = "/console";
 
@@ -19,8 +20,8 @@ const ROUTES = [
   [/^\/jobs\/([^/]+)\/edit$/, jobFormPage, "jobs"],
   [/^\/jobs\/([^/]+)(?:\/(history|details|script|metrics))?$/, jobPage, "jobs"],
   [/^\/runs\/([^/]+)\/logs$/, logPage, "runs"],
-  [/^\/runs$/, laterPage, "runs"],
-  [/^\/triggers$/, laterPage, "triggers"],
+  [/^\/runs$/, runsPage, "runs"],
+  [/^\/triggers$/, triggersPage, "triggers"],
 ];
 
 let current = null;
@@ -38,6 +39,8 @@ function render() {
   const path = decodeURI(url.pathname).slice(BASE.length);
   const main = document.getElementById("main");
   main.replaceChildren();
+  // An error belongs to the view it happened on; a success notice outlives the move it caused.
+  document.querySelectorAll("#notice .notice.error").forEach((n) => n.remove());
   const found = ROUTES.map(([re, page, nav]) => [path.match(re), page, nav]).find(([m]) => m);
   for (const a of document.querySelectorAll("[data-nav]")) {
     if (found && a.dataset.nav === found[2]) a.setAttribute("aria-current", "page");
@@ -69,7 +72,8 @@ function tokenPrompt(message) {
 document.addEventListener("click", (e) => {
   const a = e.target.closest("a[href]");
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
-  const url = new URL(a.href, location.href);
+  // getAttribute: an SVG <a> (the runs-per-day bars) has no string .href.
+  const url = new URL(a.getAttribute("href"), location.href);
   if (url.origin !== location.origin || !url.pathname.startsWith(`${BASE}/`)) return;
   e.preventDefault();
   navigate(url.pathname + url.search);

@@ -10,8 +10,8 @@ from stoker.bus import RunChanged
 from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
-from stoker.domain.jobs import Job
-from stoker.domain.runs import JobRun, RunFilter
+from stoker.domain.jobs import Job, JobFilter
+from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.triggers import Trigger
 from stoker.executors.pool.health import PoolHealth
@@ -40,8 +40,12 @@ class JobCatalog(Protocol):
         """NotFound if missing."""
         ...
 
-    async def list_jobs(self, limit: int, after: str | None) -> list[Job]:
-        """Jobs ordered by name with names > ``after``, at most ``limit``."""
+    async def list_jobs(self, limit: int, after: str | None, where: JobFilter) -> list[Job]:
+        """Jobs matching ``where`` ordered by name with names > ``after``, at most ``limit``."""
+        ...
+
+    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
+        """Each named job's latest runs (up to 10), newest first, read in one go."""
         ...
 
     async def delete_job(self, name: str) -> None:

@@ -46,6 +46,16 @@ class JobRun:
 
 
 @dataclass(frozen=True)
+class RunBrief:
+    """What a list of jobs shows of one of a job's runs."""
+
+    id: str
+    state: RunState
+    started_on: datetime
+    completed_on: datetime | None
+
+
+@dataclass(frozen=True)
 class RunFilter:
     """Which runs a list shows; an empty ``states`` means every state. Times are UTC,
     ``started_after`` inclusive, ``started_before`` exclusive."""

@@ -9,12 +9,14 @@ index range each (a page of each, merged by seq), because no index serves
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import Connection, Select, select, union_all
 
-from stoker.domain.runs import RunFilter
-from stoker.store.tables import job_runs
+from stoker.domain.runs import RunBrief, RunFilter
+from stoker.domain.states import RunState
+from stoker.store.tables import job_runs, jobs
 
 
 def page_query(where: RunFilter, limit: int, before_seq: int | None) -> Select[Any]:
@@ -49,4 +51,49 @@ def page_query(where: RunFilter, limit: int, before_seq: int | None) -> Select[A
         select(job_runs)
         .join(newest, job_runs.c.seq == newest.c.seq)
         .order_by(job_runs.c.seq.desc())
+    )
+
+
+#: How many of each job's latest runs a jobs page shows.
+RECENT_RUNS = 10
+#: Jobs per statement when reading their recent runs: SQLite allows 500 compound terms.
+_JOBS_PER_STATEMENT = 250
+
+
+def recent_runs(conn: Connection, names: Sequence[str], count: int) -> dict[str, list[RunBrief]]:
+    """Each job's ``count`` newest runs, newest first: one index range of (job_name, seq)
+    per job, all in one statement (for a page of up to 250 jobs)."""
+    found: dict[str, list[tuple[int, RunBrief]]] = {name: [] for name in names}
+    for start in range(0, len(names), _JOBS_PER_STATEMENT):
+        parts = [
+            select(*_BRIEF)
+            .where(job_runs.c.job_name == name)
+            .order_by(job_runs.c.seq.desc())
+            .limit(count)
+            .subquery()
+            for name in names[start : start + _JOBS_PER_STATEMENT]
+        ]
+        for row in conn.execute(union_all(*(select(*part.c) for part in parts))):
+            brief = RunBrief(row.id, RunState(row.state), row.started_on, row.completed_on)
+            found[row.job_name].append((row.seq, brief))
+    return {
+        name: [brief for _, brief in sorted(runs, key=lambda r: r[0], reverse=True)]
+        for name, runs in found.items()
+    }
+
+
+_BRIEF = (
+    job_runs.c.job_name, job_runs.c.seq, job_runs.c.id, job_runs.c.state,
+    job_runs.c.started_on, job_runs.c.completed_on,
+)  # fmt: skip
+
+
+def latest_state() -> Any:
+    """The state of a job's newest run, as a correlated scalar subquery on jobs.name."""
+    return (
+        select(job_runs.c.state)
+        .where(job_runs.c.job_name == jobs.c.name)
+        .order_by(job_runs.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
     )

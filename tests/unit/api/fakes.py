@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +12,8 @@ from stoker.bus import Bus
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
-from stoker.domain.jobs import ExecutorKind, Job, validate_job
-from stoker.domain.runs import JobRun, RunFilter
+from stoker.domain.jobs import ExecutorKind, Job, JobFilter, validate_job
+from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Action, Trigger, TriggerType
@@ -30,6 +30,9 @@ class FakeJobs:
     jobs: dict[str, Job] = field(default_factory=dict)
     scripts: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, object]] = field(default_factory=list)
+    #: The filter of each list_jobs call, and the runs recent_runs answers per job.
+    filters: list[JobFilter] = field(default_factory=list)
+    recent: dict[str, list[RunBrief]] = field(default_factory=dict)
 
     def _store_script(self, job: Job, script: str | None) -> Job:
         if script is not None:
@@ -60,9 +63,13 @@ class FakeJobs:
         except KeyError:
             raise NotFound(f"job {name!r} does not exist", field="name") from None
 
-    async def list_jobs(self, limit: int, after: str | None) -> list[Job]:
+    async def list_jobs(self, limit: int, after: str | None, where: JobFilter) -> list[Job]:
+        self.filters.append(where)
         names = sorted(n for n in self.jobs if after is None or n > after)
         return [self.jobs[n] for n in names[:limit]]
+
+    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
+        return {name: list(self.recent.get(name, [])) for name in names}
 
     async def delete_job(self, name: str) -> None:
         await self.get_job(name)

@@ -146,6 +146,19 @@ def test_runs_filters_survive_a_reload(page: Any, daemon: DaemonProcess, printer
     expect(runs.empty()).to_contain_text("No run matches")
 
 
+def test_jobs_list_shows_the_last_run_and_filters_by_its_state(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    jobs = JobsPage(page, daemon.url).open("?last_state=SUCCEEDED")
+    row = jobs.row(printer)
+    expect(row.locator(".state")).to_have_text("SUCCEEDED")
+    expect(row.locator(".dots .dot").first).to_have_class(re.compile("state-succeeded"))
+    expect(jobs.row("from_form")).to_have_count(0)  # never run
+    jobs.open("?tag=team%3Ddata")
+    expect(jobs.row("from_form")).to_be_visible()
+    expect(jobs.row(printer)).to_have_count(0)
+
+
 def test_stop_a_long_run(page: Any, daemon: DaemonProcess) -> None:
     daemon.create_job("sleeper", SLEEPER, command={"name": "glueetl"})
     run = daemon.start_run("sleeper")

@@ -1,5 +1,6 @@
-// The Jobs list: Glue's columns and more, filters and the page token in the URL (a filtered
-// view survives a reload and can be shared), sort, and the actions on the selected jobs.
+// The Jobs list: Glue's columns and more, filters (applied by the API) and the page token in
+// the URL (a filtered view survives a reload and can be shared), sort within the page, and
+// the actions on the selected jobs.
 
 import { enc, get, query } from "../api.js";
 import { STATES, attempt, h, link, localTime, spinner, stateBadge } from "../ui.js";
@@ -35,17 +36,6 @@ function recentDots(recent) {
     recent.slice(0, 10).map((s) => h("span", { class: `dot state-${s.toLowerCase()}`, title: s })));
 }
 
-// Filters the server may not apply yet are applied to the page too: the same rules.
-function matches(job, f) {
-  if (f.name && !job.name.toLowerCase().includes(f.name.toLowerCase())) return false;
-  if (f.last_state && (job.last_run?.state || "") !== f.last_state) return false;
-  if (f.tag) {
-    const [k, v] = f.tag.split("=", 2);
-    if (!(k in job.tags) || (v !== undefined && job.tags[k] !== v)) return false;
-  }
-  return true;
-}
-
 export async function jobsPage(main, _params, url, signal) {
   const f = filtersFrom(url);
   main.append(h("h1", {}, "Jobs"), spinner());
@@ -55,7 +45,7 @@ export async function jobsPage(main, _params, url, signal) {
   if (signal.aborted) return;
   main.querySelector("[role=status]")?.remove();
   if (!page) return;
-  const jobs = page.jobs.filter((j) => matches(j, f));
+  const jobs = [...page.jobs];
   const key = SORTS[f.sort];
   jobs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (f.desc ? -1 : 1));
   const byName = new Map(jobs.map((j) => [j.name, j]));
@@ -121,7 +111,8 @@ export async function jobsPage(main, _params, url, signal) {
         sortHeader("Executor"), sortHeader("Script location"), sortHeader("Last modified", "last_modified"),
         sortHeader("Bookmark"), sortHeader("Last run", "last_run"), sortHeader("Recent"))),
       h("tbody", {}, rows)))
-      : h("p", { class: "empty" }, f.name || f.tag || f.last_state ? "No job matches these filters." : "No jobs yet. ", link("/console/jobs/new", "Add job")),
+      : h("p", { class: "empty" }, f.name || f.tag || f.last_state ? "No job matches these filters."
+        : ["No jobs yet. ", link("/console/jobs/new", "Add job")]),
     h("nav", { class: "pager", "aria-label": "Pages" },
       f.next_token ? link(urlOf({ ...f, next_token: "" }), "First page") : null,
       page.next_token ? link(urlOf({ ...f, next_token: page.next_token }), "Next page") : null));

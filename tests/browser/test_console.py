@@ -57,6 +57,7 @@ def test_create_a_job_through_the_form(page: Any, daemon: DaemonProcess) -> None
     form.submit()
     expect(page).to_have_url(re.compile(r"/console/jobs/from_form/details$"))
     expect(page.locator("dl.fields")).to_contain_text("made in the browser")
+    expect(page.locator(".panel")).not_to_contain_text("null")
     assert daemon.http.get("/jobs/from_form").json()["timeout"] == 30
 
 
@@ -205,6 +206,7 @@ def test_a_trigger_chosen_from_the_list_is_in_details(
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("nightly-printer")
     expect(rows.first).to_contain_text("cron(0 2 * * ? *)")
+    rows.first.scroll_into_view_if_needed()
 
 
 def test_reset_a_bookmark(page: Any, daemon: DaemonProcess) -> None:

@@ -75,7 +75,7 @@ async function historyTab(panel, job, url, signal) {
     h("thead", {}, h("tr", {}, ["Run ID", "Retry attempt", "Run status", "Error", "Logs", "Error logs",
       "Execution time", "Timeout", "Delay", "Triggered by", "Start time", "End time", "Predecessors", "Metrics"]
       .map((c) => h("th", { scope: "col" }, c)))), body)),
-  page.runs.length ? null : empty,
+  ...(page.runs.length ? [] : [empty]),
   h("nav", { class: "pager", "aria-label": "Pages" },
     token ? link(`/console/jobs/${enc(job.name)}/history`, "Newest runs") : null,
     page.next_token ? link(`/console/jobs/${enc(job.name)}/history${query({ next_token: page.next_token })}`, "Older runs") : null));
@@ -118,7 +118,7 @@ function triggerTable(caption, triggers) {
 async function detailsTab(panel, job, _url, signal) {
   const r = job.resources;
   panel.append(
-    job.load_error ? h("p", { class: "notice error" }, `This definition cannot be loaded: ${job.load_error}`) : null,
+    ...(job.load_error ? [h("p", { class: "notice error" }, `This definition cannot be loaded: ${job.load_error}`)] : []),
     dl([
       ["Name", job.name], ["Description", job.description || "—"], ["Type", job.command.name],
       ["Python version", job.command.python_version], ["Executor", job.executor],

@@ -95,6 +95,26 @@ def test_jobs_list_at_phone_width_in_the_dark(
     next(tab, None)
 
 
+def test_the_jobs_list_by_keyboard_alone(page: Any, daemon: DaemonProcess, printer: str) -> None:
+    JobsPage(page, daemon.url).open()
+    page.get_by_label("Name").focus()
+    page.keyboard.type("print")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"name=print"))
+    page.get_by_label(f"Select {printer}", exact=True).focus()
+    page.keyboard.press("Space")
+    run = page.get_by_role("toolbar").get_by_role("button", name="Run job")
+    expect(run).to_be_enabled()
+    run.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    focused = page.evaluate("document.activeElement.closest('dialog') !== null")
+    assert focused, "the dialog takes the focus"
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+
 def test_run_and_watch_history_live(page: Any, daemon: DaemonProcess, printer: str) -> None:
     job = JobPage(page, daemon.url).open(printer)
     expect(page.locator(".live-state")).to_contain_text("Live")

@@ -7,6 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tests.conftest import in_ci
+
+if not in_ci():  # under CI a missing playwright is an import error: a failure, not a skip
+    pytest.importorskip(
+        "playwright", reason="playwright is not installed (pip install -e '.[dev]')"
+    )
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import RUN_TIMEOUT_MS, open_page, screenshot

@@ -1,4 +1,4 @@
-"""Query parameters several routes share: times with an offset, the runs filter."""
+"""Query parameters several routes share: times with an offset."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from stoker.errors import InvalidInput
 MAX_TIME_TEXT = 64
 
 
-def parse_time(value: str | None, field: str) -> datetime | None:
+def optional_time(value: str | None, field: str) -> datetime | None:
+    return None if value is None else parse_time(value, field)
+
+
+def parse_time(value: str, field: str) -> datetime:
     """An ISO 8601 time with its offset (``2026-12-01T00:00:00+01:00`` or ``…Z``), as UTC."""
-    if value is None:
-        return None
     try:
         parsed = datetime.fromisoformat(value) if len(value) <= MAX_TIME_TEXT else None
     except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -13,6 +14,7 @@ from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobFilter
 from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory
+from stoker.domain.summary import RunSummary
 from stoker.domain.triggers import Trigger
 from stoker.executors.pool.health import PoolHealth
 from stoker.tasks import TaskStatus
@@ -89,6 +91,13 @@ class RunService(Protocol):
         self, where: RunFilter, *, limit: int, before_seq: int | None
     ) -> list[JobRun]:
         """Those matching ``where``, newest first (seq descending), seq < ``before_seq``."""
+        ...
+
+    async def summary(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> RunSummary:
+        """Runs started in [since, until) by state and UTC day; InvalidInput for a range
+        that is empty or longer than MAX_SUMMARY_DAYS."""
         ...
 
     def log_path(self, run_id: str, stream: LogStream) -> Path:

@@ -28,6 +28,7 @@ from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, RunFilter, new_run
 from stoker.domain.states import ACTIVE_STATES, RunState
+from stoker.domain.summary import RunSummary, check_range, summarize
 from stoker.errors import (
     BookmarkConflict,
     InvalidInput,
@@ -177,6 +178,13 @@ class RunService:
         self, where: RunFilter = _EVERY_RUN, *, limit: int = 100, before_seq: int | None = None
     ) -> list[JobRun]:
         return await self._io(self._runs.list_runs, where, limit=limit, before_seq=before_seq)
+
+    async def summary(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> RunSummary:
+        check_range(since, until)
+        counts = await self._io(self._runs.day_counts, since, until, job_name)
+        return summarize(counts, since, until)
 
     def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
         if not is_run_id(run_id):

@@ -10,12 +10,14 @@ index range each (a page of each, merged by seq), because no index serves
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, select, union_all
+from sqlalchemy import Connection, Select, func, select, union_all
 
 from stoker.domain.runs import RunBrief, RunFilter
 from stoker.domain.states import RunState
+from stoker.domain.summary import DayCount
 from stoker.store.tables import job_runs, jobs
 
 
@@ -97,3 +99,26 @@ def latest_state() -> Any:
         .limit(1)
         .scalar_subquery()
     )
+
+
+def day_counts(
+    conn: Connection, since: datetime, until: datetime, job_name: str | None
+) -> list[DayCount]:
+    """Runs started in [since, until) counted by UTC day and state: one grouped statement
+    over the (started_on, state) index, or (job_name, started_on, state) for one job."""
+    started = job_runs.c.started_on
+    if conn.dialect.name == "sqlite":
+        day: Any = func.substr(started, 1, 10)  # stored as UTC text, "YYYY-MM-DD HH:…"
+    else:
+        day = func.to_char(func.timezone("UTC", started), "YYYY-MM-DD")
+    query = (
+        select(day.label("day"), job_runs.c.state, func.count().label("n"))
+        .where(started >= since, started < until)
+        .group_by(day, job_runs.c.state)
+    )
+    if job_name is not None:
+        query = query.where(job_runs.c.job_name == job_name)
+    return [
+        DayCount(date.fromisoformat(row.day), RunState(row.state), row.n)
+        for row in conn.execute(query)
+    ]

@@ -38,12 +38,13 @@ from stoker.domain.slots import (
     promote,
 )
 from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
+from stoker.domain.summary import DayCount
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
 from stoker.store import outbox as outbox_rows
 from stoker.store.bookmarks import BookmarkStore
 from stoker.store.codec import job_from_json, job_from_row, run_from_row, run_values
 from stoker.store.engine import Database
-from stoker.store.run_queries import page_query
+from stoker.store.run_queries import day_counts, page_query
 from stoker.store.tables import job_runs, jobs
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
@@ -267,6 +268,13 @@ class RunStore:
         with self._db.read() as conn:
             rows = conn.execute(page_query(where, limit, before_seq))
             return [run_from_row(row) for row in rows]
+
+    def day_counts(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> list[DayCount]:
+        """Runs started in [since, until) by UTC day and state (store/run_queries.py)."""
+        with self._db.read() as conn:
+            return day_counts(conn, since, until, job_name)
 
     def live(self) -> list[JobRun]:
         """Every run not in a terminal state, oldest first (what recovery must settle)."""

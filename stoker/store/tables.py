@@ -125,6 +125,7 @@ job_runs = Table(
     Index("ix_job_runs_job_seq", "job_name", "seq"),
     Index("ix_job_runs_trigger_seq", "triggered_by", "seq"),
     Index("ix_job_runs_started_state", "started_on", "state"),
+    Index("ix_job_runs_job_started_state", "job_name", "started_on", "state"),
 )
 
 outbox = Table(

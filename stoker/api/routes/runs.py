@@ -10,9 +10,17 @@ from starlette.concurrency import run_in_threadpool
 
 from stoker.api.deps import Services
 from stoker.api.paging import decode_int_token, encode_token
-from stoker.api.params import parse_time
+from stoker.api.params import optional_time, parse_time
 from stoker.api.schemas.common import ErrorOut
-from stoker.api.schemas.runs import LogChunk, RunOut, RunPage, StartRunIn, run_out
+from stoker.api.schemas.runs import (
+    LogChunk,
+    RunOut,
+    RunPage,
+    RunSummaryOut,
+    StartRunIn,
+    run_out,
+    summary_out,
+)
 from stoker.domain.arguments import validate_arguments
 from stoker.domain.runs import RunFilter
 from stoker.domain.states import FAILED_OUTCOMES, RunState
@@ -75,13 +83,23 @@ async def list_runs(
         job_name=job,
         states=states,
         triggered_by=trigger,
-        started_after=parse_time(started_after, "started_after"),
-        started_before=parse_time(started_before, "started_before"),
+        started_after=optional_time(started_after, "started_after"),
+        started_before=optional_time(started_before, "started_before"),
     )
     runs = await services.runs.list_runs(where, limit=limit + 1, before_seq=before)
     page = runs[:limit]
     token = encode_token("runs", page[-1].seq) if len(runs) > limit else None
     return RunPage(runs=[run_out(r) for r in page], next_token=token)
+
+
+@router.get("/runs/summary")
+async def run_summary(
+    services: Services, since: str, until: str, job: str | None = None
+) -> RunSummaryOut:
+    """Runs started in [since, until) (ISO 8601 with an offset, at most 400 days apart),
+    counted by state and by UTC day, with the success rate; ``job`` for one job's runs."""
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    return summary_out(await services.runs.summary(start, end, job))
 
 
 @router.get("/runs/{run_id}", responses={404: {"model": ErrorOut}})

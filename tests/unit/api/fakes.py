@@ -16,6 +16,7 @@ from stoker.domain.jobs import ExecutorKind, Job, JobFilter, validate_job
 from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
+from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
@@ -173,6 +174,17 @@ class FakeRuns:
             and (before_seq is None or r.seq < before_seq)
         ]
         return runs[:limit]
+
+    async def summary(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> RunSummary:
+        check_range(since, until)
+        started = [
+            r for r in self.runs.values()
+            if since <= r.started_on < until and job_name in (None, r.job_name)
+        ]  # fmt: skip
+        counts = [DayCount(r.started_on.date(), r.state, 1) for r in started]
+        return summarize(counts, since, until)
 
     def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
         return self.log_dir / run_id / f"{stream}.log"

@@ -26,9 +26,13 @@ def upgrade() -> None:
     op.create_index("ix_job_runs_job_seq", "job_runs", ["job_name", "seq"])
     op.create_index("ix_job_runs_trigger_seq", "job_runs", ["triggered_by", "seq"])
     op.create_index("ix_job_runs_started_state", "job_runs", ["started_on", "state"])
+    op.create_index(
+        "ix_job_runs_job_started_state", "job_runs", ["job_name", "started_on", "state"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_job_runs_job_started_state", "job_runs")
     op.drop_index("ix_job_runs_started_state", "job_runs")
     op.drop_index("ix_job_runs_trigger_seq", "job_runs")
     op.drop_index("ix_job_runs_job_seq", "job_runs")

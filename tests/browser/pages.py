@@ -218,5 +218,11 @@ class RunsPage(Console):
     def rows(self) -> Locator:
         return self.page.locator("table.runs tbody tr")
 
+    def tile(self, state: str) -> Locator:
+        return self.page.locator("a.tile").filter(has_text=state)
+
+    def bars(self) -> Locator:
+        return self.page.locator("svg.bars rect.bar")
+
     def empty(self) -> Locator:
         return self.page.locator(".empty")

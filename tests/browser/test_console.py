@@ -173,6 +173,13 @@ def test_runs_filters_survive_a_reload(page: Any, daemon: DaemonProcess, printer
     runs.filter(job=printer, failed=True)
     expect(page).to_have_url(re.compile(r"outcome=failed"))
     expect(runs.empty()).to_contain_text("No run matches")
+    runs.open()
+    expect(runs.bars().first).to_be_attached()
+    runs.tile("SUCCEEDED").click()
+    expect(page).to_have_url(re.compile(r"state=SUCCEEDED"))
+    expect(runs.tile("SUCCEEDED")).to_have_attribute("aria-current", "true")
+    states = runs.rows().evaluate_all("rows => rows.map((r) => r.dataset.state)")
+    assert states and set(states) == {"SUCCEEDED"}, states
 
 
 def test_jobs_list_shows_the_last_run_and_filters_by_its_state(

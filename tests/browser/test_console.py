@@ -29,6 +29,7 @@ from tests.browser.pages import (
     TriggersDialog,
 )
 from tests.support.daemon import DaemonProcess
+from tests.support.waiting import eventually
 
 PRINTER = """\
 import sys
@@ -137,6 +138,10 @@ def test_run_and_watch_history_live(page: Any, daemon: DaemonProcess, printer: s
     assert seen.index("RUNNING") < seen.index("SUCCEEDED"), seen
     assert seen[0] in ("WAITING", "STARTING"), seen
     assert job.was_not_reloaded()
+    # The run's last sample is stored just after its terminal state: wait for it.
+    eventually(
+        lambda: daemon.http.get(f"/runs/{run_id}/metrics").json()["complete"], "final sample"
+    )
     job.tab("Metrics")
     expect(job.charts()).to_have_count(2)
     page.get_by_role("button", name="View additional metrics").click()

@@ -226,3 +226,32 @@ class RunsPage(Console):
 
     def empty(self) -> Locator:
         return self.page.locator(".empty")
+
+
+class TriggersPage(Console):
+    def open(self) -> TriggersPage:
+        self.goto("/console/triggers")
+        expect(self.page.get_by_role("heading", name="Triggers", exact=True)).to_be_visible()
+        return self
+
+    def row(self, name: str) -> Locator:
+        return self.page.locator(f"table.trigger-list tr[data-trigger='{name}']")
+
+    def add(self) -> None:
+        self.page.get_by_role("link", name="Add trigger").click()
+
+    def fill(self, name: str, schedule: str, timezone: str, jobs: str) -> None:
+        self.page.get_by_label("Name").fill(name)
+        self.page.get_by_label("Type").select_option("SCHEDULED")
+        self.page.get_by_label("Time zone").fill(timezone)
+        self.page.get_by_label("Schedule").fill(schedule)
+        self.page.get_by_label("Jobs to start (one a line)").fill(jobs)
+
+    def preview(self) -> Locator:
+        return self.page.get_by_role("list", name="Next fire times").locator("li")
+
+    def create(self) -> None:
+        self.page.get_by_role("button", name="Create trigger").click()
+
+    def act(self, name: str, verb: str) -> None:
+        self.row(name).get_by_role("button", name=verb).click()

@@ -27,6 +27,7 @@ from tests.browser.pages import (
     RunsPage,
     TokenPrompt,
     TriggersDialog,
+    TriggersPage,
 )
 from tests.support.daemon import DaemonProcess
 from tests.support.waiting import eventually
@@ -247,6 +248,27 @@ def test_a_trigger_chosen_from_the_list_is_in_details(
     expect(rows.first).to_contain_text("nightly-printer")
     expect(rows.first).to_contain_text("cron(0 2 * * ? *)")
     rows.first.scroll_into_view_if_needed()
+
+
+def test_create_a_trigger_with_its_fire_times_previewed(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    triggers = TriggersPage(page, daemon.url).open()
+    triggers.add()
+    triggers.fill("hourly", "cron(0 * * * ? *", "Europe/Paris", printer)
+    expect(triggers.preview().first).to_have_class("field-error")
+    page.get_by_label("Schedule").fill("cron(30 6 * * ? *)")
+    expect(triggers.preview()).to_have_count(5)
+    expect(triggers.preview().first).to_contain_text("(Europe/Paris)")
+    screenshot(page, "trigger_fire_times_preview")
+    triggers.create()
+    expect(page).to_have_url(re.compile(r"/console/triggers$"))
+    expect(triggers.row("hourly")).to_contain_text("CREATED")
+    triggers.act("hourly", "Activate")
+    expect(triggers.row("hourly")).to_contain_text("ACTIVATED")
+    triggers.act("hourly", "Deactivate")
+    expect(triggers.row("hourly")).to_contain_text("DEACTIVATED")
+    assert daemon.http.get("/triggers/hourly").json()["schedule"] == "cron(30 6 * * ? *)"
 
 
 def test_reset_a_bookmark(page: Any, daemon: DaemonProcess) -> None:

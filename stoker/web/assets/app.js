@@ -22,6 +22,8 @@ const ROUTES = [
   [/^\/runs\/([^/]+)\/logs$/, logPage, "runs"],
   [/^\/runs$/, runsPage, "runs"],
   [/^\/triggers$/, triggersPage, "triggers"],
+  [/^\/triggers\/(new)$/, triggersPage, "triggers"],
+  [/^\/triggers\/([^/]+)\/edit$/, triggersPage, "triggers"],
 ];
 
 let current = null;

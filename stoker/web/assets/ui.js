@@ -106,10 +106,13 @@ export function showFieldError(form, err) {
   control?.focus();
 }
 
+// One formatter for every time shown: Date.toLocaleString builds a new one per call, which
+// costs milliseconds each on a page of hundreds of times.
+const LOCAL = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+
 export function localTime(iso) {
   if (!iso) return "—";
-  const d = new Date(iso);
-  return h("time", { datetime: iso, title: iso }, d.toLocaleString());
+  return h("time", { datetime: iso, title: iso }, LOCAL.format(new Date(iso)));
 }
 
 export function duration(seconds) {

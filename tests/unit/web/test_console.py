@@ -69,6 +69,8 @@ def test_assets_are_immutable_under_their_hash(console: httpx.Client) -> None:
     page = console.get("/console/").text
     urls = asset_urls(page)
     assert {u.rsplit("/", 1)[1] for u in urls} >= {"app.js", "style.css", "icon.svg"}
+    # Every module is preloaded from the page, not discovered import by import.
+    assert any(u.endswith("/pages/jobs.js") for u in urls) and 'rel="modulepreload"' in page
     types = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
     for url in urls:
         response = console.get(url)

@@ -201,6 +201,28 @@ def test_jobs_list_shows_the_last_run_and_filters_by_its_state(
     expect(jobs.row(printer)).to_have_count(0)
 
 
+def test_edit_and_delete_a_job_from_the_list(page: Any, daemon: DaemonProcess) -> None:
+    daemon.create_job(
+        "edited", 'print("x")\n', default_arguments={"--db-password": "hunter2", "--n": "1"}
+    )
+    jobs = JobsPage(page, daemon.url).open("?name=edited")
+    jobs.select("edited")
+    jobs.action("Edit job")
+    form = JobFormPage(page, daemon.url)
+    expect(page.locator("[name='default_arguments']")).not_to_contain_text("hunter2")
+    form.fill(description="changed in the browser", max_retries="2")
+    form.submit()
+    expect(page.locator("dl.fields")).to_contain_text("changed in the browser")
+    stored = daemon.http.get("/jobs/edited").json()
+    assert stored["max_retries"] == 2 and stored["default_arguments"]["--n"] == "1"
+    jobs.open("?name=edited")
+    jobs.select("edited")
+    jobs.action("Delete")
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(jobs.notice()).to_contain_text("Deleted edited")
+    assert daemon.http.get("/jobs/edited").status_code == 404
+
+
 def test_stop_a_long_run(page: Any, daemon: DaemonProcess) -> None:
     daemon.create_job("sleeper", SLEEPER, command={"name": "glueetl"})
     run = daemon.start_run("sleeper")

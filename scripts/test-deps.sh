@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test suite needs on a fresh Debian machine, installed only when absent:
 # Java 17+ (Spark, through scripts/java.sh), the JDBC drivers (scripts/jdbc-drivers.sh), systemd-analyze (unit file test), promtool
-# (Prometheus rules and dashboard tests, Debian's prometheus), the venv module for $PYTHON.
+# (Prometheus rules and dashboard tests, Debian's prometheus), chromium (the console's browser
+# tests, driven by Playwright), the venv module for $PYTHON.
 # PostgreSQL is installed by scripts/postgres.sh. Quiet when everything is there.
 set -euo pipefail
 
@@ -17,6 +18,9 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 if ! command -v promtool >/dev/null; then
   missing+=(prometheus)
+fi
+if ! command -v chromium >/dev/null; then
+  missing+=(chromium)
 fi
 # Debian's python3 ships venv/ensurepip separately.
 if [ "$(command -v "$python")" = /usr/bin/python3 ] && ! "$python" -c 'import ensurepip' 2>/dev/null; then

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Security
+from fastapi import APIRouter, FastAPI, Security
 from fastapi.openapi.utils import get_openapi
 
 from stoker.api.auth import documented
@@ -22,9 +22,12 @@ from stoker.api.routes import (
     metrics,
     run_metrics,
     runs,
+    scripts,
+    stream,
     triggers,
 )
 from stoker.api.schemas.common import ErrorOut
+from stoker.api.streams import RunStreams
 from stoker.config.settings import ApiSettings
 
 DESCRIPTION = """\
@@ -51,11 +54,16 @@ def create_app(
     version: str,
     metrics_exposition: Callable[[], bytes] | None = None,
     metrics_auth: bool = False,
+    console: APIRouter | None = None,
 ) -> FastAPI:
     """The API app. ``services`` is read per request, so ``accepting_runs`` may change live.
 
     With ``metrics_exposition``, ``/metrics`` serves what it renders, unauthenticated like
     any scrape target unless ``metrics_auth`` (then it needs a bearer token like the rest).
+
+    With ``console`` (stoker.web's router), its routes are served under its prefix without a
+    token (they serve the page that asks for one; the data behind it stays protected), and a
+    browser that asks ``/`` for HTML is sent there.
 
     The daemon checks ``check_bind_allowed(api)`` before it binds ``api.host:api.port``.
     """
@@ -68,6 +76,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
+    app.state.console_url = None
+    #: The open run streams; the daemon ends them (close_streams) before it stops serving.
+    app.state.run_streams = RunStreams()
     install_error_handlers(app)
     app.include_router(index.router)
     app.include_router(health.router)
@@ -80,18 +91,32 @@ def create_app(
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (
         jobs.router,
+        stream.router,  # before runs.router: /runs/stream is not a run id
         runs.router,
         run_metrics.router,
         events.router,
         triggers.router,
         definitions.router,
         bookmarks.router,
+        scripts.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
+    public_prefixes: tuple[str, ...] = ()
+    if console is not None:
+        app.include_router(console)
+        app.state.console_url = f"{console.prefix}/"
+        public = public | {console.prefix}
+        public_prefixes = (f"{console.prefix}/",)
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
-    app.add_middleware(Guard, api=api, hosts=hosts, public=public)
+    app.add_middleware(Guard, api=api, hosts=hosts, public=public, public_prefixes=public_prefixes)
     return app
+
+
+def close_streams(app: FastAPI) -> None:
+    """End the app's open run streams and refuse new ones: the server is about to stop."""
+    streams: RunStreams = app.state.run_streams
+    streams.close()
 
 
 def create_metrics_app(

@@ -35,8 +35,11 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def _field(loc: Sequence[Any]) -> str | None:
-    """``("body", "triggers", 3, "schedule")`` → ``"triggers[3].schedule"``."""
+    """``("body", "triggers", 3, "schedule")`` → ``"triggers[3].schedule"``; a repeated
+    query parameter is named without an index (``?state=A&state=B`` has no "state[1]")."""
     parts = list(loc)
+    if parts and parts[0] == "query":
+        parts = [p for p in parts if not isinstance(p, int)]
     if parts and parts[0] in _SOURCES:
         parts = parts[1:]
     out = ""

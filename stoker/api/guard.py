@@ -92,11 +92,20 @@ class Guard:
     """Pure ASGI middleware in front of the FastAPI app (see the module docstring)."""
 
     def __init__(
-        self, app: ASGIApp, *, api: ApiSettings, hosts: Hosts, public: frozenset[str]
+        self,
+        app: ASGIApp,
+        *,
+        api: ApiSettings,
+        hosts: Hosts,
+        public: frozenset[str],
+        public_prefixes: tuple[str, ...] = (),
     ) -> None:
         self._app = app
         self._hosts = hosts
         self._public = public
+        #: Paths under these need no token either (the console's page and assets); the
+        #: Host, Origin and JSON checks apply to them like to every other path.
+        self._public_prefixes = public_prefixes
         self._tokens = [t.get_secret_value().encode() for t in api.tokens]
         self._limit = api.max_body_bytes
 
@@ -135,7 +144,7 @@ class Guard:
                 "requests that change state are refused from web pages of another origin",
                 field="Origin",
             )
-        if self._tokens and scope["path"] not in self._public:
+        if self._tokens and not self._is_public(scope["path"]):
             _check_token(headers.get("authorization", ""), self._tokens)
         if scope["type"] == "websocket":
             return
@@ -148,6 +157,9 @@ class Guard:
         length = headers.get("content-length", "")
         if length.isascii() and length.isdigit() and int(length[:20]) > self._limit:
             raise self._too_large()
+
+    def _is_public(self, path: str) -> bool:
+        return path in self._public or path.startswith(self._public_prefixes)
 
     def _same_origin(self, origin: str, port: int) -> bool:
         parts = urlsplit(origin.strip())

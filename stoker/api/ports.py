@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
+from stoker.bus import RunChanged
 from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
-from stoker.domain.jobs import Job
-from stoker.domain.runs import JobRun
+from stoker.domain.jobs import Job, JobFilter
+from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory
-from stoker.domain.states import RunState
+from stoker.domain.summary import RunSummary
 from stoker.domain.triggers import Trigger
 from stoker.executors.pool.health import PoolHealth
 from stoker.tasks import TaskStatus
@@ -40,8 +42,12 @@ class JobCatalog(Protocol):
         """NotFound if missing."""
         ...
 
-    async def list_jobs(self, limit: int, after: str | None) -> list[Job]:
-        """Jobs ordered by name with names > ``after``, at most ``limit``."""
+    async def list_jobs(self, limit: int, after: str | None, where: JobFilter) -> list[Job]:
+        """Jobs matching ``where`` ordered by name with names > ``after``, at most ``limit``."""
+        ...
+
+    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
+        """Each named job's latest runs (up to 10), newest first, read in one go."""
         ...
 
     async def delete_job(self, name: str) -> None:
@@ -82,14 +88,16 @@ class RunService(Protocol):
         ...
 
     async def list_runs(
-        self,
-        *,
-        job_name: str | None,
-        state: RunState | None,
-        limit: int,
-        before_seq: int | None,
+        self, where: RunFilter, *, limit: int, before_seq: int | None
     ) -> list[JobRun]:
-        """Newest first (seq descending), seq < ``before_seq``."""
+        """Those matching ``where``, newest first (seq descending), seq < ``before_seq``."""
+        ...
+
+    async def summary(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> RunSummary:
+        """Runs started in [since, until) by state and UTC day; InvalidInput for a range
+        that is empty or longer than MAX_SUMMARY_DAYS."""
         ...
 
     def log_path(self, run_id: str, stream: LogStream) -> Path:
@@ -199,6 +207,15 @@ class Definitions(Protocol):
         ...
 
 
+class RunFeed(Protocol):
+    """Where every run creation and change is published in-process (stoker.bus.Bus)."""
+
+    def subscribe(self, listener: Callable[[RunChanged], None]) -> Callable[[], None]:
+        """Call ``listener`` on the event loop for each change until the returned function
+        is called; the listener must not block."""
+        ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -226,6 +243,9 @@ class ApiServices(Protocol):
 
     @property
     def bookmarks(self) -> Bookmarks: ...
+
+    @property
+    def run_feed(self) -> RunFeed: ...
 
     @property
     def accepting_runs(self) -> bool:

@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from stoker import __version__
-from stoker.api.app import create_app, create_metrics_app
+from stoker.api.app import close_streams, create_app, create_metrics_app
 from stoker.config.settings import Settings
 from stoker.daemon.build import Components, build
 from stoker.daemon.examples import register_examples
@@ -35,6 +35,7 @@ from stoker.executors.reaper import reap_strays
 from stoker.runs.recovery import recover
 from stoker.runs.service import RunService
 from stoker.tasks import Supervised
+from stoker.web import console_router
 
 log = logging.getLogger(__name__)
 SHUTDOWN_DETAIL = "stopped because the daemon shut down"
@@ -141,9 +142,13 @@ class Daemon:
         app = create_app(
             built.services, cfg.api, version=__version__,
             metrics_exposition=None if own_port else built.metrics.exposition,
-            metrics_auth=cfg.metrics.require_auth,
+            metrics_auth=cfg.metrics.require_auth, console=console_router(),
         )  # fmt: skip
-        servers = [ApiServer(app, cfg.api.host, cfg.api.port, tasks=sup)]
+        servers = [
+            ApiServer(
+                app, cfg.api.host, cfg.api.port, tasks=sup, closing=lambda: close_streams(app)
+            )
+        ]
         if cfg.metrics.port is not None:
             host = cfg.metrics.host or cfg.api.host
             scrape = create_metrics_app(

@@ -70,6 +70,8 @@ class Services:
     metrics_history: MetricsHistory
     supervisor: Supervisor
     bookmarks: BookmarkService
+    #: Run changes as they happen, for the API's streams.
+    run_feed: Bus
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -159,8 +161,9 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         store=BookmarkStore(db, identity), jobs=jobs, io=io, clock=utcnow
     )
     services = Services(
-        catalog, service, events, triggers, definitions, history, supervisor, bookmarks, warm
-    )
+        catalog, service, events, triggers, definitions, history, supervisor, bookmarks, bus,
+        warm,
+    )  # fmt: skip
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)
     run_metrics = install_metrics(

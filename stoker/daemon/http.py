@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import FastAPI
@@ -28,8 +28,9 @@ class ApiServer:
     """Binds the socket itself so a taken port is a clear start-up error, not an exit(1)."""
 
     def __init__(
-        self, app: FastAPI, host: str, port: int, *, tasks: Supervisor, setting: str = "api"
-    ) -> None:
+        self, app: FastAPI, host: str, port: int, *, tasks: Supervisor, setting: str = "api",
+        closing: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
         config = uvicorn.Config(
             app, log_config=None, lifespan="off", access_log=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
@@ -40,6 +41,7 @@ class ApiServer:
         self._tasks = tasks
         self._task: SupervisedLoop | None = None
         self._setting = setting
+        self._closing = closing
 
     @property
     def address(self) -> str:
@@ -72,6 +74,10 @@ class ApiServer:
             await asyncio.sleep(0.005)
 
     async def stop(self) -> None:
+        if self._closing is not None:
+            # Ends what never finishes by itself (event streams): uvicorn would wait
+            # GRACEFUL_SHUTDOWN_SECONDS on each open one, then cancel it.
+            self._closing()
         self._server.should_exit = True
         if self._task is not None:
             await self._task.join()

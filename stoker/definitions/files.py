@@ -42,7 +42,9 @@ JOB_FIELDS = (
     "job_run_queuing_enabled",
 )  # fmt: skip
 #: What reads of a job add besides its definition; a file saved from one may carry them.
-JOB_READ_ONLY = ("created_on", "last_modified_on", "load_error", "bookmark_option")
+JOB_READ_ONLY = (
+    "created_on", "last_modified_on", "load_error", "bookmark_option", "last_run", "recent",
+)  # fmt: skip
 #: What reads of a trigger add besides its definition; dropped from files likewise.
 TRIGGER_READ_ONLY = (
     "state", "created_on", "last_modified_on", "last_fire_time", "next_fire_time",

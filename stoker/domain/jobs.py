@@ -10,6 +10,7 @@ from typing import Any
 
 from stoker.domain.arguments import validate_arguments
 from stoker.domain.limits import CONF_KEY, check_string_map, check_text, quote
+from stoker.domain.states import RunState
 from stoker.errors import InvalidInput
 
 JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}")
@@ -175,3 +176,14 @@ def _check_kinds(job: Job) -> None:
             "executor must be 'pool' or 'isolated'; pythonshell jobs choose their own",
             field="executor",
         )
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Which jobs a list shows: ``name_contains`` case-insensitively; a tag ``tag_key``
+    (with ``tag_value`` when given); the state of the job's latest run (``last_state``)."""
+
+    name_contains: str | None = None
+    tag_key: str | None = None
+    tag_value: str | None = None
+    last_state: RunState | None = None

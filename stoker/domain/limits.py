@@ -9,6 +9,8 @@ from typing import Any
 
 from stoker.errors import InvalidInput
 
+#: The largest script the script store keeps (and /scripts/check parses), UTF-8 bytes.
+MAX_SCRIPT_BYTES = 4 * 1024 * 1024
 #: An error quotes at most this much of the value it refuses (a 100 kB name is not echoed).
 QUOTE_CHARS = 80
 #: Keys of spark_conf: Spark's own names ("spark.hadoop.fs.s3a.bucket.b-1.endpoint").
@@ -85,8 +87,7 @@ def check_finite(data: Any, where: str = "") -> None:
     YAML or JSON document): no stoker value is infinite, and JSON cannot carry them."""
     if isinstance(data, float) and not math.isfinite(data):
         raise InvalidInput(
-            f"{where or 'value'} = {data}: numbers must be finite (inf and nan are not "
-            "allowed)",
+            f"{where or 'value'} = {data}: numbers must be finite (inf and nan are not allowed)",
             field=where or None,
         )
     if isinstance(data, Mapping):
@@ -95,3 +96,23 @@ def check_finite(data: Any, where: str = "") -> None:
     elif isinstance(data, list | tuple):
         for i, value in enumerate(data):
             check_finite(value, f"{where}[{i}]")
+
+
+def script_bytes(script: object) -> bytes:
+    """The script as the UTF-8 file the script store writes; InvalidInput (field "script")
+    when it is not text, not encodable or larger than MAX_SCRIPT_BYTES."""
+    if not isinstance(script, str):
+        raise InvalidInput("script must be text (the script's content)", field="script")
+    try:
+        data = script.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, which JSON can carry as an escape
+        line = script.count("\n", 0, exc.start) + 1
+        raise InvalidInput(
+            f"script holds a character UTF-8 cannot encode (line {line})", field="script"
+        ) from None
+    if len(data) > MAX_SCRIPT_BYTES:
+        raise InvalidInput(
+            f"script is {len(data)} bytes; at most {MAX_SCRIPT_BYTES} are allowed",
+            field="script",
+        )
+    return data

@@ -45,6 +45,28 @@ class JobRun:
     seq: int = 0
 
 
+@dataclass(frozen=True)
+class RunBrief:
+    """What a list of jobs shows of one of a job's runs."""
+
+    id: str
+    state: RunState
+    started_on: datetime
+    completed_on: datetime | None
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Which runs a list shows; an empty ``states`` means every state. Times are UTC,
+    ``started_after`` inclusive, ``started_before`` exclusive."""
+
+    job_name: str | None = None
+    states: frozenset[RunState] = field(default_factory=frozenset)
+    triggered_by: str | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+
+
 class Outcome(StrEnum):
     """How an executor says an attempt ended; the run service maps it to a state."""
 

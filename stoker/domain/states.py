@@ -71,6 +71,10 @@ TRANSITIONS: dict[RunState, frozenset[RunState]] = {
 #: arguments are invalid).
 INITIAL_STATES = frozenset({RunState.WAITING, RunState.STARTING, RunState.FAILED, RunState.ERROR})
 
+#: What "failed" means when listing runs (the console's outcome filter): the script's
+#: failure, the platform's and a timeout, not a stop someone asked for.
+FAILED_OUTCOMES = frozenset({RunState.FAILED, RunState.ERROR, RunState.TIMEOUT})
+
 #: Outcomes that start the next attempt when retries are left (Glue: FAILED; we add ERROR).
 RETRYABLE_STATES = frozenset({RunState.FAILED, RunState.ERROR})
 

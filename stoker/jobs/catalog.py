@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from stoker.aio import Blocking
-from stoker.domain.jobs import Job, validate_job, validate_job_name
+from stoker.domain.jobs import Job, JobFilter, validate_job, validate_job_name
+from stoker.domain.limits import script_bytes
+from stoker.domain.runs import RunBrief
 from stoker.errors import InvalidInput, NotFound
 from stoker.jobs.scripts import ScriptRoots
 from stoker.store.jobs import JobStore
 
-MAX_SCRIPT_BYTES = 4 * 1024 * 1024
+_EVERY_JOB = JobFilter()
 
 
 class JobCatalog:
@@ -54,8 +56,13 @@ class JobCatalog:
         validate_job_name(name)
         return await self._io(self._jobs.get, name)
 
-    async def list_jobs(self, limit: int, after: str | None) -> list[Job]:
-        return await self._io(self._jobs.list_jobs, limit, after)
+    async def list_jobs(
+        self, limit: int, after: str | None, where: JobFilter = _EVERY_JOB
+    ) -> list[Job]:
+        return await self._io(self._jobs.list_jobs, limit, after, where)
+
+    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
+        return await self._io(self._jobs.recent_runs, names)
 
     async def delete_job(self, name: str) -> None:
         validate_job_name(name)
@@ -90,14 +97,7 @@ class JobCatalog:
         return job
 
     def _store_script(self, job_name: str, script: str) -> str:
-        if not isinstance(script, str):
-            raise InvalidInput("script must be text (the script's content)", field="script")
-        data = script.encode("utf-8")
-        if len(data) > MAX_SCRIPT_BYTES:
-            raise InvalidInput(
-                f"script is {len(data)} bytes; at most {MAX_SCRIPT_BYTES} are allowed",
-                field="script",
-            )
+        data = script_bytes(script)
         digest = hashlib.sha256(data).hexdigest()[:16]
         path = self._scripts / job_name / f"{digest}.py"
         if not path.exists():

@@ -26,8 +26,9 @@ from stoker.bus import Bus, RunChanged
 from stoker.domain.bookmarks import BookmarkCommit, bookmark_request
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import ExecutorKind, Job
-from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, new_run
+from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, RunFilter, new_run
 from stoker.domain.states import ACTIVE_STATES, RunState
+from stoker.domain.summary import RunSummary, check_range, summarize
 from stoker.errors import (
     BookmarkConflict,
     InvalidInput,
@@ -45,6 +46,7 @@ from stoker.store.runs import RunStore, Transitioned
 from stoker.tasks import Spawner, Unsupervised
 
 log = logging.getLogger(__name__)
+_EVERY_RUN = RunFilter()
 
 #: At shutdown, how long stopped runs may take to end before they are abandoned (the daemon
 #: passes ``spark.stop_grace_seconds``).
@@ -173,20 +175,16 @@ class RunService:
         return await self._io(self._runs.get, run_id)
 
     async def list_runs(
-        self,
-        *,
-        job_name: str | None = None,
-        state: RunState | None = None,
-        limit: int = 100,
-        before_seq: int | None = None,
+        self, where: RunFilter = _EVERY_RUN, *, limit: int = 100, before_seq: int | None = None
     ) -> list[JobRun]:
-        return await self._io(
-            self._runs.list_runs,
-            job_name=job_name,
-            state=state,
-            limit=limit,
-            before_seq=before_seq,
-        )
+        return await self._io(self._runs.list_runs, where, limit=limit, before_seq=before_seq)
+
+    async def summary(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> RunSummary:
+        check_range(since, until)
+        counts = await self._io(self._runs.day_counts, since, until, job_name)
+        return summarize(counts, since, until)
 
     def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
         if not is_run_id(run_id):

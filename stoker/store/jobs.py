@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from stoker.domain.jobs import Job
+from stoker.domain.jobs import Job, JobFilter
+from stoker.domain.runs import RunBrief
 from stoker.errors import Conflict, NotFound
 from stoker.store.codec import job_from_row, job_to_json
 from stoker.store.engine import Database
+from stoker.store.run_queries import RECENT_RUNS, latest_state, recent_runs
 from stoker.store.tables import job_bookmarks, jobs
+
+_EVERY_JOB = JobFilter()
 
 
 class JobStore:
@@ -70,12 +75,31 @@ class JobStore:
             raise _missing(name)
         return job_from_row(row)
 
-    def list_jobs(self, limit: int, after: str | None = None) -> list[Job]:
+    def list_jobs(
+        self, limit: int, after: str | None = None, where: JobFilter = _EVERY_JOB
+    ) -> list[Job]:
+        """Jobs by name, names > ``after``: a keyset page of the primary key, each filter
+        checked per job on the way (the latest run's state through (job_name, seq))."""
         query = select(jobs).order_by(jobs.c.name).limit(limit)
         if after is not None:
             query = query.where(jobs.c.name > after)
+        if where.name_contains:
+            query = query.where(jobs.c.name.icontains(where.name_contains, autoescape=True))
+        if where.tag_key is not None:
+            tag = jobs.c.definition["tags"][where.tag_key].as_string()
+            query = query.where(tag.is_not(None) if where.tag_value is None
+                                else tag == where.tag_value)  # fmt: skip
+        if where.last_state is not None:
+            query = query.where(latest_state() == where.last_state.value)
         with self._db.read() as conn:
             return [job_from_row(row) for row in conn.execute(query)]
+
+    def recent_runs(
+        self, names: Sequence[str], count: int = RECENT_RUNS
+    ) -> dict[str, list[RunBrief]]:
+        """Each named job's ``count`` newest runs, newest first (one statement)."""
+        with self._db.read() as conn:
+            return recent_runs(conn, names, count)
 
     def delete(self, name: str) -> None:
         with self._db.write() as conn:

@@ -25,7 +25,7 @@ from stoker.domain.bookmarks import BookmarkCommit
 from stoker.domain.events import EventIdentity, run_status_event, state_change_event
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
-from stoker.domain.runs import JobRun, execution_seconds, should_retry
+from stoker.domain.runs import JobRun, RunFilter, execution_seconds, should_retry
 from stoker.domain.slots import (
     JobOccupancy,
     Move,
@@ -38,11 +38,13 @@ from stoker.domain.slots import (
     promote,
 )
 from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
+from stoker.domain.summary import DayCount
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
 from stoker.store import outbox as outbox_rows
 from stoker.store.bookmarks import BookmarkStore
 from stoker.store.codec import job_from_json, job_from_row, run_from_row, run_values
 from stoker.store.engine import Database
+from stoker.store.run_queries import day_counts, page_query
 from stoker.store.tables import job_runs, jobs
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
@@ -55,6 +57,7 @@ _JOB = select(jobs).where(jobs.c.name == bindparam("name"))
 _JOB_LOCKED = _JOB.with_for_update()
 _OF_JOB = job_runs.c.job_name == bindparam("name")
 _IN_POOL = job_runs.c.executor == _POOL
+_EVERY_RUN = RunFilter()
 
 
 def _active(where: Any) -> Any:
@@ -259,22 +262,19 @@ class RunStore:
         return run_from_row(row), job_from_json(row.job_snapshot)
 
     def list_runs(
-        self,
-        *,
-        job_name: str | None = None,
-        state: RunState | None = None,
-        limit: int = 100,
-        before_seq: int | None = None,
+        self, where: RunFilter = _EVERY_RUN, *, limit: int = 100, before_seq: int | None = None
     ) -> list[JobRun]:
-        query = select(job_runs).order_by(job_runs.c.seq.desc()).limit(limit)
-        if job_name is not None:
-            query = query.where(job_runs.c.job_name == job_name)
-        if state is not None:
-            query = query.where(job_runs.c.state == state.value)
-        if before_seq is not None:
-            query = query.where(job_runs.c.seq < before_seq)
+        """Newest first (seq descending), seq < ``before_seq`` (store/run_queries.py)."""
         with self._db.read() as conn:
-            return [run_from_row(row) for row in conn.execute(query)]
+            rows = conn.execute(page_query(where, limit, before_seq))
+            return [run_from_row(row) for row in rows]
+
+    def day_counts(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> list[DayCount]:
+        """Runs started in [since, until) by UTC day and state (store/run_queries.py)."""
+        with self._db.read() as conn:
+            return day_counts(conn, since, until, job_name)
 
     def live(self) -> list[JobRun]:
         """Every run not in a terminal state, oldest first (what recovery must settle)."""

@@ -118,8 +118,14 @@ job_runs = Table(
     Column("predecessor_runs", JSON, nullable=False),
     #: Set, with its "Job Run Status" event, when the run outlived notify_delay_after.
     Column("delay_notified", Boolean, nullable=False, server_default=false()),
-    Index("ix_job_runs_job_state", "job_name", "state"),
-    Index("ix_job_runs_state", "state"),
+    # Each list filter's runs in seq order (keyset pages, newest first, never a sort);
+    # started_on for time ranges and the counts by day (migration 0007).
+    Index("ix_job_runs_job_state_seq", "job_name", "state", "seq"),
+    Index("ix_job_runs_state_seq", "state", "seq"),
+    Index("ix_job_runs_job_seq", "job_name", "seq"),
+    Index("ix_job_runs_trigger_seq", "triggered_by", "seq"),
+    Index("ix_job_runs_started_state", "started_on", "state"),
+    Index("ix_job_runs_job_started_state", "job_name", "started_on", "state"),
 )
 
 outbox = Table(

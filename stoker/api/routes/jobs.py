@@ -11,20 +11,33 @@ from stoker.api.deps import Services
 from stoker.api.paging import decode_str_token, encode_token
 from stoker.api.schemas.common import ErrorOut
 from stoker.api.schemas.jobs import (
+    JobActivityOut,
     JobIn,
     JobOut,
     JobPage,
     ScriptIn,
     ScriptOut,
+    job_activity_out,
     job_from_in,
     job_out,
 )
 from stoker.api.secrets import unmask
-from stoker.domain.jobs import Job, validate_job, validate_job_name
+from stoker.domain.jobs import (
+    MAX_TAG_KEY,
+    MAX_TAG_VALUE,
+    Job,
+    JobFilter,
+    validate_job,
+    validate_job_name,
+)
+from stoker.domain.states import RunState
 from stoker.errors import InvalidInput
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses={400: {"model": ErrorOut}})
 
+#: A name filter is a part of a job name; a tag filter is key=value at Glue's tag limits.
+MAX_NAME_FILTER = 255
+MAX_TAG_FILTER = MAX_TAG_KEY + 1 + MAX_TAG_VALUE
 #: Stands in for script_location while validating a job whose script content is uploaded.
 _UPLOADED = "<uploaded script>"
 
@@ -55,21 +68,38 @@ async def create_job(body: JobIn, services: Services) -> JobOut:
 @router.get("")
 async def list_jobs(
     services: Services,
+    name: Annotated[str | None, Query(max_length=MAX_NAME_FILTER)] = None,
+    tag: Annotated[str | None, Query(max_length=MAX_TAG_FILTER)] = None,
+    last_state: RunState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: str | None = None,
 ) -> JobPage:
-    """Jobs ordered by name, a page at a time."""
+    """Jobs ordered by name, a page at a time, each with its last run and the states of its
+    latest 10. Filters combine: ``name`` (a case-insensitive part of the name), ``tag``
+    (``key`` or ``key=value``), ``last_state`` (the state of the job's newest run)."""
     after = decode_str_token(next_token, "jobs")
+    key, _, value = (tag or "").partition("=")
+    if tag is not None and not key:
+        raise InvalidInput("tag must be key or key=value, e.g. team=data", field="tag", value=tag)
+    where = JobFilter(
+        name_contains=name or None,
+        tag_key=key or None,
+        tag_value=value if tag is not None and "=" in tag else None,
+        last_state=last_state,
+    )
     # One extra row tells whether another page exists, so the last page has no token.
-    jobs = await services.jobs.list_jobs(limit + 1, after)
+    jobs = await services.jobs.list_jobs(limit + 1, after, where)
     page = jobs[:limit]
     token = encode_token("jobs", page[-1].name) if len(jobs) > limit else None
-    return JobPage(jobs=[job_out(j) for j in page], next_token=token)
+    recent = await services.jobs.recent_runs([j.name for j in page])
+    return JobPage(jobs=[job_activity_out(j, recent[j.name]) for j in page], next_token=token)
 
 
 @router.get("/{name}", responses={404: {"model": ErrorOut}})
-async def get_job(name: str, services: Services) -> JobOut:
-    return job_out(await services.jobs.get_job(name))
+async def get_job(name: str, services: Services) -> JobActivityOut:
+    job = await services.jobs.get_job(name)
+    recent = await services.jobs.recent_runs([job.name])
+    return job_activity_out(job, recent[job.name])
 
 
 @router.put("/{name}", responses={404: {"model": ErrorOut}})

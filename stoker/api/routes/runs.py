@@ -10,10 +10,20 @@ from starlette.concurrency import run_in_threadpool
 
 from stoker.api.deps import Services
 from stoker.api.paging import decode_int_token, encode_token
+from stoker.api.params import optional_time, parse_time
 from stoker.api.schemas.common import ErrorOut
-from stoker.api.schemas.runs import LogChunk, RunOut, RunPage, StartRunIn, run_out
+from stoker.api.schemas.runs import (
+    LogChunk,
+    RunOut,
+    RunPage,
+    RunSummaryOut,
+    StartRunIn,
+    run_out,
+    summary_out,
+)
 from stoker.domain.arguments import validate_arguments
-from stoker.domain.states import RunState
+from stoker.domain.runs import RunFilter
+from stoker.domain.states import FAILED_OUTCOMES, RunState
 from stoker.errors import ShuttingDown
 
 router = APIRouter(tags=["runs"], responses={400: {"model": ErrorOut}})
@@ -51,18 +61,45 @@ async def start_run(name: str, body: StartRunIn, services: Services) -> RunOut:
 async def list_runs(
     services: Services,
     job: str | None = None,
-    state: RunState | None = None,
+    state: Annotated[list[RunState] | None, Query()] = None,
+    outcome: Literal["failed"] | None = None,
+    trigger: str | None = None,
+    started_after: str | None = None,
+    started_before: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: str | None = None,
 ) -> RunPage:
-    """Runs, newest first, a page at a time; filter by job name and state."""
+    """Runs, newest first, a page at a time. Filters combine: ``job``; ``state`` (repeat it
+    for several); ``outcome=failed`` (FAILED, ERROR or TIMEOUT); ``trigger`` (the trigger
+    that started the run, or ``manual``); ``started_after`` (inclusive) and
+    ``started_before`` (exclusive), ISO 8601 with an offset."""
     before = decode_int_token(next_token, "runs")
-    runs = await services.runs.list_runs(
-        job_name=job, state=state, limit=limit + 1, before_seq=before
+    states = frozenset(state or ())
+    if outcome == "failed":
+        states = states & FAILED_OUTCOMES if states else FAILED_OUTCOMES
+        if not states:  # e.g. state=SUCCEEDED&outcome=failed: nothing can match
+            return RunPage(runs=[], next_token=None)
+    where = RunFilter(
+        job_name=job,
+        states=states,
+        triggered_by=trigger,
+        started_after=optional_time(started_after, "started_after"),
+        started_before=optional_time(started_before, "started_before"),
     )
+    runs = await services.runs.list_runs(where, limit=limit + 1, before_seq=before)
     page = runs[:limit]
     token = encode_token("runs", page[-1].seq) if len(runs) > limit else None
     return RunPage(runs=[run_out(r) for r in page], next_token=token)
+
+
+@router.get("/runs/summary")
+async def run_summary(
+    services: Services, since: str, until: str, job: str | None = None
+) -> RunSummaryOut:
+    """Runs started in [since, until) (ISO 8601 with an offset, at most 400 days apart),
+    counted by state and by UTC day, with the success rate; ``job`` for one job's runs."""
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    return summary_out(await services.runs.summary(start, end, job))
 
 
 @router.get("/runs/{run_id}", responses={404: {"model": ErrorOut}})

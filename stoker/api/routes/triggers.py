@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -14,6 +15,8 @@ from stoker.api.schemas.common import ErrorOut
 from stoker.api.schemas.runs import run_out
 from stoker.api.schemas.triggers import (
     JobTriggersOut,
+    SchedulePreviewIn,
+    SchedulePreviewOut,
     TriggerCreateIn,
     TriggerIn,
     TriggerOut,
@@ -26,9 +29,12 @@ from stoker.api.schemas.triggers import (
 from stoker.api.secrets import unmask
 from stoker.domain.triggers import Trigger, TriggerType
 from stoker.errors import InvalidInput, ShuttingDown
+from stoker.triggers.cron.expressions import validate_schedule
 
 router = APIRouter(tags=["triggers"], responses={400: {"model": ErrorOut}})
 _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorOut}}
+#: How many fire times a schedule preview shows.
+PREVIEW_FIRES = 5
 
 
 def unmask_actions(trigger: Trigger, current: Trigger) -> Trigger:
@@ -55,6 +61,16 @@ async def create_trigger(body: TriggerCreateIn, services: Services) -> TriggerOu
         trigger, start_on_creation=body.start_on_creation
     )
     return trigger_out(created)
+
+
+@router.post("/triggers/preview")
+def preview_schedule(body: SchedulePreviewIn) -> SchedulePreviewOut:
+    """The next fire times of a schedule, checked by the rules trigger creation applies
+    (a bad one is 400 with field "schedule" or "timezone" and the same message)."""
+    now = datetime.now(UTC)
+    schedule = validate_schedule(body.schedule, body.timezone, now)
+    fires = schedule.next_fire_times(now, PREVIEW_FIRES)
+    return SchedulePreviewOut(next=[fire.astimezone(schedule.timezone) for fire in fires])
 
 
 @router.get("/triggers")

@@ -18,6 +18,8 @@ def _iso(value: datetime) -> str:
 
 #: Always aware UTC on the wire, written with an explicit "+00:00" offset.
 UtcTime = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json")]
+#: An aware time in a named zone (a trigger's), written with that zone's offset.
+ZonedTime = UtcTime
 
 
 def utc(value: datetime) -> datetime:

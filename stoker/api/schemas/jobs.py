@@ -6,7 +6,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from stoker.api.schemas.common import StrictModel, UtcTime, is_none, same_fields, utc_or_none
+from stoker.api.schemas.common import (
+    StrictModel,
+    UtcTime,
+    is_none,
+    same_fields,
+    utc,
+    utc_or_none,
+)
 from stoker.definitions.files import COMMAND_FIELDS, JOB_FIELDS, RESOURCE_FIELDS
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.bookmarks import OPTION_ARG, BookmarkOption
@@ -17,6 +24,8 @@ from stoker.domain.jobs import (
     Job,
     SparkResources,
 )
+from stoker.domain.runs import RunBrief
+from stoker.domain.states import RunState
 
 
 class CommandIn(StrictModel):
@@ -102,8 +111,26 @@ class JobOut(BaseModel):
     bookmark_option: str = BookmarkOption.DISABLE.value
 
 
+class LastRunOut(BaseModel):
+    """The job's newest run, as the jobs list shows it."""
+
+    id: str
+    state: RunState
+    started_on: UtcTime
+    completed_on: UtcTime | None
+
+
+class JobActivityOut(JobOut):
+    """A job as GET /jobs and GET /jobs/{name} give it: the definition and how its runs
+    went (read-only; leave these two out when sending a definition back)."""
+
+    last_run: LastRunOut | None
+    #: The states of its latest runs (up to 10), newest first.
+    recent: list[RunState]
+
+
 class JobPage(BaseModel):
-    jobs: list[JobOut]
+    jobs: list[JobActivityOut]
     next_token: str | None
 
 
@@ -137,6 +164,17 @@ def job_from_in(body: JobIn, name: str) -> Job:
         executor=ExecutorKind(body.executor),
         job_run_queuing_enabled=body.job_run_queuing_enabled,
     )
+
+
+def job_activity_out(job: Job, runs: list[RunBrief]) -> JobActivityOut:
+    """The job with its newest runs (newest first)."""
+    last = None
+    if runs:
+        newest = runs[0]
+        last = LastRunOut(id=newest.id, state=newest.state, started_on=utc(newest.started_on),
+                          completed_on=utc_or_none(newest.completed_on))  # fmt: skip
+    out = job_out(job)
+    return JobActivityOut(**dict(out), last_run=last, recent=[r.state for r in runs])
 
 
 def job_out(job: Job) -> JobOut:

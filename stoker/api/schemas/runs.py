@@ -9,6 +9,7 @@ from stoker.domain.arguments import mask_arguments
 from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, ExecutorKind
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
+from stoker.domain.summary import RunSummary
 
 
 class StartRunIn(StrictModel):
@@ -86,4 +87,31 @@ def run_out(run: JobRun) -> RunOut:
             for p in run.predecessor_runs
         ],
         job_run_queuing_enabled=run.queuing_enabled,
+    )
+
+
+class DayCountsOut(BaseModel):
+    #: A UTC day, YYYY-MM-DD.
+    day: str
+    counts: dict[RunState, int]
+
+
+class RunSummaryOut(BaseModel):
+    """Runs started in [since, until): by state (every state, 0 when none), the success
+    rate (SUCCEEDED over terminal runs; null when none ended) and per UTC day."""
+
+    since: UtcTime
+    until: UtcTime
+    by_state: dict[RunState, int]
+    success_rate: float | None
+    per_day: list[DayCountsOut]
+
+
+def summary_out(summary: RunSummary) -> RunSummaryOut:
+    return RunSummaryOut(
+        since=summary.since,
+        until=summary.until,
+        by_state=summary.by_state,
+        success_rate=summary.success_rate,
+        per_day=[DayCountsOut(day=d.isoformat(), counts=c) for d, c in summary.per_day],
     )

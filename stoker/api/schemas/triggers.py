@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from stoker.api.schemas.common import StrictModel, UtcTime, is_none, utc_or_none
+from stoker.api.schemas.common import StrictModel, UtcTime, ZonedTime, is_none, utc_or_none
 from stoker.api.schemas.runs import RunOut
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.states import RunState
@@ -25,6 +25,13 @@ from stoker.domain.triggers import (
 from stoker.errors import InvalidInput
 
 # --- requests ---------------------------------------------------------------------------
+
+
+class SchedulePreviewIn(StrictModel):
+    """A schedule as a SCHEDULED trigger takes it, and the zone it is evaluated in."""
+
+    schedule: str
+    timezone: str = "UTC"
 
 
 class ActionIn(StrictModel):
@@ -131,6 +138,11 @@ class TriggerOut(BaseModel):
     #: never fires) until the definition is replaced.
     #: Present only when set, so a definition read and sent back stays a valid body.
     load_error: str | None = Field(default=None, exclude_if=is_none)
+
+
+class SchedulePreviewOut(BaseModel):
+    #: The next fire times (up to 5, fewer if the schedule ends), in the trigger's zone.
+    next: list[ZonedTime]
 
 
 class TriggerPage(BaseModel):

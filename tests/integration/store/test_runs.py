@@ -9,7 +9,7 @@ import pytest
 
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
-from stoker.domain.runs import JobRun
+from stoker.domain.runs import JobRun, RunFilter
 from stoker.domain.states import RunState
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition
 from stoker.store.jobs import JobStore
@@ -170,7 +170,8 @@ def test_list_filters_newest_first(runs: RunStore, jobs: JobStore, clock: Clock)
     b1 = start(runs, jobs, make_job("b"), clock)
     a2 = start(runs, jobs, make_job("a", max_concurrent_runs=5), clock)
     assert [r.id for r in runs.list_runs()] == [a2.id, b1.id, a1.id]
-    assert [r.id for r in runs.list_runs(job_name="a")] == [a2.id, a1.id]
-    assert [r.id for r in runs.list_runs(job_name="a", before_seq=a2.seq)] == [a1.id]
-    assert [r.id for r in runs.list_runs(state=S.STARTING, limit=1)] == [b1.id]
-    assert [r.id for r in runs.list_runs(state=S.WAITING)] == [a2.id]
+    assert [r.id for r in runs.list_runs(RunFilter(job_name="a"))] == [a2.id, a1.id]
+    assert [r.id for r in runs.list_runs(RunFilter(job_name="a"), before_seq=a2.seq)] == [a1.id]
+    starting = RunFilter(states=frozenset({S.STARTING}))
+    assert [r.id for r in runs.list_runs(starting, limit=1)] == [b1.id]
+    assert [r.id for r in runs.list_runs(RunFilter(states=frozenset({S.WAITING})))] == [a2.id]

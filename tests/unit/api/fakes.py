@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from stoker.bus import Bus
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
-from stoker.domain.jobs import Job, validate_job
-from stoker.domain.runs import JobRun
+from stoker.domain.jobs import ExecutorKind, Job, JobFilter, validate_job
+from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
+from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
@@ -29,6 +31,9 @@ class FakeJobs:
     jobs: dict[str, Job] = field(default_factory=dict)
     scripts: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, object]] = field(default_factory=list)
+    #: The filter of each list_jobs call, and the runs recent_runs answers per job.
+    filters: list[JobFilter] = field(default_factory=list)
+    recent: dict[str, list[RunBrief]] = field(default_factory=dict)
 
     def _store_script(self, job: Job, script: str | None) -> Job:
         if script is not None:
@@ -59,9 +64,13 @@ class FakeJobs:
         except KeyError:
             raise NotFound(f"job {name!r} does not exist", field="name") from None
 
-    async def list_jobs(self, limit: int, after: str | None) -> list[Job]:
+    async def list_jobs(self, limit: int, after: str | None, where: JobFilter) -> list[Job]:
+        self.filters.append(where)
         names = sorted(n for n in self.jobs if after is None or n > after)
         return [self.jobs[n] for n in names[:limit]]
+
+    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
+        return {name: list(self.recent.get(name, [])) for name in names}
 
     async def delete_job(self, name: str) -> None:
         await self.get_job(name)
@@ -89,6 +98,8 @@ class FakeRuns:
     start_error: Exception | None = None
     #: Called with the run id on every get_run: tests move runs along as clients poll.
     on_get_run: Callable[[str], None] | None = None
+    #: The filter of each list_runs call, for the API tests of GET /runs.
+    filters: list[RunFilter] = field(default_factory=list)
 
     async def start_run(
         self,
@@ -151,22 +162,29 @@ class FakeRuns:
             raise NotFound(f"job run {run_id!r} does not exist", field="run_id") from None
 
     async def list_runs(
-        self,
-        *,
-        job_name: str | None,
-        state: RunState | None,
-        limit: int,
-        before_seq: int | None,
+        self, where: RunFilter, *, limit: int, before_seq: int | None
     ) -> list[JobRun]:
+        self.filters.append(where)
         runs = sorted(self.runs.values(), key=lambda r: r.seq, reverse=True)
         runs = [
             r
             for r in runs
-            if (job_name is None or r.job_name == job_name)
-            and (state is None or r.state == state)
+            if (where.job_name is None or r.job_name == where.job_name)
+            and (not where.states or r.state in where.states)
             and (before_seq is None or r.seq < before_seq)
         ]
         return runs[:limit]
+
+    async def summary(
+        self, since: datetime, until: datetime, job_name: str | None = None
+    ) -> RunSummary:
+        check_range(since, until)
+        started = [
+            r for r in self.runs.values()
+            if since <= r.started_on < until and job_name in (None, r.job_name)
+        ]  # fmt: skip
+        counts = [DayCount(r.started_on.date(), r.state, 1) for r in started]
+        return summarize(counts, since, until)
 
     def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
         return self.log_dir / run_id / f"{stream}.log"
@@ -272,6 +290,7 @@ class FakeServices:
         self.definitions = FakeDefinitions(self.jobs, self.triggers)
         self.metrics_history = FakeMetricsHistory(self.runs)
         self.bookmarks = FakeBookmarks(self.jobs)
+        self.run_feed = Bus()
         self.accepting_runs = True
         self.tasks: list[TaskStatus] = []
         self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
@@ -283,6 +302,17 @@ class FakeServices:
 def make_job(name: str = "etl", **changes: object) -> Job:
     job = Job(name=name, script_location=f"/scripts/{name}.py").with_times(T0, T0)
     return replace(job, **changes)  # type: ignore[arg-type]
+
+
+def make_run(job_name: str = "etl", **changes: object) -> JobRun:
+    run = JobRun(
+        id=new_run_id(), job_name=job_name, state=RunState.STARTING, attempt=0,
+        previous_run_id=None, triggered_by="manual", arguments={"--day": "1"},
+        resolved_arguments={"--day": "1"}, timeout=2880, notify_delay_after=None,
+        executor=ExecutorKind.POOL, max_retries=0, queuing_enabled=False, started_on=T0,
+        last_modified_on=T0,
+    )  # fmt: skip
+    return replace(run, **changes)  # type: ignore[arg-type]
 
 
 def make_trigger(name: str = "nightly", **changes: object) -> Trigger:

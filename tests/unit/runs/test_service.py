@@ -17,7 +17,7 @@ from stoker.aio import Blocking
 from stoker.bus import Bus
 from stoker.domain.events import EventIdentity
 from stoker.domain.jobs import ExecutorKind, Job
-from stoker.domain.runs import Exit, Outcome
+from stoker.domain.runs import Exit, Outcome, RunFilter
 from stoker.domain.states import RunState
 from stoker.errors import InvalidTransition, ShuttingDown
 from stoker.executors.fake import Behaviour, FakeExecutor
@@ -116,7 +116,7 @@ def test_failed_attempt_retries_with_previous_run_id(tmp_path: Path) -> None:
         first = await w.service.start_run("etl", {})
         await w.until(first.id, S.FAILED)
         for _ in range(100):
-            attempts = await w.service.list_runs(job_name="etl")
+            attempts = await w.service.list_runs(RunFilter(job_name="etl"))
             if len(attempts) == 3 and all(r.state.terminal for r in attempts):
                 break
             await asyncio.sleep(0.02)

@@ -12,7 +12,7 @@ from stoker.aio import Blocking
 from stoker.bus import Bus
 from stoker.domain.events import EventIdentity
 from stoker.domain.jobs import ExecutorKind, Job
-from stoker.domain.runs import JobRun
+from stoker.domain.runs import JobRun, RunFilter
 from stoker.domain.states import RunState
 from stoker.executors.fake import Behaviour, FakeExecutor
 from stoker.runs.service import RunService
@@ -73,7 +73,7 @@ def test_an_unexpected_exception_while_launching_ends_the_run_error_and_retries(
             "launching the run failed: FileNotFoundError: [Errno 2] No such file: "
             "'/nope/spark-submit'"
         )
-        (retry,) = [r for r in await service.list_runs(job_name="etl") if r.attempt == 1]
+        (retry,) = [r for r in await service.list_runs(RunFilter(job_name="etl")) if r.attempt == 1]
         assert (await until(service, retry.id, *TERMINAL)).state is S.ERROR
 
     scenario(tmp_path, fake, body)
@@ -102,7 +102,8 @@ def test_a_run_that_ignores_its_stop_is_abandoned_after_the_grace(tmp_path: Path
         await service.stop_run(run.id)
         stopped = await until(service, run.id, *TERMINAL)
         assert stopped.state is S.STOPPED and fake.handles[run.id].stop_requested
-        assert len(await service.list_runs(job_name="etl")) == 1  # a stop is never retried
+        # A stop is never retried.
+        assert len(await service.list_runs(RunFilter(job_name="etl"))) == 1
 
     scenario(tmp_path, fake, body)
 

@@ -1,0 +1,162 @@
+"""Reading runs for lists and the console: filtered pages newest first, and counts by day.
+
+Every page is a keyset page on ``seq`` (newest first) read through an index that starts
+with the filtered columns and ends with ``seq``, so a page costs its own rows whatever the
+table holds: nothing counts or sorts the whole table. Several states are read as one
+index range each (a page of each, merged by seq), because no index serves
+``state IN (…) ORDER BY seq`` as one ordered range.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    CompoundSelect,
+    Connection,
+    Select,
+    String,
+    bindparam,
+    func,
+    select,
+    text,
+    union_all,
+)
+
+from stoker.domain.runs import RunBrief, RunFilter
+from stoker.domain.states import RunState
+from stoker.domain.summary import DayCount
+from stoker.store.tables import job_runs, jobs
+
+
+def page_query(where: RunFilter, limit: int, before_seq: int | None) -> Select[Any]:
+    """The newest ``limit`` runs matching ``where`` with seq < ``before_seq``."""
+    conditions: list[Any] = []
+    if where.job_name is not None:
+        conditions.append(job_runs.c.job_name == where.job_name)
+    if where.triggered_by is not None:
+        conditions.append(job_runs.c.triggered_by == where.triggered_by)
+    if where.started_after is not None:
+        conditions.append(job_runs.c.started_on >= where.started_after)
+    if where.started_before is not None:
+        conditions.append(job_runs.c.started_on < where.started_before)
+    if before_seq is not None:
+        conditions.append(job_runs.c.seq < before_seq)
+    states = sorted(where.states)
+    if len(states) <= 1:
+        if states:
+            conditions.append(job_runs.c.state == states[0].value)
+        return select(job_runs).where(*conditions).order_by(job_runs.c.seq.desc()).limit(limit)
+    parts = [
+        select(job_runs.c.seq)
+        .where(*conditions, job_runs.c.state == state.value)
+        .order_by(job_runs.c.seq.desc())
+        .limit(limit)
+        .subquery()
+        for state in states
+    ]
+    seqs = union_all(*(select(part.c.seq) for part in parts)).subquery()
+    newest = select(seqs.c.seq).order_by(seqs.c.seq.desc()).limit(limit).subquery()
+    return (
+        select(job_runs)
+        .join(newest, job_runs.c.seq == newest.c.seq)
+        .order_by(job_runs.c.seq.desc())
+    )
+
+
+#: How many of each job's latest runs a jobs page shows.
+RECENT_RUNS = 10
+#: Jobs per statement when reading their recent runs: SQLite allows 500 compound terms.
+_JOBS_PER_STATEMENT = 250
+
+
+def recent_runs(conn: Connection, names: Sequence[str], count: int) -> dict[str, list[RunBrief]]:
+    """Each job's ``count`` newest runs, newest first: one index range of (job_name, seq)
+    per job, all in one statement (for a page of up to 250 jobs)."""
+    found: dict[str, list[tuple[int, RunBrief]]] = {name: [] for name in names}
+    if conn.dialect.name == "postgresql":
+        # One small plan (LATERAL) instead of a 100-part UNION PostgreSQL plans per call.
+        chunks = [conn.execute(_RECENT_LATERAL, {"names": list(names), "count": count})]
+    else:
+        chunks = []
+        for start in range(0, len(names), _JOBS_PER_STATEMENT):
+            chunk = names[start : start + _JOBS_PER_STATEMENT]
+            params = {f"job{i}": name for i, name in enumerate(chunk)}
+            chunks.append(conn.execute(_recent_statement(len(chunk), count), params))
+    for rows in chunks:
+        for row in rows:
+            brief = RunBrief(row.id, RunState(row.state), row.started_on, row.completed_on)
+            found[row.job_name].append((row.seq, brief))
+    return {
+        name: [brief for _, brief in sorted(runs, key=lambda r: r[0], reverse=True)]
+        for name, runs in found.items()
+    }
+
+
+@functools.lru_cache(maxsize=32)
+def _recent_statement(jobs: int, count: int) -> CompoundSelect[Any]:
+    """The statement for ``jobs`` names (bound as job0, job1, …), built once per size:
+    building a 100-part UNION took longer than SQLite took to run it."""
+    parts = [
+        select(*_BRIEF)
+        .where(job_runs.c.job_name == bindparam(f"job{i}"))
+        .order_by(job_runs.c.seq.desc())
+        .limit(count)
+        .subquery()
+        for i in range(jobs)
+    ]
+    return union_all(*(select(*part.c) for part in parts))
+
+
+_BRIEF = (
+    job_runs.c.job_name, job_runs.c.seq, job_runs.c.id, job_runs.c.state,
+    job_runs.c.started_on, job_runs.c.completed_on,
+)  # fmt: skip
+_RECENT_LATERAL = (
+    text(
+        "SELECT r.job_name, r.seq, r.id, r.state, r.started_on, r.completed_on "
+        "FROM unnest(:names) AS j(name) CROSS JOIN LATERAL ("
+        "SELECT job_name, seq, id, state, started_on, completed_on FROM job_runs "
+        "WHERE job_runs.job_name = j.name ORDER BY seq DESC LIMIT :count) AS r"
+    )
+    .bindparams(bindparam("names", type_=ARRAY(String)))
+    .columns(*_BRIEF)
+)
+
+
+def latest_state() -> Any:
+    """The state of a job's newest run, as a correlated scalar subquery on jobs.name."""
+    return (
+        select(job_runs.c.state)
+        .where(job_runs.c.job_name == jobs.c.name)
+        .order_by(job_runs.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def day_counts(
+    conn: Connection, since: datetime, until: datetime, job_name: str | None
+) -> list[DayCount]:
+    """Runs started in [since, until) counted by UTC day and state: one grouped statement
+    over the (started_on, state) index, or (job_name, started_on, state) for one job."""
+    started = job_runs.c.started_on
+    if conn.dialect.name == "sqlite":
+        day: Any = func.substr(started, 1, 10)  # stored as UTC text, "YYYY-MM-DD HH:…"
+    else:
+        day = func.to_char(func.timezone("UTC", started), "YYYY-MM-DD")
+    query = (
+        select(day.label("day"), job_runs.c.state, func.count().label("n"))
+        .where(started >= since, started < until)
+        .group_by(day, job_runs.c.state)
+    )
+    if job_name is not None:
+        query = query.where(job_runs.c.job_name == job_name)
+    return [
+        DayCount(date.fromisoformat(row.day), RunState(row.state), row.n)
+        for row in conn.execute(query)
+    ]

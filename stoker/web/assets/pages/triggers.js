@@ -1,0 +1,135 @@
+// Triggers: the list with activate, deactivate, start and delete; a form for each type to
+// create or edit one, a schedule checked as it is typed with its next five fire times
+// previewed in the trigger's time zone.
+
+import { ApiError, del, enc, get, post, put } from "../api.js";
+import { STATES, attempt, clearFieldErrors, confirmDialog, h, link, localTime, notice, showFieldError, spinner } from "../ui.js";
+import { navigate } from "../app.js";
+
+const TYPES = ["SCHEDULED", "CONDITIONAL", "ON_DEMAND", "EVENT"];
+
+function parameters(t) {
+  if (t.type === "SCHEDULED") return `${t.schedule} (${t.timezone})`;
+  if (t.type === "CONDITIONAL" && t.predicate) return t.predicate.conditions.map((c) => `${c.job_name} ${c.state}`).join(` ${t.predicate.logical} `);
+  if (t.type === "EVENT" && t.event) return `topic ${t.event.topic}`;
+  return "—";
+}
+
+// /console/triggers, /console/triggers/new (params ["new"]) and /console/triggers/NAME/edit.
+export async function triggersPage(main, [name], url, signal) {
+  if (name !== undefined) { await triggerForm(main, url.pathname.endsWith("/edit") ? name : null, signal); return; }
+  main.append(h("div", { class: "title-row" }, h("h1", {}, "Triggers"), link("/console/triggers/new", h("span", { class: "button primary" }, "Add trigger"))), spinner());
+  const page = await attempt(() => get("/triggers?limit=1000"));
+  main.querySelector("[role=status]")?.remove();
+  if (!page || signal.aborted) return;
+  const reload = () => navigate("/console/triggers", true);
+  const act = (t, verb) => async () => {
+    if (await attempt(() => post(`/triggers/${enc(t.name)}/${verb}`))) { notice(`${t.name}: ${verb}`); reload(); }
+  };
+  const remove = (t) => async () => {
+    if (!(await confirmDialog("Delete trigger", `Delete trigger ${t.name}?`, "Delete"))) return;
+    if ((await attempt(() => del(`/triggers/${enc(t.name)}`))) === null) { notice(`Deleted ${t.name}`); reload(); }
+  };
+  main.append(page.triggers.length ? h("div", { class: "table-wrap" }, h("table", { class: "trigger-list" },
+    h("thead", {}, h("tr", {}, ["Name", "Type", "Status", "Parameters", "Jobs to trigger", "Next fire", "Actions"].map((c) => h("th", { scope: "col" }, c)))),
+    h("tbody", {}, page.triggers.map((t) => h("tr", { "data-trigger": t.name },
+      h("th", { scope: "row" }, link(`/console/triggers/${enc(t.name)}/edit`, t.name)),
+      h("td", {}, t.type), h("td", {}, t.state), h("td", {}, parameters(t)),
+      h("td", {}, t.actions.map((a, i) => [i ? ", " : "", link(`/console/jobs/${enc(a.job_name)}`, a.job_name)])),
+      h("td", {}, localTime(t.next_fire_time)),
+      h("td", { class: "row-actions" },
+        t.type === "ON_DEMAND" ? h("button", { type: "button", class: "small", onclick: act(t, "start") }, "Start") : null,
+        t.type !== "ON_DEMAND" && t.state !== "ACTIVATED" ? h("button", { type: "button", class: "small", onclick: act(t, "activate") }, "Activate") : null,
+        t.state === "ACTIVATED" ? h("button", { type: "button", class: "small", onclick: act(t, "deactivate") }, "Deactivate") : null,
+        h("button", { type: "button", class: "small danger", onclick: remove(t) }, "Delete")))))))
+    : h("p", { class: "empty" }, "No triggers yet."));
+}
+
+function row(label, control, name, help) {
+  control.id = `t-${name}`;
+  control.name = name;
+  control.dataset.field = name;
+  return h("div", { class: "field", "data-for": name }, h("label", { for: control.id }, label), control, help ? h("p", { class: "help" }, help) : null);
+}
+
+// "job STATE" a line, as the predicate's conditions.
+const conditionsText = (p) => (p?.conditions || []).map((c) => `${c.job_name} ${c.state}`).join("\n");
+function parseConditions(text) {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+    const [job_name, state = "SUCCEEDED"] = l.split(/\s+/);
+    return { job_name, state };
+  });
+}
+
+async function triggerForm(main, name, signal) {
+  let t = null;
+  if (name) {
+    t = await attempt(() => get(`/triggers/${enc(name)}`));
+    if (!t || signal.aborted) return;
+  }
+  const val = (v) => ({ value: v ?? "" });
+  const type = h("select", {}, TYPES.map((v) => h("option", { value: v, selected: v === (t?.type ?? "SCHEDULED") }, v)));
+  const schedule = h("input", { ...val(t?.schedule), placeholder: "cron(0 12 * * ? *), 0 12 * * *, rate(5 minutes)", autocomplete: "off" });
+  const timezone = h("input", val(t?.timezone ?? "UTC"));
+  const logical = h("select", {}, ["AND", "ANY"].map((v) => h("option", { value: v, selected: v === t?.predicate?.logical }, v)));
+  const conditions = h("textarea", { rows: 3 }); conditions.value = conditionsText(t?.predicate);
+  const topic = h("input", val(t?.event?.topic));
+  const actions = h("textarea", { rows: 3 }); actions.value = (t?.actions || []).map((a) => a.job_name).join("\n");
+  const preview = h("ol", { class: "preview", "aria-live": "polite", "aria-label": "Next fire times" });
+  let timer = null;
+  const check = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      preview.replaceChildren();
+      if (!schedule.value.trim()) return;
+      try {
+        const next = await post("/triggers/preview", { schedule: schedule.value, timezone: timezone.value });
+        const zone = timezone.value || "UTC";
+        preview.append(...next.next.map((iso) => h("li", {}, `${new Date(iso).toLocaleString(undefined, { timeZone: zone })} (${zone})`)));
+      } catch (err) {
+        preview.append(h("li", { class: "field-error" }, err.message));
+      }
+    }, 250);
+  };
+  schedule.addEventListener("input", check);
+  timezone.addEventListener("input", check);
+  const sections = {
+    SCHEDULED: [row("Schedule", schedule, "schedule", "Checked as you type; the next five fire times:"), preview, row("Time zone", timezone, "timezone")],
+    CONDITIONAL: [row("Logical", logical, "predicate.logical"), row("Conditions (one \"job STATE\" a line)", conditions, "predicate", `States: ${STATES.filter((s) => ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"].includes(s)).join(", ")}`)],
+    EVENT: [row("Kafka topic", topic, "event")],
+    ON_DEMAND: [],
+  };
+  const typed = h("div", {});
+  const showType = () => { typed.replaceChildren(...sections[type.value]); if (type.value === "SCHEDULED") check(); };
+  type.addEventListener("change", showType);
+  const nameInput = h("input", { ...val(t?.name), disabled: Boolean(t), autocomplete: "off" });
+  const description = h("input", val(t?.description));
+  const form = h("form", { class: "job-form", novalidate: true },
+    row("Name", nameInput, "name"), row("Description", description, "description"), row("Type", type, "type"),
+    typed, row("Jobs to start (one a line)", actions, "actions"),
+    h("div", { class: "buttons" }, link("/console/triggers", "Cancel"), h("button", { type: "submit", class: "primary" }, t ? "Save trigger" : "Create trigger")));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearFieldErrors(form);
+    const kept = new Map((t?.actions || []).map((a) => [a.job_name, a]));
+    const body = {
+      description: description.value, type: type.value, timezone: timezone.value || "UTC",
+      actions: actions.value.split("\n").map((l) => l.trim()).filter(Boolean).map((j) => kept.get(j) ?? { job_name: j }),
+    };
+    if (type.value === "SCHEDULED") body.schedule = schedule.value;
+    if (type.value === "CONDITIONAL") body.predicate = { logical: logical.value, conditions: parseConditions(conditions.value) };
+    if (type.value === "EVENT") body.event = { ...(t?.event ?? {}), topic: topic.value };
+    try {
+      if (t) await put(`/triggers/${enc(t.name)}`, { ...body, catch_up: t.catch_up, allow_cycles: t.allow_cycles });
+      else await post("/triggers", { ...body, name: nameInput.value.trim() });
+      notice(`${t ? "Saved" : "Created"} trigger ${t ? t.name : nameInput.value.trim()}`);
+      navigate("/console/triggers");
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      showFieldError(form, err);
+    }
+  });
+  main.append(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, link("/console/triggers", "Triggers"), " / ", t ? t.name : "new"),
+    h("h1", {}, t ? `Edit trigger ${t.name}` : "Add trigger"), form);
+  showType();
+}

@@ -1,0 +1,85 @@
+"""The jobs list's filters and each job's recent runs, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from stoker.domain.ids import new_run_id
+from stoker.domain.jobs import JobFilter
+from stoker.domain.runs import new_run
+from stoker.domain.states import RunState
+from stoker.store.engine import Database
+from stoker.store.history import seed_runs
+from stoker.store.jobs import JobStore
+
+from .conftest import make_job
+
+S = RunState
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def seed(db: Database, jobs: JobStore) -> None:
+    specs = {
+        "Orders_ETL": {"team": "data", "tier": "1"},
+        "orders_backfill": {"team": "data"},
+        "pay_100%_sync": {"team": "pay"},
+        "pay_1x0_sync": {},
+        "idle": {"team": "data"},
+    }
+    for name, tags in specs.items():
+        jobs.create(make_job(name, tags=tags), T0)
+    states = {
+        "Orders_ETL": [S.FAILED] * 3 + [S.SUCCEEDED] * 12,  # oldest first: newest SUCCEEDED
+        "orders_backfill": [S.SUCCEEDED, S.FAILED],
+        "pay_100%_sync": [S.RUNNING],
+        "pay_1x0_sync": [S.SUCCEEDED],
+    }
+    rows = []
+    for i, (name, seq) in enumerate(states.items()):
+        job = make_job(name)
+        for j, state in enumerate(seq):
+            run = new_run(job, T0 + timedelta(minutes=10 * j + i), arguments={})
+            rows.append((replace(run, id=new_run_id(), state=state), job))
+    rows.sort(key=lambda r: r[0].started_on)
+    seed_runs(db, rows)
+
+
+def names(
+    jobs: JobStore, where: JobFilter, limit: int = 100, after: str | None = None
+) -> list[str]:
+    return [j.name for j in jobs.list_jobs(limit, after, where)]
+
+
+def test_filters(db: Database, jobs: JobStore) -> None:
+    seed(db, jobs)
+    assert names(jobs, JobFilter(name_contains="ORDERS")) == ["Orders_ETL", "orders_backfill"]
+    # % and _ are literal characters in a name filter, not LIKE patterns.
+    assert names(jobs, JobFilter(name_contains="100%")) == ["pay_100%_sync"]
+    assert names(jobs, JobFilter(name_contains="_1_")) == []
+    assert names(jobs, JobFilter(tag_key="team")) == [
+        "Orders_ETL", "idle", "orders_backfill", "pay_100%_sync",
+    ]  # fmt: skip
+    assert names(jobs, JobFilter(tag_key="team", tag_value="data")) == [
+        "Orders_ETL", "idle", "orders_backfill",
+    ]  # fmt: skip
+    assert names(jobs, JobFilter(tag_key="tier", tag_value="2")) == []
+    assert names(jobs, JobFilter(last_state=S.FAILED)) == ["orders_backfill"]
+    assert names(jobs, JobFilter(last_state=S.SUCCEEDED)) == ["Orders_ETL", "pay_1x0_sync"]
+    both = JobFilter(name_contains="pay", tag_key="team", last_state=S.RUNNING)
+    assert names(jobs, both) == ["pay_100%_sync"]
+    # Keyset pages by name, filters and all.
+    assert names(jobs, JobFilter(tag_key="team"), limit=2, after="idle") == [
+        "orders_backfill", "pay_100%_sync",
+    ]  # fmt: skip
+
+
+def test_recent_runs_newest_first_ten_at_most(db: Database, jobs: JobStore) -> None:
+    seed(db, jobs)
+    recent = jobs.recent_runs(["Orders_ETL", "orders_backfill", "idle", "missing"])
+    assert [r.state for r in recent["Orders_ETL"]] == [S.SUCCEEDED] * 10
+    assert [r.state for r in recent["orders_backfill"]] == [S.FAILED, S.SUCCEEDED]
+    assert recent["idle"] == [] and recent["missing"] == []
+    starts = [r.started_on for r in recent["Orders_ETL"]]
+    assert starts == sorted(starts, reverse=True)
+    assert jobs.recent_runs([]) == {}

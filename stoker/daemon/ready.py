@@ -31,7 +31,7 @@ def cli_command(argv0: str, cwd: Path) -> str:
 
 
 def ready_message(settings: Settings, cli: str, example_jobs: Sequence[str]) -> str:
-    """The API's URL, its interactive docs, and the next commands to try."""
+    """The API's URL, its interactive docs, the console, and the next commands to try."""
     url = settings.api_url
     default = ApiSettings()
     target = "" if url == f"http://{default.host}:{default.port}" else f" --api-url {url}"
@@ -42,6 +42,7 @@ def ready_message(settings: Settings, cli: str, example_jobs: Sequence[str]) -> 
         second = f"{cli} jobs create --help"
     lines = [
         f"stoker is ready: API at {url}, interactive API docs at {url}/docs",
+        f"the web console: open {url}/ in a browser",
         "next, in another terminal:",
         f"  {cli}{target} jobs list",
         f"  {second}",

@@ -68,8 +68,9 @@ def test_ready_lines_name_the_url_the_docs_and_commands_that_work(
     assert "action=daemon.ready" in lines[ready - 1]  # the structured line, then the plain one
     assert f"api_url={daemon.url}" in lines[ready - 1]
     assert lines[ready] == f"{READY}API at {daemon.url}, interactive API docs at {daemon.url}/docs"
-    assert lines[ready + 1] == "next, in another terminal:"
-    first, second = (line.strip() for line in lines[ready + 2 : ready + 4])
+    assert lines[ready + 1] == f"the web console: open {daemon.url}/ in a browser"
+    assert lines[ready + 2] == "next, in another terminal:"
+    first, second = (line.strip() for line in lines[ready + 3 : ready + 5])
     assert first.endswith(f"--api-url {daemon.url} jobs list")
     assert second.endswith(f"--api-url {daemon.url} runs start orders_etl --wait")
 

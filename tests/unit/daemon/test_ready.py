@@ -17,6 +17,7 @@ def test_make_run_is_told_the_url_the_docs_and_the_example_to_start() -> None:
     assert message.splitlines() == [
         "stoker is ready: API at http://127.0.0.1:8421, "
         "interactive API docs at http://127.0.0.1:8421/docs",
+        "the web console: open http://127.0.0.1:8421/ in a browser",
         "next, in another terminal:",
         "  .venv/bin/stoker jobs list",
         "  .venv/bin/stoker runs start orders_etl --wait",

@@ -393,6 +393,8 @@ class Settings(BaseSettings):
     @property
     def api_url(self) -> str:
         host = "127.0.0.1" if self.api.host in ("0.0.0.0", "::") else self.api.host  # noqa: S104
+        if ":" in host:  # an IPv6 address: a URL brackets it ("http://[::1]:8421")
+            host = f"[{host}]"
         return f"http://{host}:{self.api.port}"
 
 

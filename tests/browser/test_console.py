@@ -293,6 +293,30 @@ def test_create_a_trigger_with_its_fire_times_previewed(
     assert daemon.http.get("/triggers/hourly").json()["schedule"] == "cron(30 6 * * ? *)"
 
 
+def test_a_predecessor_link_opens_that_run(page: Any, daemon: DaemonProcess, printer: str) -> None:
+    daemon.create_job("follower", 'print("after printer")\n')
+    created = daemon.http.post(
+        "/triggers",
+        json={
+            "name": "after-printer", "type": "CONDITIONAL", "start_on_creation": True,
+            "predicate": {"conditions": [{"job_name": printer, "state": "SUCCEEDED"}]},
+            "actions": [{"job_name": "follower"}],
+        },
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    first = daemon.start_run(printer)
+    assert daemon.wait_state(first["id"])["state"] == "SUCCEEDED"
+    follower = eventually(lambda: daemon.runs(job="follower"), "the follower's run")[0]
+    daemon.http.post("/triggers/after-printer/deactivate")
+    assert daemon.wait_state(follower["id"])["state"] == "SUCCEEDED"
+    job = JobPage(page, daemon.url).open("follower")
+    job.run_row(follower["id"]).get_by_role("link", name=printer, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/console/jobs/{printer}/history\?run={first['id']}$"))
+    expect(job.run_row(first["id"])).to_have_attribute("aria-current", "true")
+    expect(job.run_row(first["id"])).to_be_in_viewport()
+    expect(page.locator("table.history tr[aria-current]")).to_have_count(1)
+
+
 def test_reset_a_bookmark(page: Any, daemon: DaemonProcess) -> None:
     daemon.create_job(
         "bookmarked", 'print("bookmarked")\n',

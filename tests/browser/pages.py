@@ -182,6 +182,10 @@ class BookmarkDialog(Console):
     def dialog(self) -> Locator:
         return self.page.get_by_role("dialog")
 
+    def current(self) -> Locator:
+        """The bookmark's current version, what wrote it and its run."""
+        return self.dialog().locator(".bookmark-current")
+
     def rewind_to(self, run_id: str | None) -> None:
         select = self.dialog().get_by_label("Bookmark")
         select.select_option(run_id or "")

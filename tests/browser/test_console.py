@@ -45,6 +45,7 @@ for i in range(int(args["lines"])):
     time.sleep(0.4)
 print("done", flush=True)
 """
+COMMITTER = "import sys\nfrom stoker.job import init\njob = init(sys.argv)\njob.commit()\n"
 SLEEPER = "import time\nfor _ in range(600):\n    time.sleep(0.5)\n"
 
 
@@ -317,9 +318,9 @@ def test_a_predecessor_link_opens_that_run(page: Any, daemon: DaemonProcess, pri
     expect(page.locator("table.history tr[aria-current]")).to_have_count(1)
 
 
-def test_reset_a_bookmark(page: Any, daemon: DaemonProcess) -> None:
+def test_reset_a_bookmark_then_rewind_it_to_a_run(page: Any, daemon: DaemonProcess) -> None:
     daemon.create_job(
-        "bookmarked", 'print("bookmarked")\n',
+        "bookmarked", COMMITTER,
         default_arguments={"--job-bookmark-option": "job-bookmark-enable"},
     )  # fmt: skip
     run = daemon.start_run("bookmarked")
@@ -327,9 +328,22 @@ def test_reset_a_bookmark(page: Any, daemon: DaemonProcess) -> None:
     jobs = JobsPage(page, daemon.url).open("?name=bookmarked")
     jobs.select("bookmarked")
     jobs.action("Reset job bookmark")
-    BookmarkDialog(page, daemon.url).rewind_to(None)
+    dialog = BookmarkDialog(page, daemon.url)
+    expect(dialog.current()).to_contain_text(f"commit, run {run['id']}")
+    dialog.rewind_to(None)
     expect(jobs.notice()).to_contain_text("(reset)")
     assert daemon.http.get("/jobs/bookmarked/bookmark").json()["action"] == "reset"
+    jobs.select("bookmarked")  # the list reloads after an action, its selection cleared
+    jobs.action("Reset job bookmark")
+    dialog.rewind_to(run["id"])
+    expect(jobs.notice()).to_contain_text("(rewind)")
+    jobs.select("bookmarked")
+    jobs.action("Reset job bookmark")
+    stored = daemon.http.get("/jobs/bookmarked/bookmark").json()
+    assert stored["action"] == "rewind" and stored["run_id"] == run["id"]
+    expect(dialog.current()).to_contain_text(
+        f"Current version: {stored['version']} (rewind, run {run['id']})"
+    )
 
 
 @pytest.fixture(scope="module")

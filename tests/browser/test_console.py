@@ -234,6 +234,20 @@ def test_stop_a_long_run(page: Any, daemon: DaemonProcess) -> None:
     job.expect_state(run["id"], "STOPPED", RUN_TIMEOUT_MS)
 
 
+def test_stop_a_long_run_from_the_jobs_list(page: Any, daemon: DaemonProcess) -> None:
+    daemon.create_job("long_sleeper", SLEEPER, command={"name": "glueetl"})
+    run = daemon.start_run("long_sleeper")
+    daemon.wait_state(run["id"], {"RUNNING"})
+    jobs = JobsPage(page, daemon.url).open("?name=long_sleeper")
+    expect(jobs.row("long_sleeper").locator(".state")).to_have_text("RUNNING")
+    jobs.select("long_sleeper")
+    jobs.action("Stop job run")
+    expect(jobs.notice()).to_contain_text("Stopping 1 run(s)")
+    assert daemon.wait_state(run["id"], timeout=RUN_TIMEOUT_MS / 1000)["state"] == "STOPPED"
+    page.reload()
+    expect(jobs.row("long_sleeper").locator(".state")).to_have_text("STOPPED")
+
+
 def test_edit_the_script_refuses_a_syntax_error_then_runs_again(
     page: Any, daemon: DaemonProcess
 ) -> None:
@@ -292,6 +306,31 @@ def test_create_a_trigger_with_its_fire_times_previewed(
     triggers.act("hourly", "Deactivate")
     expect(triggers.row("hourly")).to_contain_text("DEACTIVATED")
     assert daemon.http.get("/triggers/hourly").json()["schedule"] == "cron(30 6 * * ? *)"
+
+
+def test_start_and_delete_a_trigger_from_the_list(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    body = {"name": "by-hand", "type": "ON_DEMAND", "actions": [{"job_name": printer}]}
+    created = daemon.http.post("/triggers", json=body)
+    assert created.status_code == 201, created.text
+    triggers = TriggersPage(page, daemon.url).open()
+    triggers.act("by-hand", "Start")
+    expect(triggers.notice()).to_contain_text("by-hand: start")
+    job = JobPage(page, daemon.url).open(printer)
+    started = page.locator("table.history tbody tr").filter(has_text="by-hand")
+    expect(started).to_have_count(1)
+    run_id = str(started.get_attribute("data-run"))
+    job.expect_state(run_id, "SUCCEEDED", RUN_TIMEOUT_MS)
+    triggers.open()
+    triggers.act("by-hand", "Delete")
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text("Delete trigger by-hand?")
+    confirm.get_by_role("button", name="Delete").click()
+    expect(triggers.notice()).to_contain_text("Deleted by-hand")
+    page.reload()
+    expect(page.locator("table.trigger-list, main p.empty")).to_be_visible()  # loaded
+    expect(triggers.row("by-hand")).to_have_count(0)
 
 
 def test_a_predecessor_link_opens_that_run(page: Any, daemon: DaemonProcess, printer: str) -> None:

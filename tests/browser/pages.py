@@ -259,3 +259,7 @@ class TriggersPage(Console):
 
     def act(self, name: str, verb: str) -> None:
         self.row(name).get_by_role("button", name=verb).click()
+
+    def error_beside(self, name: str) -> Locator:
+        """The API's message beside the form's field ``name`` (e.g. event.batch_size)."""
+        return self.page.locator(f".field[data-for='{name}'] .field-error")

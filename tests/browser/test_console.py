@@ -308,6 +308,35 @@ def test_create_a_trigger_with_its_fire_times_previewed(
     assert daemon.http.get("/triggers/hourly").json()["schedule"] == "cron(30 6 * * ? *)"
 
 
+def test_an_event_trigger_with_its_batching_refused_then_created(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    triggers = TriggersPage(page, daemon.url)
+    triggers.goto("/console/triggers/new")
+    page.get_by_label("Name").fill("orders-in")
+    page.get_by_label("Type").select_option("EVENT")
+    page.get_by_label("Kafka topic").fill("orders")
+    page.get_by_label("Event pattern (JSON)").fill('{"type": ["order"]}')
+    page.get_by_label("Batch size").fill("0")
+    page.get_by_label("Batch window (seconds)").fill("60")
+    page.get_by_label("Jobs to start (one a line)").fill(printer)
+    triggers.create()
+    expect(triggers.error_beside("event.batch_size")).to_contain_text("batch_size")
+    expect(page.get_by_label("Batch size")).to_have_attribute("aria-invalid", "true")
+    assert daemon.http.get("/triggers/orders-in").status_code == 404
+    page.get_by_label("Batch size").fill("5")
+    triggers.create()
+    expect(triggers.row("orders-in")).to_contain_text("topic orders")
+    event = daemon.http.get("/triggers/orders-in").json()["event"]
+    assert event == {"topic": "orders", "pattern": {"type": ["order"]}, "batch_size": 5,
+                     "batch_window": 60}  # fmt: skip
+    triggers.row("orders-in").get_by_role("link", name="orders-in").click()
+    expect(page.get_by_label("Batch window (seconds)")).to_have_value("60")
+    triggers.goto("/console/triggers/new")
+    page.get_by_label("Type").select_option("CONDITIONAL")
+    expect(page.get_by_label("Allow cycles")).not_to_be_checked()
+
+
 def test_start_and_delete_a_trigger_from_the_list(
     page: Any, daemon: DaemonProcess, printer: str
 ) -> None:

@@ -386,6 +386,22 @@ def test_a_predecessor_link_opens_that_run(page: Any, daemon: DaemonProcess, pri
     expect(page.locator("table.history tr[aria-current]")).to_have_count(1)
 
 
+def test_a_retry_of_link_opens_the_attempt_it_repeats(page: Any, daemon: DaemonProcess) -> None:
+    daemon.create_job("flaky", 'raise RuntimeError("boom")\n', max_retries=1)
+    first = daemon.start_run("flaky")
+    retry = eventually(
+        lambda: [r for r in daemon.runs(job="flaky") if r["previous_run_id"] == first["id"]],
+        "the retry",
+    )[0]
+    assert daemon.wait_state(retry["id"])["state"] == "FAILED"
+    job = JobPage(page, daemon.url).open("flaky")
+    expect(job.run_row(first["id"])).not_to_have_attribute("aria-current", "true")
+    job.run_row(retry["id"]).locator(".muted").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/console/jobs/flaky/history\?run={first['id']}$"))
+    expect(job.run_row(first["id"])).to_have_attribute("aria-current", "true")
+    expect(page.locator("table.history tr[aria-current]")).to_have_count(1)
+
+
 def test_reset_a_bookmark_then_rewind_it_to_a_run(page: Any, daemon: DaemonProcess) -> None:
     daemon.create_job(
         "bookmarked", COMMITTER,

@@ -325,13 +325,22 @@ def test_an_event_trigger_with_its_batching_refused_then_created(
     expect(page.get_by_label("Batch size")).to_have_attribute("aria-invalid", "true")
     assert daemon.http.get("/triggers/orders-in").status_code == 404
     page.get_by_label("Batch size").fill("5")
+    page.get_by_label("Jobs to start (one a line)").fill(f"{printer} timeout=0")
+    triggers.create()
+    expect(triggers.error_beside("actions")).to_contain_text("timeout")
+    page.get_by_label("Jobs to start (one a line)").fill(f"{printer} timeout=30 delay=5")
     triggers.create()
     expect(triggers.row("orders-in")).to_contain_text("topic orders")
     event = daemon.http.get("/triggers/orders-in").json()["event"]
     assert event == {"topic": "orders", "pattern": {"type": ["order"]}, "batch_size": 5,
                      "batch_window": 60}  # fmt: skip
+    action = daemon.http.get("/triggers/orders-in").json()["actions"][0]
+    assert (action["timeout"], action["notify_delay_after"]) == (30, 5)
     triggers.row("orders-in").get_by_role("link", name="orders-in").click()
     expect(page.get_by_label("Batch window (seconds)")).to_have_value("60")
+    expect(page.get_by_label("Jobs to start (one a line)")).to_have_value(
+        f"{printer} timeout=30 delay=5"
+    )
     triggers.goto("/console/triggers/new")
     page.get_by_label("Type").select_option("CONDITIONAL")
     expect(page.get_by_label("Allow cycles")).not_to_be_checked()

@@ -67,6 +67,23 @@ function json(text) {
   try { return JSON.parse(text); } catch { return text; }
 }
 
+// "job timeout=N delay=N" a line, as the actions; a kept job keeps its own arguments.
+const actionText = (a) => [a.job_name, a.timeout ? `timeout=${a.timeout}` : "", a.notify_delay_after ? `delay=${a.notify_delay_after}` : ""].filter(Boolean).join(" ");
+function parseActions(text, kept) {
+  const out = [];
+  for (const line of text.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const [job_name, ...rest] = line.split(/\s+/);
+    const action = { ...(kept.get(job_name) ?? { job_name }), timeout: null, notify_delay_after: null };
+    for (const part of rest) {
+      const m = part.match(/^(timeout|delay)=(.*)$/);
+      if (!m) return `${job_name}: "${part}" is not timeout=MINUTES or delay=MINUTES`;
+      action[m[1] === "timeout" ? "timeout" : "notify_delay_after"] = whole(m[2]);
+    }
+    out.push(action);
+  }
+  return out;
+}
+
 // "job STATE" a line, as the predicate's conditions.
 const conditionsText = (p) => (p?.conditions || []).map((c) => `${c.job_name} ${c.state}`).join("\n");
 function parseConditions(text) {
@@ -96,7 +113,7 @@ async function triggerForm(main, name, signal) {
   const catchUp = h("select", {}, ["NONE", "ONCE"].map((v) => h("option", { value: v, selected: v === (t?.catch_up ?? "NONE") }, v)));
   const allowCycles = h("input", { type: "checkbox", checked: Boolean(t?.allow_cycles) });
   const startNow = h("input", { type: "checkbox" });
-  const actions = h("textarea", { rows: 3 }); actions.value = (t?.actions || []).map((a) => a.job_name).join("\n");
+  const actions = h("textarea", { rows: 3 }); actions.value = (t?.actions || []).map(actionText).join("\n");
   const preview = h("ol", { class: "preview", "aria-live": "polite", "aria-label": "Next fire times" });
   let timer = null;
   const check = () => {
@@ -132,17 +149,16 @@ async function triggerForm(main, name, signal) {
   const description = h("input", val(t?.description));
   const form = h("form", { class: "job-form", novalidate: true },
     row("Name", nameInput, "name"), row("Description", description, "description"), row("Type", type, "type"),
-    typed, row("Jobs to start (one a line)", actions, "actions"),
+    typed, row("Jobs to start (one a line)", actions, "actions", "A job's name, then optionally timeout=MINUTES and delay=MINUTES (notify after) for the runs this trigger starts."),
     t ? null : checkbox(row("Activate on creation", startNow, "start_on_creation", "Not for ON_DEMAND triggers: they fire only when started.")),
     h("div", { class: "buttons" }, link("/console/triggers", "Cancel"), h("button", { type: "submit", class: "primary" }, t ? "Save trigger" : "Create trigger")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearFieldErrors(form);
     const kept = new Map((t?.actions || []).map((a) => [a.job_name, a]));
-    const body = {
-      description: description.value, type: type.value, timezone: timezone.value || "UTC",
-      actions: actions.value.split("\n").map((l) => l.trim()).filter(Boolean).map((j) => kept.get(j) ?? { job_name: j }),
-    };
+    const parsed = parseActions(actions.value, kept);
+    if (typeof parsed === "string") { showFieldError(form, { field: "actions", message: parsed }); return; }
+    const body = { description: description.value, type: type.value, timezone: timezone.value || "UTC", actions: parsed };
     if (type.value === "SCHEDULED") { body.schedule = schedule.value; body.catch_up = catchUp.value; }
     if (type.value === "CONDITIONAL") {
       body.predicate = { logical: logical.value, conditions: parseConditions(conditions.value) };

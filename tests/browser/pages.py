@@ -182,6 +182,10 @@ class BookmarkDialog(Console):
     def dialog(self) -> Locator:
         return self.page.get_by_role("dialog")
 
+    def current(self) -> Locator:
+        """The bookmark's current version, what wrote it and its run."""
+        return self.dialog().locator(".bookmark-current")
+
     def rewind_to(self, run_id: str | None) -> None:
         select = self.dialog().get_by_label("Bookmark")
         select.select_option(run_id or "")
@@ -255,3 +259,7 @@ class TriggersPage(Console):
 
     def act(self, name: str, verb: str) -> None:
         self.row(name).get_by_role("button", name=verb).click()
+
+    def error_beside(self, name: str) -> Locator:
+        """The API's message beside the form's field ``name`` (e.g. event.batch_size)."""
+        return self.page.locator(f".field[data-for='{name}'] .field-error")

@@ -45,6 +45,7 @@ for i in range(int(args["lines"])):
     time.sleep(0.4)
 print("done", flush=True)
 """
+COMMITTER = "import sys\nfrom stoker.job import init\njob = init(sys.argv)\njob.commit()\n"
 SLEEPER = "import time\nfor _ in range(600):\n    time.sleep(0.5)\n"
 
 
@@ -233,6 +234,20 @@ def test_stop_a_long_run(page: Any, daemon: DaemonProcess) -> None:
     job.expect_state(run["id"], "STOPPED", RUN_TIMEOUT_MS)
 
 
+def test_stop_a_long_run_from_the_jobs_list(page: Any, daemon: DaemonProcess) -> None:
+    daemon.create_job("long_sleeper", SLEEPER, command={"name": "glueetl"})
+    run = daemon.start_run("long_sleeper")
+    daemon.wait_state(run["id"], {"RUNNING"})
+    jobs = JobsPage(page, daemon.url).open("?name=long_sleeper")
+    expect(jobs.row("long_sleeper").locator(".state")).to_have_text("RUNNING")
+    jobs.select("long_sleeper")
+    jobs.action("Stop job run")
+    expect(jobs.notice()).to_contain_text("Stopping 1 run(s)")
+    assert daemon.wait_state(run["id"], timeout=RUN_TIMEOUT_MS / 1000)["state"] == "STOPPED"
+    page.reload()
+    expect(jobs.row("long_sleeper").locator(".state")).to_have_text("STOPPED")
+
+
 def test_edit_the_script_refuses_a_syntax_error_then_runs_again(
     page: Any, daemon: DaemonProcess
 ) -> None:
@@ -293,9 +308,112 @@ def test_create_a_trigger_with_its_fire_times_previewed(
     assert daemon.http.get("/triggers/hourly").json()["schedule"] == "cron(30 6 * * ? *)"
 
 
-def test_reset_a_bookmark(page: Any, daemon: DaemonProcess) -> None:
+def test_an_event_trigger_with_its_batching_refused_then_created(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    triggers = TriggersPage(page, daemon.url)
+    triggers.goto("/console/triggers/new")
+    page.get_by_label("Name").fill("orders-in")
+    page.get_by_label("Type").select_option("EVENT")
+    page.get_by_label("Kafka topic").fill("orders")
+    page.get_by_label("Event pattern (JSON)").fill('{"type": ["order"]}')
+    page.get_by_label("Batch size").fill("0")
+    page.get_by_label("Batch window (seconds)").fill("60")
+    page.get_by_label("Jobs to start (one a line)").fill(printer)
+    triggers.create()
+    expect(triggers.error_beside("event.batch_size")).to_contain_text("batch_size")
+    expect(page.get_by_label("Batch size")).to_have_attribute("aria-invalid", "true")
+    assert daemon.http.get("/triggers/orders-in").status_code == 404
+    page.get_by_label("Batch size").fill("5")
+    page.get_by_label("Jobs to start (one a line)").fill(f"{printer} timeout=0")
+    triggers.create()
+    expect(triggers.error_beside("actions")).to_contain_text("timeout")
+    page.get_by_label("Jobs to start (one a line)").fill(f"{printer} timeout=30 delay=5")
+    triggers.create()
+    expect(triggers.row("orders-in")).to_contain_text("topic orders")
+    event = daemon.http.get("/triggers/orders-in").json()["event"]
+    assert event == {"topic": "orders", "pattern": {"type": ["order"]}, "batch_size": 5,
+                     "batch_window": 60}  # fmt: skip
+    action = daemon.http.get("/triggers/orders-in").json()["actions"][0]
+    assert (action["timeout"], action["notify_delay_after"]) == (30, 5)
+    triggers.row("orders-in").get_by_role("link", name="orders-in").click()
+    expect(page.get_by_label("Batch window (seconds)")).to_have_value("60")
+    expect(page.get_by_label("Jobs to start (one a line)")).to_have_value(
+        f"{printer} timeout=30 delay=5"
+    )
+    triggers.goto("/console/triggers/new")
+    page.get_by_label("Type").select_option("CONDITIONAL")
+    expect(page.get_by_label("Allow cycles")).not_to_be_checked()
+
+
+def test_start_and_delete_a_trigger_from_the_list(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    body = {"name": "by-hand", "type": "ON_DEMAND", "actions": [{"job_name": printer}]}
+    created = daemon.http.post("/triggers", json=body)
+    assert created.status_code == 201, created.text
+    triggers = TriggersPage(page, daemon.url).open()
+    triggers.act("by-hand", "Start")
+    expect(triggers.notice()).to_contain_text("by-hand: start")
+    job = JobPage(page, daemon.url).open(printer)
+    started = page.locator("table.history tbody tr").filter(has_text="by-hand")
+    expect(started).to_have_count(1)
+    run_id = str(started.get_attribute("data-run"))
+    job.expect_state(run_id, "SUCCEEDED", RUN_TIMEOUT_MS)
+    triggers.open()
+    triggers.act("by-hand", "Delete")
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text("Delete trigger by-hand?")
+    confirm.get_by_role("button", name="Delete").click()
+    expect(triggers.notice()).to_contain_text("Deleted by-hand")
+    page.reload()
+    expect(page.locator("table.trigger-list, main p.empty")).to_be_visible()  # loaded
+    expect(triggers.row("by-hand")).to_have_count(0)
+
+
+def test_a_predecessor_link_opens_that_run(page: Any, daemon: DaemonProcess, printer: str) -> None:
+    daemon.create_job("follower", 'print("after printer")\n')
+    created = daemon.http.post(
+        "/triggers",
+        json={
+            "name": "after-printer", "type": "CONDITIONAL", "start_on_creation": True,
+            "predicate": {"conditions": [{"job_name": printer, "state": "SUCCEEDED"}]},
+            "actions": [{"job_name": "follower"}],
+        },
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    first = daemon.start_run(printer)
+    assert daemon.wait_state(first["id"])["state"] == "SUCCEEDED"
+    follower = eventually(lambda: daemon.runs(job="follower"), "the follower's run")[0]
+    daemon.http.post("/triggers/after-printer/deactivate")
+    assert daemon.wait_state(follower["id"])["state"] == "SUCCEEDED"
+    job = JobPage(page, daemon.url).open("follower")
+    job.run_row(follower["id"]).get_by_role("link", name=printer, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/console/jobs/{printer}/history\?run={first['id']}$"))
+    expect(job.run_row(first["id"])).to_have_attribute("aria-current", "true")
+    expect(job.run_row(first["id"])).to_be_in_viewport()
+    expect(page.locator("table.history tr[aria-current]")).to_have_count(1)
+
+
+def test_a_retry_of_link_opens_the_attempt_it_repeats(page: Any, daemon: DaemonProcess) -> None:
+    daemon.create_job("flaky", 'raise RuntimeError("boom")\n', max_retries=1)
+    first = daemon.start_run("flaky")
+    retry = eventually(
+        lambda: [r for r in daemon.runs(job="flaky") if r["previous_run_id"] == first["id"]],
+        "the retry",
+    )[0]
+    assert daemon.wait_state(retry["id"])["state"] == "FAILED"
+    job = JobPage(page, daemon.url).open("flaky")
+    expect(job.run_row(first["id"])).not_to_have_attribute("aria-current", "true")
+    job.run_row(retry["id"]).locator(".muted").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/console/jobs/flaky/history\?run={first['id']}$"))
+    expect(job.run_row(first["id"])).to_have_attribute("aria-current", "true")
+    expect(page.locator("table.history tr[aria-current]")).to_have_count(1)
+
+
+def test_reset_a_bookmark_then_rewind_it_to_a_run(page: Any, daemon: DaemonProcess) -> None:
     daemon.create_job(
-        "bookmarked", 'print("bookmarked")\n',
+        "bookmarked", COMMITTER,
         default_arguments={"--job-bookmark-option": "job-bookmark-enable"},
     )  # fmt: skip
     run = daemon.start_run("bookmarked")
@@ -303,9 +421,22 @@ def test_reset_a_bookmark(page: Any, daemon: DaemonProcess) -> None:
     jobs = JobsPage(page, daemon.url).open("?name=bookmarked")
     jobs.select("bookmarked")
     jobs.action("Reset job bookmark")
-    BookmarkDialog(page, daemon.url).rewind_to(None)
+    dialog = BookmarkDialog(page, daemon.url)
+    expect(dialog.current()).to_contain_text(f"commit, run {run['id']}")
+    dialog.rewind_to(None)
     expect(jobs.notice()).to_contain_text("(reset)")
     assert daemon.http.get("/jobs/bookmarked/bookmark").json()["action"] == "reset"
+    jobs.select("bookmarked")  # the list reloads after an action, its selection cleared
+    jobs.action("Reset job bookmark")
+    dialog.rewind_to(run["id"])
+    expect(jobs.notice()).to_contain_text("(rewind)")
+    jobs.select("bookmarked")
+    jobs.action("Reset job bookmark")
+    stored = daemon.http.get("/jobs/bookmarked/bookmark").json()
+    assert stored["action"] == "rewind" and stored["run_id"] == run["id"]
+    expect(dialog.current()).to_contain_text(
+        f"Current version: {stored['version']} (rewind, run {run['id']})"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -76,6 +76,9 @@ export async function deleteJobs(names) {
   return true;
 }
 
+// "3 (rewind, run jr_…)": the version, what wrote it and the run it holds the state after.
+const current = (v) => (v ? `${v.version} (${v.action}${v.run_id ? `, run ${v.run_id}` : ""})` : "0");
+
 // Reset job bookmark: to nothing, or rewind to the state right after a run committed.
 export async function bookmarkDialog(job) {
   const history = await attempt(() => get(`/jobs/${enc(job.name)}/bookmark/history?limit=50`));
@@ -93,7 +96,7 @@ export async function bookmarkDialog(job) {
         if (done) { notice(`Bookmark of ${job.name} is now version ${done.version} (${done.action})`); close(done); }
       },
     },
-    h("p", { class: "muted" }, `Option: ${job.bookmark_option}. Current version: ${history.versions[0]?.version ?? 0}.`),
+    h("p", { class: "muted bookmark-current" }, `Option: ${job.bookmark_option}. Current version: ${current(history.versions[0])}.`),
     h("div", { class: "field" }, h("label", { for: "rewind" }, "Bookmark"), select),
     h("div", { class: "buttons" },
       h("button", { type: "button", onclick: () => close(undefined) }, "Cancel"),

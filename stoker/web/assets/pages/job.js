@@ -40,6 +40,9 @@ export async function jobPage(main, [name, tab = "history"], url, signal) {
 // Run ids are long (jr_ and 64 hex digits): the table shows their start, the title all of it.
 const shortId = (id) => (id.length > 18 ? `${id.slice(0, 15)}…` : id);
 
+// One run of a job: its History with that run's row marked and scrolled into view.
+const runLink = (jobName, runId) => `/console/jobs/${enc(jobName)}/history${query({ run: runId })}`;
+
 function runRow(run) {
   const live = LIVE.has(run.state) && run.state !== "STOPPING";
   const logs = (stream, label) => link(`/console/runs/${enc(run.id)}/logs${query({ stream })}`, label);
@@ -59,8 +62,8 @@ function runRow(run) {
     h("td", {}, run.triggered_by),
     h("td", {}, localTime(run.started_on)),
     h("td", {}, localTime(run.completed_on)),
-    h("td", {}, run.predecessor_runs.map((p) => h("div", {}, link(`/console/jobs/${enc(p.job_name)}/history`, p.job_name), " ", h("span", { class: "mono", title: p.run_id }, shortId(p.run_id)))),
-      run.previous_run_id ? h("div", { class: "muted" }, "retry of ", h("span", { class: "mono", title: run.previous_run_id }, shortId(run.previous_run_id))) : null),
+    h("td", {}, run.predecessor_runs.map((p) => h("div", {}, link(runLink(p.job_name, p.run_id), p.job_name), " ", h("span", { class: "mono", title: p.run_id }, shortId(p.run_id)))),
+      run.previous_run_id ? h("div", { class: "muted" }, "retry of ", link(runLink(run.job_name, run.previous_run_id), h("span", { class: "mono", title: run.previous_run_id }, shortId(run.previous_run_id)))) : null),
     h("td", {}, link(`/console/jobs/${enc(run.job_name)}/metrics${query({ run: run.id })}`, "View run metrics")));
 }
 
@@ -68,6 +71,13 @@ async function historyTab(panel, job, url, signal) {
   const token = url.searchParams.get("next_token") || "";
   const page = await attempt(() => get(`/runs${query({ job: job.name, limit: 50, next_token: token })}`));
   if (!page || signal.aborted) return;
+  // ?run=ID (a predecessor or retry link): an older run than this page holds joins it.
+  const wanted = url.searchParams.get("run");
+  if (wanted && !page.runs.some((r) => r.id === wanted)) {
+    const run = await attempt(() => get(`/runs/${enc(wanted)}`));
+    if (signal.aborted) return;
+    if (run && run.job_name === job.name) page.runs.push(run);
+  }
   const status = h("p", { class: "muted live-state", "aria-live": "polite" }, "connecting…");
   const body = h("tbody", {}, page.runs.map(runRow));
   const empty = h("p", { class: "empty" }, "No runs yet.");
@@ -79,11 +89,14 @@ async function historyTab(panel, job, url, signal) {
   h("nav", { class: "pager", "aria-label": "Pages" },
     token ? link(`/console/jobs/${enc(job.name)}/history`, "Newest runs") : null,
     page.next_token ? link(`/console/jobs/${enc(job.name)}/history${query({ next_token: page.next_token })}`, "Older runs") : null));
+  const mark = (row) => { if (row.dataset.run === wanted) row.setAttribute("aria-current", "true"); return row; };
+  const marked = wanted ? body.querySelector(`tr[data-run="${CSS.escape(wanted)}"]`) : null;
+  if (marked) { mark(marked); marked.scrollIntoView({ block: "center" }); }
   // Live: each pushed run replaces its row, or (on the first page) joins at the top.
   streamRuns({ job: job.name }, (run) => {
     if (run.job_name !== job.name) return;
     const row = body.querySelector(`tr[data-run="${CSS.escape(run.id)}"]`);
-    if (row) row.replaceWith(runRow(run));
+    if (row) row.replaceWith(mark(runRow(run)));
     else if (!token) { body.prepend(runRow(run)); empty.remove(); }
   }, signal, (state) => { status.textContent = state === "live" ? "Live: run states update as they change." : "Reconnecting…"; });
 }

@@ -52,6 +52,38 @@ function row(label, control, name, help) {
   return h("div", { class: "field", "data-for": name }, h("label", { for: control.id }, label), control, help ? h("p", { class: "help" }, help) : null);
 }
 
+// A checkbox's row: the box before its label.
+function checkbox(field) {
+  field.classList.add("check-field");
+  field.prepend(field.querySelector("input"));
+  return field;
+}
+
+// What the person typed, as the API takes it where it can be read: anything else is sent as
+// typed, so the API's own message (and field) says what is wrong with it.
+const whole = (text) => (/^\s*-?\d+\s*$/.test(text) ? Number(text) : text);
+function json(text) {
+  if (!text.trim()) return {};
+  try { return JSON.parse(text); } catch { return text; }
+}
+
+// "job timeout=N delay=N" a line, as the actions; a kept job keeps its own arguments.
+const actionText = (a) => [a.job_name, a.timeout ? `timeout=${a.timeout}` : "", a.notify_delay_after ? `delay=${a.notify_delay_after}` : ""].filter(Boolean).join(" ");
+function parseActions(text, kept) {
+  const out = [];
+  for (const line of text.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const [job_name, ...rest] = line.split(/\s+/);
+    const action = { ...(kept.get(job_name) ?? { job_name }), timeout: null, notify_delay_after: null };
+    for (const part of rest) {
+      const m = part.match(/^(timeout|delay)=(.*)$/);
+      if (!m) return `${job_name}: "${part}" is not timeout=MINUTES or delay=MINUTES`;
+      action[m[1] === "timeout" ? "timeout" : "notify_delay_after"] = whole(m[2]);
+    }
+    out.push(action);
+  }
+  return out;
+}
+
 // "job STATE" a line, as the predicate's conditions.
 const conditionsText = (p) => (p?.conditions || []).map((c) => `${c.job_name} ${c.state}`).join("\n");
 function parseConditions(text) {
@@ -74,7 +106,14 @@ async function triggerForm(main, name, signal) {
   const logical = h("select", {}, ["AND", "ANY"].map((v) => h("option", { value: v, selected: v === t?.predicate?.logical }, v)));
   const conditions = h("textarea", { rows: 3 }); conditions.value = conditionsText(t?.predicate);
   const topic = h("input", val(t?.event?.topic));
-  const actions = h("textarea", { rows: 3 }); actions.value = (t?.actions || []).map((a) => a.job_name).join("\n");
+  const pattern = h("textarea", { rows: 3, spellcheck: "false", placeholder: '{"type": ["order"]}' });
+  pattern.value = t?.event && Object.keys(t.event.pattern).length ? JSON.stringify(t.event.pattern) : "";
+  const batchSize = h("input", { ...val(t?.event?.batch_size ?? 1), inputmode: "numeric" });
+  const batchWindow = h("input", { ...val(t?.event?.batch_window ?? 900), inputmode: "numeric" });
+  const catchUp = h("select", {}, ["NONE", "ONCE"].map((v) => h("option", { value: v, selected: v === (t?.catch_up ?? "NONE") }, v)));
+  const allowCycles = h("input", { type: "checkbox", checked: Boolean(t?.allow_cycles) });
+  const startNow = h("input", { type: "checkbox" });
+  const actions = h("textarea", { rows: 3 }); actions.value = (t?.actions || []).map(actionText).join("\n");
   const preview = h("ol", { class: "preview", "aria-live": "polite", "aria-label": "Next fire times" });
   let timer = null;
   const check = () => {
@@ -94,9 +133,13 @@ async function triggerForm(main, name, signal) {
   schedule.addEventListener("input", check);
   timezone.addEventListener("input", check);
   const sections = {
-    SCHEDULED: [row("Schedule", schedule, "schedule", "Checked as you type; the next five fire times:"), preview, row("Time zone", timezone, "timezone")],
-    CONDITIONAL: [row("Logical", logical, "predicate.logical"), row("Conditions (one \"job STATE\" a line)", conditions, "predicate", `States: ${STATES.filter((s) => ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"].includes(s)).join(", ")}`)],
-    EVENT: [row("Kafka topic", topic, "event")],
+    SCHEDULED: [row("Schedule", schedule, "schedule", "Checked as you type; the next five fire times:"), preview, row("Time zone", timezone, "timezone"),
+      row("Catch up", catchUp, "catch_up", "Fires missed while the daemon was down: NONE skips them, ONCE fires once for them all.")],
+    CONDITIONAL: [row("Logical", logical, "predicate.logical"), row("Conditions (one \"job STATE\" a line)", conditions, "predicate", `States: ${STATES.filter((s) => ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"].includes(s)).join(", ")}`),
+      checkbox(row("Allow cycles", allowCycles, "allow_cycles", "Let this trigger start a job from its own completion (a loop)."))],
+    EVENT: [row("Kafka topic", topic, "event"), row("Event pattern (JSON)", pattern, "event.pattern", "Events that match it count; empty: every event on the topic."),
+      row("Batch size", batchSize, "event.batch_size", "Fire after this many events (1-100) ..."),
+      row("Batch window (seconds)", batchWindow, "event.batch_window", "... or this many seconds (1-900) after the batch's first event.")],
     ON_DEMAND: [],
   };
   const typed = h("div", {});
@@ -106,22 +149,27 @@ async function triggerForm(main, name, signal) {
   const description = h("input", val(t?.description));
   const form = h("form", { class: "job-form", novalidate: true },
     row("Name", nameInput, "name"), row("Description", description, "description"), row("Type", type, "type"),
-    typed, row("Jobs to start (one a line)", actions, "actions"),
+    typed, row("Jobs to start (one a line)", actions, "actions", "A job's name, then optionally timeout=MINUTES and delay=MINUTES (notify after) for the runs this trigger starts."),
+    t ? null : checkbox(row("Activate on creation", startNow, "start_on_creation", "Not for ON_DEMAND triggers: they fire only when started.")),
     h("div", { class: "buttons" }, link("/console/triggers", "Cancel"), h("button", { type: "submit", class: "primary" }, t ? "Save trigger" : "Create trigger")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearFieldErrors(form);
     const kept = new Map((t?.actions || []).map((a) => [a.job_name, a]));
-    const body = {
-      description: description.value, type: type.value, timezone: timezone.value || "UTC",
-      actions: actions.value.split("\n").map((l) => l.trim()).filter(Boolean).map((j) => kept.get(j) ?? { job_name: j }),
-    };
-    if (type.value === "SCHEDULED") body.schedule = schedule.value;
-    if (type.value === "CONDITIONAL") body.predicate = { logical: logical.value, conditions: parseConditions(conditions.value) };
-    if (type.value === "EVENT") body.event = { ...(t?.event ?? {}), topic: topic.value };
+    const parsed = parseActions(actions.value, kept);
+    if (typeof parsed === "string") { showFieldError(form, { field: "actions", message: parsed }); return; }
+    const body = { description: description.value, type: type.value, timezone: timezone.value || "UTC", actions: parsed };
+    if (type.value === "SCHEDULED") { body.schedule = schedule.value; body.catch_up = catchUp.value; }
+    if (type.value === "CONDITIONAL") {
+      body.predicate = { logical: logical.value, conditions: parseConditions(conditions.value) };
+      body.allow_cycles = allowCycles.checked;
+    }
+    if (type.value === "EVENT") {
+      body.event = { topic: topic.value, pattern: json(pattern.value), batch_size: whole(batchSize.value), batch_window: whole(batchWindow.value) };
+    }
     try {
-      if (t) await put(`/triggers/${enc(t.name)}`, { ...body, catch_up: t.catch_up, allow_cycles: t.allow_cycles });
-      else await post("/triggers", { ...body, name: nameInput.value.trim() });
+      if (t) await put(`/triggers/${enc(t.name)}`, body);
+      else await post("/triggers", { ...body, name: nameInput.value.trim(), start_on_creation: startNow.checked });
       notice(`${t ? "Saved" : "Created"} trigger ${t ? t.name : nameInput.value.trim()}`);
       navigate("/console/triggers");
     } catch (err) {

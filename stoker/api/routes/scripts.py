@@ -33,6 +33,14 @@ def syntax_check(script: str) -> ScriptCheckOut:
         if line is None:  # a NUL character: the parser gives no position
             line, column = _position(script, script.find("\x00"))
         return ScriptCheckOut(ok=False, line=line, column=column or 1, message=exc.msg)
+    except (RecursionError, MemoryError):
+        # Python cannot compile it either (nesting past its parser's limits): the script
+        # would fail the same way when run, so it is an error to show, not a server fault.
+        return ScriptCheckOut(
+            ok=False, line=1, column=1,
+            message="too deeply nested for Python to parse (an expression or call chain "
+            "nested thousands deep); split it into smaller statements",
+        )  # fmt: skip
     return ScriptCheckOut(ok=True)
 
 

@@ -57,3 +57,18 @@ def test_check_bad_input(client: httpx.Client, body: dict[str, object], field: s
     resp = client.post("/scripts/check", json=body)
     assert resp.status_code == 400, resp.text
     assert resp.json()["code"] == "InvalidInput" and resp.json()["field"] == field
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["-" * 200_000 + "1", "a" + ".b" * 300_000, "f" + "()" * 100_000],
+    ids=["unary-200k", "attributes-300k", "calls-100k"],
+)
+def test_nesting_past_the_parsers_limits_is_an_error_not_a_server_fault(
+    client: httpx.Client, script: str
+) -> None:
+    resp = client.post("/scripts/check", json={"script": script})
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["ok"] is False and "too deeply nested" in out["message"]
+    assert client.post("/scripts/check", json={"script": "x = 1\n"}).json() == {"ok": True}

@@ -22,6 +22,7 @@ from stoker.api.auth import token_matches
 from stoker.config.settings import ApiSettings
 from stoker.errors import (
     Forbidden,
+    InvalidInput,
     PayloadTooLarge,
     StokerError,
     Unauthorized,
@@ -128,6 +129,7 @@ class Guard:
         )
 
     def _check(self, scope: Scope, headers: dict[str, str]) -> None:
+        _check_no_nul(scope)
         port = _server_port(scope)
         host = split_host(headers.get("host", ""), port)
         if host is None or not self._hosts.allows(*host):
@@ -233,6 +235,16 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
+
+
+def _check_no_nul(scope: Scope) -> None:
+    """No name, id or filter stoker keeps may hold a NUL (PostgreSQL text cannot), so a path
+    or query that carries one is refused here, before any route or store sees it."""
+    query: bytes = scope.get("query_string", b"")
+    if "\x00" in scope["path"]:
+        raise InvalidInput("the request path holds a NUL character (%00)", field="path")
+    if b"\x00" in query or b"%00" in query:
+        raise InvalidInput("the query string holds a NUL character (%00)", field="query")
 
 
 async def _refuse(send: Send, error: StokerError) -> None:

@@ -242,3 +242,21 @@ def test_a_websocket_from_another_origin_is_refused_before_the_handshake(
     }  # fmt: skip
     asyncio.run(app(scope, receive, send))
     assert sent == [{"type": "websocket.close", "code": 1008, "reason": "Forbidden"}]
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/triggers/x%00", "path"),
+        ("/jobs/etl%00/bookmark", "path"),
+        ("/jobs?name=%25%00", "query"),
+        ("/runs?trigger=x%00&limit=5", "query"),
+        ("/runs?job=x%00", "query"),
+    ],
+)
+def test_a_nul_in_the_path_or_query_is_refused_before_any_route(
+    bare: httpx.Client, url: str, field: str
+) -> None:
+    # PostgreSQL cannot hold a NUL in text: a route reaching the store with one answered 500.
+    assert error(bare.get(url)) == (400, "InvalidInput", field)
+    assert bare.get("/jobs?name=et").status_code == 200

@@ -258,14 +258,17 @@ def _check_no_nul(scope: Scope) -> None:
 
 
 async def _refuse(send: Send, error: StokerError, *, glue: bool = False) -> None:
-    status, body, media = error.http_status, _error_body(error), b"application/json"
+    status, body, extra = error.http_status, _error_body(error), []
+    media = b"application/json"
     if glue:
-        status, body = glue_error_body(error)
+        status, body, kind = glue_error_body(error)
         media = CONTENT_TYPE.encode()
+        extra = [(b"x-amzn-errortype", kind.encode())]
     headers = [
         (b"content-type", media),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
+        *extra,
     ]
     if error.http_status == 401 and not glue:
         headers.append((b"www-authenticate", b"Bearer"))

@@ -100,8 +100,9 @@ def error_response(error: GlueError) -> Response:
     return response
 
 
-def error_body(error: StokerError) -> tuple[int, bytes]:
-    """What the request guard sends for a Glue request it refuses (Host, Origin, size)."""
+def error_body(error: StokerError) -> tuple[int, bytes, str]:
+    """(status, body, ``__type``) the request guard sends for a Glue request it refuses
+    (Host, Origin, size, a NUL in the path); a body too large keeps its 413."""
     kind = ACCESS_DENIED if error.http_status in (401, 403) else INVALID_INPUT
-    glue = GlueError(kind, error.message)
-    return glue.status, json.dumps({"__type": kind, "Message": error.message}).encode()
+    status = error.http_status if error.http_status == 413 else GlueError(kind, "").status
+    return status, json.dumps({"__type": kind, "Message": error.message}).encode(), kind

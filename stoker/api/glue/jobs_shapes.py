@@ -17,6 +17,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from stoker.api.glue.errors import invalid
 from stoker.api.glue.members import Members
+from stoker.api.schemas.common import utc
 from stoker.api.secrets import unmask
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.jobs import (
@@ -36,8 +37,8 @@ MAX_SCRIPT_LOCATION = 400_000
 
 
 def epoch(when: datetime | None) -> float | None:
-    """AWS JSON 1.1 sends timestamps as seconds since the epoch."""
-    return None if when is None else when.timestamp()
+    """AWS JSON 1.1 sends timestamps as seconds since the epoch (a naive time is UTC)."""
+    return None if when is None else utc(when).timestamp()
 
 
 def compact(members: dict[str, Any]) -> dict[str, Any]:

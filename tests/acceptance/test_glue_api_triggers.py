@@ -139,6 +139,23 @@ def test_a_bookmark_is_read_rewound_and_reset(glue: Any) -> None:
     assert code(glue.get_job_bookmark, JobName="no-such-job") == "EntityNotFoundException"
 
 
+def test_tags_on_a_trigger_survive_its_update(glue: Any) -> None:
+    job = create(glue)
+    name = unique("tagged")
+    glue.create_trigger(Name=name, Type="ON_DEMAND", Actions=[{"JobName": job}],
+                        Tags={"team": "data"})  # fmt: skip
+    arn = f"arn:aws:glue:us-east-1:000000000000:trigger/{name}"
+    glue.tag_resource(ResourceArn=arn, TagsToAdd={"env": "prod"})
+    glue.update_trigger(Name=name, TriggerUpdate={"Description": "changed"})
+    assert glue.get_tags(ResourceArn=arn)["Tags"] == {"team": "data", "env": "prod"}
+    assert glue.list_triggers(Tags={"env": "prod"}, DependentJobName=job)["TriggerNames"] == [
+        name]  # fmt: skip
+    glue.untag_resource(ResourceArn=arn, TagsToRemove=["team", "absent"])
+    assert glue.get_tags(ResourceArn=arn)["Tags"] == {"env": "prod"}
+    assert code(glue.get_tags, ResourceArn="arn:aws:glue:us-east-1:0:crawler/c") == (
+        "InvalidInputException")  # fmt: skip
+
+
 def test_tags_on_a_job_are_added_read_and_removed(glue: Any) -> None:
     job = create(glue, Tags={"team": "data"})
     arn = f"arn:aws:glue:us-east-1:000000000000:job/{job}"

@@ -13,7 +13,7 @@ from stoker.api.glue.operations import Handler
 from stoker.api.glue.triggers_shapes import bookmark_entry
 from stoker.api.ports import ApiServices
 from stoker.domain.bookmarks import BookmarkVersion
-from stoker.domain.jobs import MAX_TAGS, Job, validate_job
+from stoker.domain.jobs import MAX_TAGS, validate_job
 
 #: arn:aws:glue:REGION:ACCOUNT:job/NAME (any partition, region and account are accepted:
 #: one daemon is one account).
@@ -46,42 +46,54 @@ async def reset_job_bookmark(services: ApiServices, members: Members) -> dict[st
     return {"JobBookmarkEntry": bookmark_entry(version)}
 
 
-async def _tagged_job(services: ApiServices, members: Members) -> Job:
+class _Tagged:
+    """The job or trigger an ARN names, with its tags and how to replace them."""
+
+    def __init__(self, services: ApiServices, kind: str, name: str) -> None:
+        self._services, self.kind, self.name = services, kind, name
+
+    async def tags(self) -> dict[str, str]:
+        if self.kind == "job":
+            return dict((await self._services.jobs.get_job(self.name)).tags)
+        return dict((await self._services.triggers.get_trigger(self.name)).tags)
+
+    async def retag(self, tags: dict[str, str]) -> None:
+        if len(tags) > MAX_TAGS:
+            raise invalid(f"a {self.kind} has at most {MAX_TAGS} tags")
+        if self.kind == "trigger":
+            await self._services.triggers.set_tags(self.name, tags)
+            return
+        job = await self._services.jobs.get_job(self.name)
+        await self._services.jobs.update_job(validate_job(replace(job, tags=tags)), None)
+
+
+def _resource(services: ApiServices, members: Members) -> _Tagged:
     arn = members.required_string("ResourceArn", max_len=10240)
     match = GLUE_ARN.fullmatch(arn)
-    if match is None:
-        raise invalid(f"ResourceArn {arn[:200]} is not a Glue ARN "
-                      "(arn:aws:glue:REGION:ACCOUNT:job/NAME)")  # fmt: skip
-    if match["kind"] != "job":
-        raise invalid(f"ResourceArn {arn[:200]}: stoker keeps tags for jobs only so far")
-    return await services.jobs.get_job(match["name"])
-
-
-async def _retag(services: ApiServices, job: Job, tags: dict[str, str]) -> None:
-    if len(tags) > MAX_TAGS:
-        raise invalid(f"a job has at most {MAX_TAGS} tags")
-    await services.jobs.update_job(validate_job(replace(job, tags=tags)), None)
+    if match is None or match["kind"] not in ("job", "trigger"):
+        raise invalid(f"ResourceArn {arn[:200]} is not the ARN of a Glue job or trigger "
+                      "(arn:aws:glue:REGION:ACCOUNT:job/NAME or …:trigger/NAME)")  # fmt: skip
+    return _Tagged(services, match["kind"], match["name"])
 
 
 async def tag_resource(services: ApiServices, members: Members) -> dict[str, Any]:
-    job = await _tagged_job(services, members)
+    resource = _resource(services, members)
     added = members.string_map("TagsToAdd", max_entries=MAX_TAGS)
     if added is None:
         raise invalid("TagsToAdd is required")
-    await _retag(services, job, {**job.tags, **added})
+    await resource.retag({**await resource.tags(), **added})
     return {}
 
 
 async def untag_resource(services: ApiServices, members: Members) -> dict[str, Any]:
-    job = await _tagged_job(services, members)
+    resource = _resource(services, members)
     removed = set(members.string_list("TagsToRemove", high=MAX_TAGS))
-    await _retag(services, job, {k: v for k, v in job.tags.items() if k not in removed})
+    await resource.retag({k: v for k, v in (await resource.tags()).items() if k not in removed})
     return {}
 
 
 async def get_tags(services: ApiServices, members: Members) -> dict[str, Any]:
-    job = await _tagged_job(services, members)
-    return {"Tags": dict(job.tags)}
+    return {"Tags": await _resource(services, members).tags()}
 
 
 OPERATIONS: dict[str, Handler] = {

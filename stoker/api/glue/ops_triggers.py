@@ -14,6 +14,7 @@ from stoker.api.paging import decode_str_token, encode_token
 from stoker.api.ports import ApiServices
 from stoker.api.routes.triggers import unmask_actions
 from stoker.api.schemas.triggers import check_start_on_creation
+from stoker.domain.jobs import MAX_TAGS
 from stoker.domain.triggers import Trigger, TriggerType
 from stoker.errors import NotFound, ShuttingDown
 
@@ -25,8 +26,6 @@ MAX_BATCH = 1000
 
 async def create_trigger(services: ApiServices, members: Members) -> dict[str, Any]:
     name = members.required_string("Name")
-    if members.has("Tags"):
-        members.refuse("Tags", why="tags are kept for jobs only so far")
     trigger = trigger_from_glue(name, trigger_type(members), members)
     start = bool(members.boolean("StartOnCreation"))
     check_start_on_creation(trigger, start)
@@ -66,10 +65,11 @@ async def get_triggers(services: ApiServices, members: Members) -> dict[str, Any
 
 
 async def list_triggers(services: ApiServices, members: Members) -> dict[str, Any]:
-    if members.has("Tags") and members.string_map("Tags"):
-        members.refuse("Tags", why="tags are kept for jobs only so far")
+    """``Tags`` is checked on each page (the store does not index triggers' tags)."""
+    tags = members.string_map("Tags", max_entries=MAX_TAGS) or {}
     page, token = await _page(services, members, "glue-trigger-names")
-    return _with_token({"TriggerNames": [t.name for t in page]}, token)
+    names = [t.name for t in page if all(t.tags.get(k) == v for k, v in tags.items())]
+    return _with_token({"TriggerNames": names}, token)
 
 
 async def update_trigger(services: ApiServices, members: Members) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from stoker.api.glue.jobs_shapes import compact, notify_delay
 from stoker.api.glue.members import Members
 from stoker.domain.arguments import mask_arguments
 from stoker.domain.bookmarks import BookmarkVersion
-from stoker.domain.jobs import MAX_TIMEOUT_MINUTES
+from stoker.domain.jobs import MAX_TAGS, MAX_TIMEOUT_MINUTES
 from stoker.domain.states import RunState
 from stoker.domain.triggers import (
     MAX_ACTIONS,
@@ -93,6 +93,8 @@ def trigger_from_glue(name: str, kind: TriggerType, members: Members,
     predicate = members.structure("Predicate")
     if predicate is not None:
         changes["predicate"] = _predicate(predicate)
+    if current is None:
+        changes["tags"] = members.string_map("Tags", max_entries=MAX_TAGS) or {}
     return validate_trigger(replace(base, **changes))
 
 

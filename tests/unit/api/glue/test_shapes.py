@@ -166,3 +166,14 @@ def test_bad_trigger_members_are_refused(members: dict[str, Any]) -> None:
         trigger_from_glue("t", TriggerType.CONDITIONAL, Members(members))
     assert getattr(refused.value, "type", getattr(refused.value, "code", None)) in (
         "InvalidInputException", "InvalidInput")  # fmt: skip
+
+
+def test_a_triggers_tags_are_stored_with_its_definition() -> None:
+    from stoker.store.trigger_codec import trigger_from_json, trigger_to_json
+
+    tagged = make_trigger(tags={"team": "data"})
+    assert trigger_from_json(trigger_to_json(tagged)).tags == {"team": "data"}
+    untagged = {k: v for k, v in trigger_to_json(tagged).items() if k != "tags"}
+    assert trigger_from_json(untagged).tags == {}  # definitions stored before tags existed
+    with pytest.raises(TypeError):
+        trigger_from_json({**trigger_to_json(tagged), "tags": {"team": 5}})

@@ -139,3 +139,27 @@ def test_config_show_masks_the_secrets_not_the_key_ids() -> None:
     dumped = masked_dump(Settings(glue_api=GLUE))
     assert dumped["glue_api"]["access_keys"] == {KEY_ID: "****"}
     assert SECRET not in json.dumps(dumped)
+
+
+def test_off_loopback_the_glue_endpoint_needs_keys() -> None:
+    from stoker.api.auth import check_listeners
+    from stoker.config.settings import MetricsSettings, Settings
+    from stoker.errors import ConfigError
+
+    public = ApiSettings(host="0.0.0.0", tokens=[SecretStr("t")])
+    scrape = MetricsSettings(require_auth=True)
+    with pytest.raises(ConfigError) as refused:
+        check_listeners(Settings(api=public, metrics=scrape))
+    assert refused.value.field == "glue_api.access_keys"
+    check_listeners(Settings(api=public, metrics=scrape, glue_api=GLUE))
+    check_listeners(Settings(api=public, metrics=scrape,
+                             glue_api=GlueApiSettings(enabled=False)))  # fmt: skip
+
+
+def test_bad_glue_settings_are_refused() -> None:
+    from pydantic import ValidationError
+
+    for bad in ({"path": "/jobs"}, {"path": "glue"}, {"path": "/glue/"},
+                {"access_keys": {"short": "s"}}, {"access_keys": {KEY_ID: " "}}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            GlueApiSettings(**bad)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 
 from stoker.api.auth import documented
 from stoker.api.errors import install_error_handlers
+from stoker.api.glue.endpoint import glue_router
 from stoker.api.guard import PUBLIC_PATHS, Guard, allowed_hosts
 from stoker.api.ports import ApiServices
 from stoker.api.routes import (
@@ -28,6 +29,7 @@ from stoker.api.routes import (
 )
 from stoker.api.schemas.common import ErrorOut
 from stoker.api.streams import RunStreams
+from stoker.config.glue import GlueApiSettings
 from stoker.config.settings import ApiSettings
 
 DESCRIPTION = """\
@@ -55,6 +57,7 @@ def create_app(
     metrics_exposition: Callable[[], bytes] | None = None,
     metrics_auth: bool = False,
     console: APIRouter | None = None,
+    glue: GlueApiSettings | None = None,
 ) -> FastAPI:
     """The API app. ``services`` is read per request, so ``accepting_runs`` may change live.
 
@@ -64,6 +67,9 @@ def create_app(
     With ``console`` (stoker.web's router), its routes are served under its prefix without a
     token (they serve the page that asks for one; the data behind it stays protected), and a
     browser that asks ``/`` for HTML is sent there.
+
+    With ``glue`` (enabled), Glue's own API is served at ``glue.path`` (stoker.api.glue),
+    over the same services, authenticated by SigV4 instead of bearer tokens.
 
     The daemon checks ``check_bind_allowed(api)`` before it binds ``api.host:api.port``.
     """
@@ -107,9 +113,14 @@ def create_app(
         app.state.console_url = f"{console.prefix}/"
         public = public | {console.prefix}
         public_prefixes = (f"{console.prefix}/",)
+    delegated = None
+    if glue is not None and glue.enabled:
+        app.include_router(glue_router(glue))
+        delegated = glue.path
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
-    app.add_middleware(Guard, api=api, hosts=hosts, public=public, public_prefixes=public_prefixes)
+    app.add_middleware(Guard, api=api, hosts=hosts, public=public,
+                       public_prefixes=public_prefixes, delegated=delegated)  # fmt: skip
     return app
 
 

@@ -57,9 +57,10 @@ def check_bind_allowed(api: ApiSettings) -> None:
 
 
 def check_listeners(settings: Settings) -> None:
-    """check_bind_allowed, and the same rule for /metrics on a port of its own: off
-    loopback it needs tokens and ``metrics.require_auth`` (else anyone on the network
-    reads every job's figures)."""
+    """check_bind_allowed, the same rule for the Glue endpoint (off loopback it needs
+    ``glue_api.access_keys``), and for /metrics on a port of its own: off loopback it needs
+    tokens and ``metrics.require_auth`` (else anyone on the network reads every job's
+    figures)."""
     check_bind_allowed(settings.api)
     metrics = settings.metrics
     if metrics.port is None:
@@ -75,6 +76,15 @@ def check_listeners(settings: Settings) -> None:
             "metrics.host = 127.0.0.1)",
             field="metrics.require_auth",
             value=host,
+        )
+    glue = settings.glue_api
+    if glue.enabled and not glue.access_keys and not is_loopback(settings.api.host):
+        raise ConfigError(
+            f"api.host = {settings.api.host!r} is reachable from other machines, so the Glue "
+            "endpoint needs glue_api.access_keys (access key id = secret key), or "
+            "glue_api.enabled = false",
+            field="glue_api.access_keys",
+            value=settings.api.host,
         )
 
 

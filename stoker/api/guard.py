@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stoker.api.auth import token_matches
+from stoker.api.glue.errors import CONTENT_TYPE
+from stoker.api.glue.errors import error_body as glue_error_body
 from stoker.config.settings import ApiSettings
 from stoker.errors import (
     Forbidden,
@@ -100,8 +102,12 @@ class Guard:
         hosts: Hosts,
         public: frozenset[str],
         public_prefixes: tuple[str, ...] = (),
+        delegated: str | None = None,
     ) -> None:
         self._app = app
+        #: The Glue endpoint's path: it authenticates (SigV4) and checks its content type
+        #: itself, and the guard's own refusals there are Glue-shaped.
+        self._delegated = delegated
         self._hosts = hosts
         self._public = public
         #: Paths under these need no token either (the console's page and assets); the
@@ -121,12 +127,11 @@ class Guard:
             if scope["type"] == "websocket":  # refused before the handshake is accepted
                 await send({"type": "websocket.close", "code": 1008, "reason": error.code})
             else:
-                await _refuse(send, error)
+                await _refuse(send, error, glue=self._is_delegated(scope))
             return
         refused = _Refused()
-        await self._app(
-            scope, self._limited(receive, send, refused), _unless(refused, send)
-        )
+        limited = self._limited(receive, send, refused, glue=self._is_delegated(scope))
+        await self._app(scope, limited, _unless(refused, send))
 
     def _check(self, scope: Scope, headers: dict[str, str]) -> None:
         _check_no_nul(scope)
@@ -146,11 +151,12 @@ class Guard:
                 "requests that change state are refused from web pages of another origin",
                 field="Origin",
             )
-        if self._tokens and not self._is_public(scope["path"]):
+        delegated = self._is_delegated(scope)
+        if self._tokens and not self._is_public(scope["path"]) and not delegated:
             _check_token(headers.get("authorization", ""), self._tokens)
         if scope["type"] == "websocket":
             return
-        if changes and not _is_json(headers.get("content-type", "")):
+        if changes and not delegated and not _is_json(headers.get("content-type", "")):
             raise UnsupportedMediaType(
                 "requests that change state must send 'Content-Type: application/json' "
                 "(with a JSON body, or none)",
@@ -159,6 +165,9 @@ class Guard:
         length = headers.get("content-length", "")
         if length.isascii() and length.isdigit() and int(length[:20]) > self._limit:
             raise self._too_large()
+
+    def _is_delegated(self, scope: Scope) -> bool:
+        return self._delegated is not None and scope["path"] == self._delegated
 
     def _is_public(self, path: str) -> bool:
         return path in self._public or path.startswith(self._public_prefixes)
@@ -179,7 +188,8 @@ class Guard:
             field="body",
         )
 
-    def _limited(self, receive: Receive, send: Send, refused: _Refused) -> Receive:
+    def _limited(self, receive: Receive, send: Send, refused: _Refused, *,
+                 glue: bool) -> Receive:  # fmt: skip
         """``receive`` that answers 413 itself once the body passes the limit; the app then
         sees a disconnect and whatever it sends afterwards is dropped."""
         received = 0
@@ -193,7 +203,7 @@ class Guard:
                 received += len(message.get("body", b""))
                 if received > self._limit:
                     refused.done = True
-                    await _refuse(send, self._too_large())
+                    await _refuse(send, self._too_large(), glue=glue)
                     return {"type": "http.disconnect"}
             return message
 
@@ -247,14 +257,20 @@ def _check_no_nul(scope: Scope) -> None:
         raise InvalidInput("the query string holds a NUL character (%00)", field="query")
 
 
-async def _refuse(send: Send, error: StokerError) -> None:
-    body = _error_body(error)
+async def _refuse(send: Send, error: StokerError, *, glue: bool = False) -> None:
+    status, body, extra = error.http_status, _error_body(error), []
+    media = b"application/json"
+    if glue:
+        status, body, kind = glue_error_body(error)
+        media = CONTENT_TYPE.encode()
+        extra = [(b"x-amzn-errortype", kind.encode())]
     headers = [
-        (b"content-type", b"application/json"),
+        (b"content-type", media),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
+        *extra,
     ]
-    if error.http_status == 401:
+    if error.http_status == 401 and not glue:
         headers.append((b"www-authenticate", b"Bearer"))
-    await send({"type": "http.response.start", "status": error.http_status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

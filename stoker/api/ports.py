@@ -172,6 +172,11 @@ class TriggerService(Protocol):
         """NotFound if missing."""
         ...
 
+    async def set_tags(self, name: str, tags: dict[str, str]) -> Trigger:
+        """Replace the trigger's tags and nothing else; NotFound, InvalidInput (field
+        "tags") beyond Glue's limits."""
+        ...
+
     async def start_trigger(self, name: str) -> list[JobRun]:
         """Glue StartTrigger: ON_DEMAND fires now and returns the runs started;
         SCHEDULED/CONDITIONAL/EVENT are activated and [] is returned."""

@@ -32,6 +32,9 @@ def _masked_item(key: Any, value: Any, path: str) -> Any:
         return MASK
     if secret and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return [MASK for _ in value]
+    if secret and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        # A table of secrets by name (glue_api.access_keys): the names are not secret.
+        return {k: MASK for k in value}
     if path in _SECRET_PATHS and isinstance(value, str):
         return mask_credentials(value)
     return masked(value, path)

@@ -28,6 +28,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from stoker.config.display import describe_error, masked
 from stoker.config.environment import ENV_PREFIX, check_environment
+from stoker.config.glue import GlueApiSettings
 from stoker.errors import ConfigError
 
 #: The database URLs stoker can open (SQLAlchemy drivers it ships with).
@@ -345,6 +346,7 @@ class Settings(BaseSettings):
     events: EventsSettings = EventsSettings()
     metrics: MetricsSettings = MetricsSettings()
     daemon: DaemonSettings = DaemonSettings()
+    glue_api: GlueApiSettings = GlueApiSettings()
 
     toml_file: ClassVar[Path | None] = None
 

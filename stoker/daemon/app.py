@@ -143,6 +143,7 @@ class Daemon:
             built.services, cfg.api, version=__version__,
             metrics_exposition=None if own_port else built.metrics.exposition,
             metrics_auth=cfg.metrics.require_auth, console=console_router(),
+            glue=cfg.glue_api,
         )  # fmt: skip
         servers = [
             ApiServer(

@@ -61,8 +61,11 @@ class Plan:
                 state = TriggerState.ACTIVATED if start else TriggerState.CREATED
                 changes.create_triggers.append(replace(trigger, state=state))
                 report.add(report.created, "triggers", trigger.name)
-            elif not same_trigger(current, trigger):
-                changes.replace_triggers.append(trigger)
+                continue
+            # Files carry no tags: a trigger's tags (Glue's TagResource) outlive applies.
+            kept = replace(trigger, tags=current.tags)
+            if not same_trigger(current, kept):
+                changes.replace_triggers.append(kept)
                 report.add(report.updated, "triggers", trigger.name)
             else:
                 report.add(report.unchanged, "triggers", trigger.name)

@@ -10,8 +10,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stoker.domain.arguments import validate_arguments
-from stoker.domain.jobs import MAX_TIMEOUT_MINUTES, validate_job_name
-from stoker.domain.limits import check_text, quote
+from stoker.domain.jobs import (
+    MAX_TAG_KEY,
+    MAX_TAG_VALUE,
+    MAX_TAGS,
+    MAX_TIMEOUT_MINUTES,
+    validate_job_name,
+)
+from stoker.domain.limits import check_string_map, check_text, quote
 from stoker.domain.patterns import validate_pattern
 from stoker.domain.states import RunState
 from stoker.errors import InvalidInput
@@ -109,6 +115,8 @@ class Trigger:
     predicate: Predicate | None = None
     event: EventBatching | None = None
     allow_cycles: bool = False
+    #: Glue's resource tags (CreateTrigger, TagResource); replacing the definition keeps them.
+    tags: dict[str, str] = field(default_factory=dict)
     created_on: datetime | None = None
     last_modified_on: datetime | None = None
     #: Runtime facts the daemon reports (never part of a definition a user writes).
@@ -191,6 +199,8 @@ def validate_trigger(trigger: Trigger) -> Trigger:
     for i, action in enumerate(trigger.actions):
         _check_action(action, f"actions[{i}]")
     check_timezone(trigger.timezone)
+    check_string_map(trigger.tags, "tags", max_entries=MAX_TAGS, max_key=MAX_TAG_KEY,
+                     max_value=MAX_TAG_VALUE)  # fmt: skip
     _check_type_parts(trigger)
     return trigger
 

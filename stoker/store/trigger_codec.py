@@ -37,6 +37,7 @@ def trigger_to_json(trigger: Trigger) -> dict[str, Any]:
         "timezone": trigger.timezone,
         "catch_up": trigger.catch_up.value,
         "allow_cycles": trigger.allow_cycles,
+        "tags": dict(trigger.tags),
         "actions": [asdict(a) for a in trigger.actions],
         "predicate": None
         if trigger.predicate is None
@@ -80,8 +81,11 @@ def trigger_from_json(data: dict[str, Any], **runtime: Any) -> Trigger:
             ),
         ),
         event=None if event is None else EventBatching(**event),
+        tags=dict(data.get("tags") or {}),
         **runtime,
     )
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in trigger.tags.items()):
+        raise TypeError("tags must map text to text")
     if not isinstance(trigger.schedule, str | None) or not isinstance(trigger.timezone, str):
         raise TypeError("schedule and timezone must be text")
     if trigger.event is not None:

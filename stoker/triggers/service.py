@@ -127,10 +127,17 @@ class TriggerService:
                 "change (delete it and create a new one)",
                 field="type",
             )
+        trigger = replace(trigger, tags=current.tags)  # tags change only through set_tags
         check_definition(trigger, await self._others(trigger))
         updated = await self._io(self._store.replace, trigger, self._clock())
         self.scheduler.sync(updated)
         return self._with_next(updated)
+
+    async def set_tags(self, name: str, tags: dict[str, str]) -> Trigger:
+        """Replace the trigger's tags (Glue TagResource/UntagResource); nothing else changes."""
+        current = await self._io(self._store.get, name)
+        tagged = validate_trigger(replace(current, tags=dict(tags)))
+        return self._with_next(await self._io(self._store.replace, tagged, self._clock()))
 
     async def get_trigger(self, name: str) -> Trigger:
         return self._with_next(await self._io(self._store.get, name))

@@ -56,10 +56,14 @@ class FakeTriggers:
     async def update_trigger(self, trigger: Trigger) -> Trigger:
         self.calls.append(("update_trigger", trigger))
         old = await self.get_trigger(trigger.name)
-        trigger = replace(trigger, state=old.state, created_on=old.created_on,
+        trigger = replace(trigger, state=old.state, created_on=old.created_on, tags=old.tags,
                           last_modified_on=T0 + timedelta(hours=1))  # fmt: skip
         self.triggers[trigger.name] = trigger
         return trigger
+
+    async def set_tags(self, name: str, tags: dict[str, str]) -> Trigger:
+        self.triggers[name] = replace(await self.get_trigger(name), tags=dict(tags))
+        return self.triggers[name]
 
     async def get_trigger(self, name: str) -> Trigger:
         try:

@@ -38,7 +38,9 @@ from tests.unit.docs.shell import Command
 
 EVENT_SCHEMA = REPO / "stoker" / "notifications" / "schema" / "job-run-event.schema.json"
 #: Programs whose arguments are only checked for repository paths that must exist.
-PLAIN_PROGRAMS = frozenset({"cat", "cp", "curl", "echo", "journalctl", "promtool", "systemctl"})
+PLAIN_PROGRAMS = frozenset(
+    {"aws", "cat", "cp", "curl", "echo", "journalctl", "promtool", "systemctl"}
+)
 #: Top-level entries of the repository: an argument starting with one is a path to check.
 REPO_ENTRIES = frozenset({"bench", "deploy", "docs", "examples", "scripts", "stoker", "tests"})
 _MAKE_TARGET = re.compile(r"^([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)*):(?!=)", re.MULTILINE)

@@ -1,0 +1,143 @@
+"""The Glue endpoint: one POST route speaking AWS JSON 1.1, as boto3 and the AWS CLI call it.
+
+A request names its operation in ``X-Amz-Target: AWSGlue.<Operation>`` and carries its
+members as a JSON object; it is signed with SigV4 by a key of ``glue_api.access_keys``.
+Every answer is Glue-shaped, errors included (``{"__type", "Message"}``): an operation
+stoker does not serve is UnknownOperationException naming it, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from stoker.api.glue import ops_jobs, ops_other, ops_runs, ops_triggers
+from stoker.api.glue.errors import (
+    ACCESS_DENIED,
+    INTERNAL,
+    SERIALIZATION,
+    UNKNOWN_OPERATION,
+    UNRECOGNIZED_CLIENT,
+    GlueError,
+    error_response,
+    from_stoker,
+    glue_response,
+)
+from stoker.api.glue.members import Members
+from stoker.api.glue.operations import Handler
+from stoker.api.glue.sigv4 import SignatureRefused, SignedRequest, verify
+from stoker.api.ports import ApiServices
+from stoker.config.glue import GlueApiSettings
+from stoker.errors import StokerError
+
+log = logging.getLogger(__name__)
+
+TARGET_PREFIX = "AWSGlue."
+#: Every operation served, by Glue's name.
+OPERATIONS: dict[str, Handler] = {
+    **ops_jobs.OPERATIONS,
+    **ops_runs.OPERATIONS,
+    **ops_triggers.OPERATIONS,
+    **ops_other.OPERATIONS,
+}
+#: AWS JSON 1.1 is what the SDKs send; 1.0 and plain JSON are accepted for hand-made calls.
+_MEDIA_TYPES = frozenset({"application/x-amz-json-1.1", "application/x-amz-json-1.0",
+                          "application/json"})  # fmt: skip
+
+
+class GlueEndpoint:
+    """Authenticates, decodes, dispatches and answers one Glue request."""
+
+    def __init__(
+        self, settings: GlueApiSettings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._secrets = {k: v.get_secret_value() for k, v in settings.access_keys.items()}
+        self._clock = clock
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        try:
+            self._authenticate(request, body)
+            handler = _operation(request.headers.get("x-amz-target", ""))
+            members = _members(request.headers.get("content-type", ""), body)
+            services: ApiServices = request.app.state.services
+            return glue_response(200, await handler(services, members))
+        except GlueError as error:
+            return error_response(error)
+        except StokerError as error:
+            if error.http_status >= 500:
+                log.error("glue request failed: %s", error.message,
+                          extra={"action": "glue_api.error", "code": error.code})  # fmt: skip
+            return error_response(from_stoker(error))
+        except Exception:
+            # The traceback goes to the daemon log; the caller learns it was our fault.
+            log.exception("unhandled error in a glue request", extra={"action": "glue_api.crash"})
+            return error_response(GlueError(INTERNAL, "internal error; see the daemon log"))
+
+    def _authenticate(self, request: Request, body: bytes) -> None:
+        """No keys configured (loopback only: check_listeners) means any caller is let in,
+        as the HTTP API lets any caller in without tokens."""
+        if not self._secrets:
+            return
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        signed = SignedRequest(
+            method=request.method,
+            raw_path=raw_path.decode("latin-1"),
+            query=request.scope.get("query_string", b"").decode("latin-1"),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+        )
+        try:
+            verify(signed, self._secrets, self._clock())
+        except SignatureRefused as refused:
+            kind = UNRECOGNIZED_CLIENT if refused.unknown_key else ACCESS_DENIED
+            log.info("glue request refused: %s", refused.message,
+                     extra={"action": "glue_api.refused", "code": kind})  # fmt: skip
+            raise GlueError(kind, refused.message) from None
+
+
+def _operation(target: str) -> Handler:
+    prefix, _, name = target.partition(".")
+    handler = OPERATIONS.get(name) if f"{prefix}." == TARGET_PREFIX else None
+    if handler is None:
+        shown = target[:200] or "(no X-Amz-Target header)"
+        raise GlueError(
+            UNKNOWN_OPERATION,
+            f"Operation {shown} is not supported by stoker's Glue endpoint; see "
+            "docs/glue-api.md for the operations it serves",
+        )
+    return handler
+
+
+def _members(content_type: str, body: bytes) -> Members:
+    media = content_type.partition(";")[0].strip().lower()
+    if media not in _MEDIA_TYPES:
+        raise GlueError(SERIALIZATION,
+                        "Content-Type must be application/x-amz-json-1.1")  # fmt: skip
+    if not body.strip():
+        return Members({})
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise GlueError(SERIALIZATION, "the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise GlueError(SERIALIZATION, "the request body must be a JSON object")
+    return Members(data)
+
+
+def glue_router(settings: GlueApiSettings) -> APIRouter:
+    """The route at ``glue_api.path``; the request guard leaves its token and content-type
+    checks to it (see Guard's ``delegated``)."""
+    endpoint = GlueEndpoint(settings)
+    router = APIRouter()
+
+    async def glue(request: Request) -> Response:
+        return await endpoint.handle(request)
+
+    router.add_api_route(settings.path, glue, methods=["POST"], include_in_schema=False)
+    return router

@@ -117,9 +117,10 @@ def evaluate(df: DataFrame, rules: list[Rule]) -> tuple[list[Outcome], DataFrame
     flagged = df.select("*", *[c.alias(f"__dq_{i}") for i, c in flags.items()])
     sums = [F.sum(F.col(f"__dq_{i}").cast("long")).alias(f"__dq_{i}") for i in flags]
     totals = flagged.agg(F.count(F.lit(1)).alias("rows"), *sums).first()
-    rows = int(totals["rows"]) if totals else 0
+    figures = totals.asDict() if totals else {}
+    rows = int(figures.get("rows") or 0)
     outcomes = [
-        _outcome(r, rows, len(df.columns), int((totals[f"__dq_{i}"] or 0) if totals else 0))
+        _outcome(r, rows, len(df.columns), int(figures.get(f"__dq_{i}") or 0))
         for i, r in enumerate(rules)
     ]
     return outcomes, _row_level(flagged, df.columns, outcomes, flags)

@@ -6,7 +6,7 @@ Rule types: ColumnCount, RowCount, IsComplete, IsUnique, ColumnValues. Expressio
 ``= != > >= < <= <number>``, ``between <a> and <b>``, ``[not] in [<values>]`` (strings,
 numbers, NULL, EMPTY, WHITESPACES_ONLY) and ``matches "<regex>"``; ColumnValues also takes
 ``with threshold <op> <ratio>``. Any other rule type, composite rules and ``where`` clauses
-are refused with an error naming them.
+are refused with an error naming them. ``#`` comments are allowed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ _TOKEN = re.compile(
     r"|(?P<op>!=|>=|<=|=|>|<)|(?P<punct>[\[\](),])|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
 )
 _SPECIALS = ("NULL", "EMPTY", "WHITESPACES_ONLY")
+#: A quoted string (kept) or a comment (blanked, so positions in errors stay right).
+_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|#[^\n]*')
 
 
 class RulesetError(InvalidInput):
@@ -75,6 +77,9 @@ class _Tokens:
 
 
 def _tokenize(source: str) -> _Tokens:
+    """Tokens of ``source``; ``#`` starts a comment to the end of its line (Glue Studio's
+    generated rulesets carry one)."""
+    source = _COMMENT.sub(lambda m: m.group() if m.group(1) else " " * len(m.group()), source)
     items, pos = [], 0
     while pos < len(source):
         if source[pos:].strip() == "":

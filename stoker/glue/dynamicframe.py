@@ -80,8 +80,9 @@ class DynamicFrame:
         print("\n".join(gluetypes.schema_lines(self.schema())))
 
     def show(self, num_rows: int = 20) -> None:
-        """Print the first records."""
-        self._df.show(num_rows, truncate=False)
+        """Print the first records as Glue does: one JSON object per record."""
+        for line in fields.json_lines(self._df, num_rows):
+            print(line)
 
     def repartition(
         self, num_partitions: int, transformation_ctx: str = "", **_: Any
@@ -194,10 +195,16 @@ class DynamicFrame:
         catalog_id: str | None = None,
         option: str = "",
     ) -> DynamicFrame:
-        """Choices resolved by ``specs`` [(path, action)] or one ``choice`` action for all."""
-        if (choice or option) == "match_catalog" and not (database and table_name):
-            raise GlueNotSupported("resolveChoice match_catalog needs database and table_name")
-        return self._derive(resolve.resolve(self._df, list(specs or []), choice or option))
+        """Choices resolved by ``specs`` [(path, action)] or one ``choice`` action for all.
+
+        ``match_catalog`` asks the GlueContext for the table's schema through
+        ``catalog_schema(database, table_name, catalog_id)`` (a Spark StructType).
+        """
+        action = choice or option
+        catalog = None
+        if action.strip().lower() == "match_catalog":
+            catalog = resolve.catalog_schema(self.glue_ctx, database, table_name, catalog_id)
+        return self._derive(resolve.resolve(self._df, list(specs or []), action, catalog))
 
     def filter(
         self,

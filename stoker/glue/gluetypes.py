@@ -337,9 +337,16 @@ _NAMED: dict[str, T.DataType] = {
 _DECIMAL = re.compile(r"decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)")
 
 
-def spark_type(name: str) -> T.DataType:
-    """The Spark type a Glue type name means (``"Long"``, ``"decimal(12,2)"``); case-insensitive."""
+#: Type names of nested values: a mapping to one of them keeps the value as it is.
+COMPLEX = frozenset({"array", "struct", "map", "choice", "object"})
+
+
+def spark_type(name: str) -> T.DataType | None:
+    """The Spark type a Glue type name means (``"Long"``, ``"decimal(12,2)"``), case-insensitive;
+    None for a nested type name (``struct``, ``array``...), which converts nothing."""
     key = name.strip().lower()
+    if key in COMPLEX or key.startswith(("array<", "struct<", "map<")):
+        return None
     named = _NAMED.get(re.sub(r"\(.*\)$", "", key) if key.startswith(("varchar", "char")) else key)
     if named is not None:
         return named

@@ -15,9 +15,9 @@ from stoker.errors import InvalidInput
 from stoker.glue.gluetypes import is_choice
 from stoker.glue.transforms.errors import GlueNotSupported
 from stoker.glue.transforms.paths import (
+    canonical,
     column_of,
     drop_nested,
-    field_type,
     quote,
     replace_nested,
     require,
@@ -38,8 +38,8 @@ _COMPARATORS: dict[str, Callable[[Column, Any], Column]] = {
 def drop_fields(df: DataFrame, paths: Sequence[str]) -> DataFrame:
     """``df`` without the fields at ``paths``; paths that do not exist are ignored."""
     for path in paths:
-        segments = split_path(path)
-        if field_type(df.schema, segments) is not None:
+        segments = canonical(df.schema, split_path(path))
+        if segments is not None:
             df = drop_nested(df, segments)
     return df
 
@@ -115,8 +115,17 @@ def join(
     _no_clash(set(left.columns) & set(right.columns))
     condition = F.lit(True)
     for k1, k2 in zip(keys1, keys2, strict=True):
-        condition = condition & (left[quote(k1)] == right[quote(k2)])
+        condition = condition & (_side(left, k1) == _side(right, k2))
     return left.join(right, on=condition, how="inner")
+
+
+def _side(df: DataFrame, path: str) -> Column:
+    """A key of one side of a join, bound to that side (nested paths too)."""
+    segments = require(df, path)
+    column = df[quote(segments[0])]
+    for segment in segments[1:]:
+        column = column.getField(segment)
+    return column
 
 
 def _no_clash(shared: set[str]) -> None:
@@ -140,3 +149,16 @@ def unbox_json(df: DataFrame, path: str, fmt: str) -> DataFrame:
     texts = df.select(column_of(segments).alias("v")).where(F.col("v").isNotNull())
     schema = df.sparkSession.read.json(texts.rdd.map(lambda r: r[0])).schema
     return replace_nested(df, segments, F.from_json(column_of(segments), schema))
+
+
+def json_lines(df: DataFrame, limit: int) -> list[str]:
+    """The first records as JSON lines, a choice showing its one value (Glue's ``show``)."""
+    plain = [
+        F.coalesce(
+            *[F.col(quote(f.name)).getField(p).cast("string") for p in f.dataType.names]
+        ).alias(f.name)
+        if is_choice(f) and isinstance(f.dataType, T.StructType)
+        else F.col(quote(f.name))
+        for f in df.schema.fields
+    ]
+    return [row[0] for row in df.select(F.to_json(F.struct(*plain))).take(limit)]

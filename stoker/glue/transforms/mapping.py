@@ -19,7 +19,7 @@ from pyspark.sql import types as T
 
 from stoker.errors import InvalidInput
 from stoker.glue.gluetypes import is_choice, is_type_name, spark_type
-from stoker.glue.transforms.paths import column_of, field_type, split_path
+from stoker.glue.transforms.paths import canonical, column_of, field_type, split_path
 
 #: A target tree: each name holds a column or a subtree (a struct to build).
 Tree = dict[str, "Column | Tree"]
@@ -58,12 +58,11 @@ def apply_mapping(df: DataFrame, mappings: Sequence[Sequence[object]]) -> DataFr
     """Only the mapped fields, each at its target path with its target type."""
     tree: Tree = {}
     for mapping in map(normalise, mappings):
+        source = canonical(df.schema, mapping.source)
         field = field_type(df.schema, mapping.source)
-        if field is None:
+        if source is None or field is None:
             continue
-        _place(
-            tree, mapping.target, _converted(field, column_of(mapping.source), mapping.target_type)
-        )
+        _place(tree, mapping.target, _converted(field, column_of(source), mapping.target_type))
     return df.select(*_columns(tree))
 
 
@@ -71,9 +70,9 @@ def select_fields(df: DataFrame, paths: Sequence[str]) -> DataFrame:
     """Only the fields at ``paths`` (nested paths keep their enclosing structs)."""
     tree: Tree = {}
     for path in paths:
-        segments = split_path(path)
-        field = field_type(df.schema, segments)
-        if field is not None:
+        segments = canonical(df.schema, split_path(path))
+        field = field_type(df.schema, segments or [])
+        if segments is not None and field is not None:
             _place(tree, segments, column_of(segments), field)
     return df.select(*_columns(tree))
 

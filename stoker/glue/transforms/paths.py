@@ -47,24 +47,44 @@ def column_of(segments: list[str]) -> Column:
     return column
 
 
+def canonical(schema: T.StructType, segments: list[str]) -> list[str] | None:
+    """The path as the schema spells it (names match case-insensitively, as Spark's and
+    Glue's do), or None when there is no such field."""
+    current: T.DataType = schema
+    names = []
+    for segment in segments:
+        if not isinstance(current, T.StructType):
+            return None
+        exact = {f.name: f for f in current.fields}
+        loose = {f.name.lower(): f for f in current.fields}
+        found = exact.get(segment) or loose.get(segment.lower())
+        if found is None:
+            return None
+        names.append(found.name)
+        current = found.dataType
+    return names
+
+
 def field_type(schema: T.StructType, segments: list[str]) -> T.StructField | None:
     """The field a path names in a schema, or None when there is none."""
+    names = canonical(schema, segments)
+    if names is None:
+        return None
     current: T.DataType = schema
     found: T.StructField | None = None
-    for segment in segments:
-        if not isinstance(current, T.StructType) or segment not in current.fieldNames():
-            return None
-        found = current[segment]
+    for name in names:
+        assert isinstance(current, T.StructType)
+        found = current[name]
         current = found.dataType
     return found
 
 
 def require(df: DataFrame, path: str) -> list[str]:
-    """The segments of ``path``, which must exist in ``df``."""
-    segments = split_path(path)
-    if field_type(df.schema, segments) is None:
+    """The segments of ``path`` as ``df`` spells them; the field must exist."""
+    names = canonical(df.schema, split_path(path))
+    if names is None:
         raise InvalidInput(f"field {path!r} does not exist in the frame", field="path", value=path)
-    return segments
+    return names
 
 
 def replace_nested(df: DataFrame, segments: list[str], value: Column) -> DataFrame:

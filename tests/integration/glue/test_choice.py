@@ -117,3 +117,42 @@ def test_resolve_choice_refuses_bad_requests(frame: Any) -> None:
 def test_apply_mapping_casts_a_choice(frame: Any, raw: DataFrame) -> None:
     glue = frame.apply_mapping([("id", "choice", "id", "long")]).toDF()
     same(glue, raw.select(F.col("id").try_cast("long").alias("id")))
+
+
+def test_match_catalog_casts_to_the_catalog_types(
+    frame: Any, raw: DataFrame, spark: SparkSession
+) -> None:
+    from types import SimpleNamespace
+
+    from awsglue.transforms import ResolveChoice
+    from pyspark.sql import types as T
+
+    catalog = T.StructType(
+        [T.StructField("id", T.LongType()), T.StructField("price", T.StringType())]
+    )
+    ctx = SimpleNamespace(
+        spark_session=spark,
+        catalog_schema=lambda db, table, catalog_id: (
+            catalog if (db, table) == ("shop", "fruit") else None
+        ),
+    )
+    with_catalog = type(frame)(frame.toDF(), ctx, "fruit")
+    glue = ResolveChoice.apply(
+        frame=with_catalog, choice="MATCH_CATALOG", database="shop", table_name="fruit"
+    )
+    plain = raw.select(
+        F.col("id").try_cast("long").alias("id"), "name",
+        F.col("price").try_cast("double").cast("string").alias("price"),
+    )  # fmt: skip
+    same(glue.toDF().select("id", "name", "price"), plain)
+    from stoker.glue.transforms.errors import GlueNotSupported
+
+    with pytest.raises(GlueNotSupported, match=r"no catalog schema for shop\.other"):
+        with_catalog.resolveChoice(choice="match_catalog", database="shop", table_name="other")
+
+
+def test_show_prints_a_choice_as_its_value(frame: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    frame.select_fields(["id"]).show(4)
+    assert sorted(capsys.readouterr().out.splitlines()) == sorted(
+        ['{"id":"1"}', '{"id":"2"}', '{"id":"x7"}', '{"id":"4"}']
+    )

@@ -206,3 +206,31 @@ def test_unsupported_calls_name_themselves(frame: Any) -> None:
         frame.spigot("s3://bucket/sample", {"topk": 10})
     with pytest.raises(GlueNotSupported, match="FindMatches"):
         from awsglue.transforms import FindMatches  # noqa: F401
+
+
+def test_apply_mapping_as_generated_scripts_write_it(frame: Any, people: DataFrame) -> None:
+    from awsglue.transforms import ApplyMapping
+
+    glue = ApplyMapping.apply(
+        frame=frame,
+        mappings=[("ID", "int", "id", "bigint"), ("address", "struct", "address", "struct")],
+    )
+    same(glue.toDF(), people.select(F.col("id").cast("long"), "address"))
+
+
+def test_join_on_nested_keys(
+    spark: SparkSession, glue_ctx: Any, frame: Any, people: DataFrame
+) -> None:
+    from awsglue.dynamicframe import DynamicFrame
+
+    zips = spark.createDataFrame([("0150", "centre"), ("5003", "west")], "code string, area string")
+    glue = frame.join(["address.zip"], ["code"], DynamicFrame.fromDF(zips, glue_ctx, "z")).toDF()
+    same(glue, people.join(zips, people["address.zip"] == zips["code"]))
+
+
+def test_show_prints_one_json_record_a_line(frame: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    frame.select_fields(["id", "name"]).show(2)
+    assert capsys.readouterr().out.splitlines() == [
+        '{"id":1,"name":"ann"}',
+        '{"id":2,"name":"bob"}',
+    ]

@@ -83,13 +83,10 @@ def catalog_schema(
 
 
 def resolve_path(df: DataFrame, path: str, action: str) -> DataFrame:
-    """One field resolved by one action: cast:T, project:T, make_cols or make_struct."""
-    segments = canonical(df.schema, split_path(path)) or []
-    field = field_type(df.schema, segments) if segments else None
-    if field is None:
-        raise InvalidInput(
-            f"resolveChoice: field {path!r} does not exist", field="path", value=path
-        )
+    """One field resolved by one action: cast:T, project:T, make_cols or make_struct.
+
+    The action is checked first, so a misspelt one is an error even on a missing field.
+    """
     verb, _, type_name = action.strip().partition(":")
     verb = verb.lower()
     if verb not in _VERBS:
@@ -97,6 +94,10 @@ def resolve_path(df: DataFrame, path: str, action: str) -> DataFrame:
             f"resolveChoice: unknown action {action!r}", field="action", value=action
         )
     target = _target(verb, type_name)
+    segments = canonical(df.schema, split_path(path)) or []
+    field = field_type(df.schema, segments) if segments else None
+    if field is None:
+        return df  # a DynamicFrame's records may simply lack the field, as in Glue
     if not is_choice(field):
         if target is None or field.dataType == target:
             return df

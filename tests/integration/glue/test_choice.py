@@ -106,8 +106,9 @@ def test_resolve_choice_refuses_bad_requests(frame: Any) -> None:
 
     with pytest.raises(InvalidInput, match="not both"):
         frame.resolveChoice(specs=[("id", "make_cols")], choice="make_struct")
-    with pytest.raises(InvalidInput, match="does not exist"):
-        frame.resolveChoice(specs=[("nope", "cast:int")])
+    assert frame.resolveChoice(specs=[("nope", "cast:int")]).toDF().columns == frame.toDF().columns
+    with pytest.raises(InvalidInput, match="atomic type"):
+        frame.resolveChoice(specs=[("nope", "cast:struct")])
     with pytest.raises(InvalidInput, match="unknown action"):
         frame.resolveChoice(specs=[("id", "explode")])
     with pytest.raises(InvalidInput, match="match_catalog"):

@@ -1,0 +1,1 @@
+"""Glue Data Quality in ETL jobs (``awsgluedq``): the DQDL subset parser and its evaluation."""

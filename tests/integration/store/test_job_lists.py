@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from stoker.domain.events import EventIdentity
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import JobFilter
 from stoker.domain.runs import new_run
@@ -12,6 +13,7 @@ from stoker.domain.states import RunState
 from stoker.store.engine import Database
 from stoker.store.history import seed_runs
 from stoker.store.jobs import JobStore
+from stoker.store.runs import RunStore
 
 from .conftest import make_job
 
@@ -83,3 +85,23 @@ def test_recent_runs_newest_first_ten_at_most(db: Database, jobs: JobStore) -> N
     starts = [r.started_on for r in recent["Orders_ETL"]]
     assert starts == sorted(starts, reverse=True)
     assert jobs.recent_runs([]) == {}
+
+
+def test_filters_follow_live_runs_and_edits(db: Database, jobs: JobStore) -> None:
+    now = T0
+    runs = RunStore(db, EventIdentity(), pool_capacity=2)
+    job = jobs.create(make_job("live", tags={"team": "ads"}), now)
+    run = runs.create(new_run(job, now, arguments={}), job, now)
+    assert names(jobs, JobFilter(last_state=S.STARTING)) == ["live"]
+    runs.transition(run.id, S.STARTING, S.RUNNING, now)
+    second = runs.create(new_run(job, now, arguments={}), job, now)  # queued: one at a time
+    runs.transition(run.id, S.RUNNING, S.FAILED, now)  # not the newest run any more
+    assert names(jobs, JobFilter(last_state=S.WAITING)) == ["live"]
+    runs.transition(second.id, S.WAITING, S.STOPPED, now)
+    assert names(jobs, JobFilter(last_state=S.STOPPED)) == ["live"]
+    assert names(jobs, JobFilter(last_state=S.FAILED)) == []
+    jobs.replace(replace(job, tags={"team": "pay", "tier": "2"}), now)
+    assert names(jobs, JobFilter(tag_key="team", tag_value="ads")) == []
+    assert names(jobs, JobFilter(tag_key="tier", tag_value="2")) == ["live"]
+    jobs.delete("live")
+    assert names(jobs, JobFilter(tag_key="tier")) == []

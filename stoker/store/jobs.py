@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from stoker.domain.jobs import Job, JobFilter
+from stoker.domain.jobs import Job, JobCursor, JobFilter, JobSort
 from stoker.domain.runs import RunBrief
 from stoker.errors import Conflict, NotFound
 from stoker.store.codec import job_from_row, job_to_json
@@ -79,14 +80,14 @@ class JobStore:
         return job_from_row(row)
 
     def list_jobs(
-        self, limit: int, after: str | None = None, where: JobFilter = _EVERY_JOB
+        self, limit: int, after: str | JobCursor | None = None, where: JobFilter = _EVERY_JOB
     ) -> list[Job]:
-        """Jobs by name, names > ``after``: a keyset page of the primary key, or of
-        (last_run_state, name) for the last-run-state filter; a tag is an index range of
-        job_tags (key, value), the name is checked per job on the way."""
-        query = select(jobs).order_by(jobs.c.name).limit(limit)
-        if after is not None:
-            query = query.where(jobs.c.name > after)
+        """Jobs in ``where``'s order after the cursor (a name: after that name): a keyset
+        page of an index ending in name — the primary key, (last_modified_on, name),
+        (last_run_seq, name), or (last_run_state, name) for the last-run-state filter; a
+        tag is an index range of job_tags (key, value), the name is checked on the way."""
+        query = _ordered(where, JobCursor(after) if isinstance(after, str) else after)
+        query = query.limit(limit)
         if where.name_contains:
             query = query.where(jobs.c.name.icontains(where.name_contains, autoescape=True))
         if where.tag_key is not None:
@@ -122,6 +123,30 @@ class JobStore:
             return [job_from_row(row) for row in conn.execute(select(jobs).order_by(jobs.c.name))]
         with self._db.read() as own:
             return self.all_jobs(own)
+
+
+_SORTED_BY = {
+    JobSort.NAME: None,
+    JobSort.LAST_MODIFIED: jobs.c.last_modified_on,
+    JobSort.LAST_RUN: jobs.c.last_run_seq,
+}
+
+
+def _ordered(where: JobFilter, after: JobCursor | None) -> Select[Any]:
+    """All jobs in ``where``'s order (then by name), those after ``after`` only."""
+    column = _SORTED_BY[where.sort]
+    keys = [jobs.c.name] if column is None else [column, jobs.c.name]
+    query = select(jobs).order_by(*(k.desc() if where.descending else k for k in keys))
+    if after is None:
+        return query
+    if column is None:
+        position: Any = jobs.c.name, after.name
+    else:
+        # The value bound with the column's type: stored as the column stores it.
+        value = bindparam(None, after.value, type_=column.type)
+        position = tuple_(column, jobs.c.name), tuple_(value, after.name)
+    return query.where(position[0] < position[1] if where.descending
+                       else position[0] > position[1])  # fmt: skip
 
 
 def _write_tags(conn: Connection, job: Job) -> None:

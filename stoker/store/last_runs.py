@@ -7,7 +7,7 @@ write takes, so a run change and a promotion never wait on each other.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from stoker.domain.runs import JobRun
 from stoker.domain.states import RunState
@@ -16,10 +16,7 @@ from stoker.store.tables import job_runs, jobs
 # Built once: these run on every run insert and state change.
 _NEWEST = (
     update(jobs)
-    .where(
-        jobs.c.name == bindparam("job"),
-        or_(jobs.c.last_run_seq.is_(None), jobs.c.last_run_seq < bindparam("seq")),
-    )
+    .where(jobs.c.name == bindparam("job"), jobs.c.last_run_seq < bindparam("seq"))
     .values(last_run_seq=bindparam("seq"), last_run_state=bindparam("state"))
 )
 _MOVED = (
@@ -42,9 +39,8 @@ def moving(conn: Connection, job_name: str, seq: int, state: RunState) -> None:
 
 def refresh(conn: Connection) -> None:
     """Set every job's newest run from job_runs (after runs were written in bulk)."""
-    newest = (
-        select(func.max(job_runs.c.seq)).where(job_runs.c.job_name == jobs.c.name).scalar_subquery()
-    )
-    conn.execute(update(jobs).values(last_run_seq=newest))
+    newest = select(func.max(job_runs.c.seq)).where(job_runs.c.job_name == jobs.c.name)
+    newest_or_0 = func.coalesce(newest.scalar_subquery(), 0)
+    conn.execute(update(jobs).values(last_run_seq=newest_or_0))
     state = select(job_runs.c.state).where(job_runs.c.seq == jobs.c.last_run_seq)
     conn.execute(update(jobs).values(last_run_state=state.scalar_subquery()))

@@ -27,6 +27,7 @@ from stoker.store.run_queries import scanned_day_counts
 from stoker.store.tables import job_run_day_counts, run_day_counts
 
 _LIVE = frozenset(s for s in RunState if s.live)
+_STATE_OF = {s.value: s for s in RunState}
 _Key = tuple[str, date, str]
 
 
@@ -94,8 +95,11 @@ def _kept(conn: Connection, first: date, last: date, job_name: str | None) -> li
     )
     if job_name is not None:
         query = query.where(table.c.job_name == job_name)
+    # A year is ~2,000 rows: plain tuples and a dict lookup for the state (not RunState()).
     return [
-        DayCount(row.day, RunState(row.state), row.runs) for row in conn.execute(query) if row.runs
+        DayCount(day, _STATE_OF[state], runs)
+        for day, state, runs in conn.execute(query)
+        if runs
     ]
 
 

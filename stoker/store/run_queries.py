@@ -131,7 +131,9 @@ def recent_runs(conn: Connection, names: Sequence[str], count: int) -> dict[str,
             chunks.append(conn.execute(_recent_statement(len(chunk), count), params))
     for rows in chunks:
         for row in rows:
-            brief = RunBrief(row.id, RunState(row.state), row.started_on, row.completed_on)
+            brief = RunBrief(
+                row.id, RunState(row.state), row.started_on, row.completed_on, row.seq
+            )
             found[row.job_name].append((row.seq, brief))
     return {
         name: [brief for _, brief in sorted(runs, key=lambda r: r[0], reverse=True)]

@@ -89,9 +89,12 @@ jobs = Table(
     Column("last_modified_on", UTCDateTime(), nullable=False),
     #: The job's newest run (its seq) and that run's state, written by store/runs.py in the
     #: transaction of each insert and state change: the last-run-state filter reads them.
-    Column("last_run_seq", Integer),
+    Column("last_run_seq", Integer, nullable=False, server_default="0"),  # 0: never ran
     Column("last_run_state", String(16)),
     Index("ix_jobs_last_run_state_name", "last_run_state", "name"),
+    # The jobs list's other orders, as keyset pages (then by name).
+    Index("ix_jobs_last_modified_name", "last_modified_on", "name"),
+    Index("ix_jobs_last_run_seq_name", "last_run_seq", "name"),
 )
 
 #: Each job's tags, written with its definition: the tag filter is an index range.

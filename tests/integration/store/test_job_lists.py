@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from stoker.domain.events import EventIdentity
 from stoker.domain.ids import new_run_id
-from stoker.domain.jobs import JobFilter
+from stoker.domain.jobs import JobCursor, JobFilter, JobSort
 from stoker.domain.runs import new_run
 from stoker.domain.states import RunState
 from stoker.store.engine import Database
@@ -105,3 +107,34 @@ def test_filters_follow_live_runs_and_edits(db: Database, jobs: JobStore) -> Non
     assert names(jobs, JobFilter(tag_key="tier", tag_value="2")) == ["live"]
     jobs.delete("live")
     assert names(jobs, JobFilter(tag_key="tier")) == []
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", list(JobSort))
+def test_every_order_pages_through_every_job(
+    db: Database, jobs: JobStore, sort: JobSort, descending: bool
+) -> None:
+    """Keyset pages of two in each order, the cursor built from the last job of a page."""
+    seed(db, jobs)
+    jobs.replace(make_job("idle", tags={"team": "data"}), T0 + timedelta(days=1))
+    where = JobFilter(sort=sort, descending=descending)
+    everyone = jobs.list_jobs(100, None, where)
+    seen: list[str] = []
+    after = None
+    while page := jobs.list_jobs(2, after, where):
+        seen += [j.name for j in page]
+        last = page[-1]
+        recent = jobs.recent_runs([last.name])[last.name]
+        value = {JobSort.NAME: None, JobSort.LAST_MODIFIED: last.last_modified_on,
+                 JobSort.LAST_RUN: recent[0].seq if recent else 0}[sort]  # fmt: skip
+        after = JobCursor(last.name, value)
+    assert seen == [j.name for j in everyone] and len(seen) == 5
+    expected = {
+        JobSort.NAME: sorted(seen),
+        JobSort.LAST_MODIFIED: ["Orders_ETL", "orders_backfill", "pay_100%_sync",
+                                "pay_1x0_sync", "idle"],  # idle edited last
+        # Never run first, then by newest run: the seeding's runs interleave by minute.
+        JobSort.LAST_RUN: ["idle", "pay_100%_sync", "pay_1x0_sync", "orders_backfill",
+                           "Orders_ETL"],
+    }[sort]  # fmt: skip
+    assert seen == (expected[::-1] if descending else expected)

@@ -1,5 +1,6 @@
-"""What the console's summaries and job filters read without scanning: runs counted by day,
-each job's tags in rows, each job's newest run on its row. Backfilled from what is stored.
+"""What the console's summaries, job filters and job orders read without scanning: runs
+counted by day, each job's tags in rows, each job's newest run on its row, and indexes for
+the jobs list's orders. Backfilled from what is stored.
 
 Revision ID: 0008
 Revises: 0007
@@ -43,9 +44,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_job_tags_key_value", "job_tags", ["key", "value", "job_name"])
     with op.batch_alter_table("jobs") as batch:
-        batch.add_column(sa.Column("last_run_seq", sa.Integer()))
+        batch.add_column(
+            sa.Column("last_run_seq", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.add_column(sa.Column("last_run_state", sa.String(16)))
     op.create_index("ix_jobs_last_run_state_name", "jobs", ["last_run_state", "name"])
+    op.create_index("ix_jobs_last_modified_name", "jobs", ["last_modified_on", "name"])
+    op.create_index("ix_jobs_last_run_seq_name", "jobs", ["last_run_seq", "name"])
     _backfill_counts()
     _backfill_tags()
     _backfill_last_runs()
@@ -87,7 +92,7 @@ def _backfill_tags() -> None:
 def _backfill_last_runs() -> None:
     op.execute(
         "UPDATE jobs SET last_run_seq = "
-        "(SELECT max(seq) FROM job_runs WHERE job_runs.job_name = jobs.name)"
+        "coalesce((SELECT max(seq) FROM job_runs WHERE job_runs.job_name = jobs.name), 0)"
     )
     op.execute(
         "UPDATE jobs SET last_run_state = "
@@ -96,6 +101,8 @@ def _backfill_last_runs() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_jobs_last_run_seq_name", "jobs")
+    op.drop_index("ix_jobs_last_modified_name", "jobs")
     op.drop_index("ix_jobs_last_run_state_name", "jobs")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("last_run_state")

@@ -92,6 +92,25 @@ def test_jobs_list_filters_survive_a_reload(page: Any, daemon: DaemonProcess, pr
     expect(page.locator("table.jobs tbody tr")).to_have_count(1)
 
 
+def test_jobs_list_sorted_by_the_api_survives_a_reload(
+    page: Any, daemon: DaemonProcess
+) -> None:
+    for name in ("zsort_b", "zsort_c", "zsort_a"):  # modified in this order
+        daemon.create_job(name, PRINTER)
+    jobs = JobsPage(page, daemon.url).open("?name=zsort")
+    assert jobs.names() == ["zsort_a", "zsort_b", "zsort_c"]
+    jobs.sort_by("Last modified")
+    expect(page).to_have_url(re.compile(r"sort=last_modified"))
+    expect(page.locator("table.jobs tbody tr").first).to_contain_text("zsort_b")
+    jobs.sort_by("Last modified ▲")  # again: the other way
+    expect(page).to_have_url(re.compile(r"desc=1"))
+    page.reload()
+    expect(page.locator("table.jobs tbody tr").first).to_contain_text("zsort_a")
+    assert jobs.names() == ["zsort_a", "zsort_c", "zsort_b"]
+    sorted_header = page.locator("th[aria-sort=descending]")
+    expect(sorted_header).to_contain_text("Last modified")
+
+
 def test_jobs_list_at_phone_width_in_the_dark(
     browser: Any, request: pytest.FixtureRequest, daemon: DaemonProcess, printer: str
 ) -> None:

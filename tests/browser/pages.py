@@ -116,6 +116,14 @@ class JobPage(Console):
         return RunDialog(self.page, self.base_url)
 
     # -- History
+    def history_overflow(self) -> int:
+        """How many pixels the History table is wider than the room it has (0: it fits)."""
+        expect(self.page.locator("table.history tbody tr").first).to_be_visible()
+        return int(self.page.evaluate(
+            "(() => { const w = document.querySelector('table.history').closest('.table-wrap');"
+            " return w.scrollWidth - w.clientWidth; })()"
+        ))  # fmt: skip
+
     def run_row(self, run_id: str) -> Locator:
         return self.page.locator(f"table.history tr[data-run='{run_id}']")
 

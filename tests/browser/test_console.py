@@ -170,6 +170,25 @@ def test_run_and_watch_history_live(page: Any, daemon: DaemonProcess, printer: s
     expect(job.charts().first.locator("circle.point").first).to_be_attached()
 
 
+def test_history_fits_at_1280_and_keeps_its_key_columns_on_a_phone(
+    browser: Any, request: pytest.FixtureRequest, daemon: DaemonProcess, printer: str
+) -> None:
+    daemon.start_run(printer)  # at least one row, whatever ran before
+    tab = open_page(browser, request)
+    job = JobPage(next(tab), daemon.url).open(printer)
+    assert job.history_overflow() == 0, "History scrolls sideways at 1280x800"
+    next(tab, None)
+    tab = open_page(browser, request, viewport={"width": 390, "height": 844})
+    page = next(tab)
+    job = JobPage(page, daemon.url).open(printer)
+    job.history_overflow()
+    expect(page.get_by_role("columnheader", name="Run status")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Timeout")).to_be_hidden()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at phone width: {width}px"
+    next(tab, None)
+
+
 def test_a_log_is_followed_while_the_run_prints(
     page: Any, daemon: DaemonProcess, printer: str
 ) -> None:

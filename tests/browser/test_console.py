@@ -384,6 +384,40 @@ def test_an_event_trigger_with_its_batching_refused_then_created(
     expect(page.get_by_label("Allow cycles")).not_to_be_checked()
 
 
+def test_trigger_options_and_each_jobs_arguments_through_the_form(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    """catch_up ONCE, Activate on creation, allow_cycles, and per-job arguments, round trip."""
+    triggers = TriggersPage(page, daemon.url)
+    triggers.goto("/console/triggers/new")
+    triggers.fill("nightly-once", "cron(0 2 * * ? *)", "UTC",
+                  f'{printer} timeout=9 --lines=3 --note="two words"')  # fmt: skip
+    page.get_by_label("Catch up").select_option("ONCE")
+    page.get_by_label("Activate on creation").check()
+    triggers.create()
+    expect(triggers.row("nightly-once")).to_contain_text("ACTIVATED")
+    stored = daemon.http.get("/triggers/nightly-once").json()
+    assert stored["catch_up"] == "ONCE", stored
+    assert stored["actions"][0]["arguments"] == {"--lines": "3", "--note": "two words"}
+    triggers.row("nightly-once").get_by_role("link", name="nightly-once").click()
+    jobs_field = page.get_by_label("Jobs to start (one a line)")
+    expect(jobs_field).to_have_value(f'{printer} timeout=9 --lines=3 --note="two words"')
+    jobs_field.fill(f"{printer} --lines=4")
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page).to_have_url(re.compile(r"/console/triggers$"))
+    action = daemon.http.get("/triggers/nightly-once").json()["actions"][0]
+    assert (action["arguments"], action["timeout"]) == ({"--lines": "4"}, None), action
+    triggers.goto("/console/triggers/new")
+    page.get_by_label("Name").fill("loop")
+    page.get_by_label("Type").select_option("CONDITIONAL")
+    page.get_by_label('Conditions (one "job STATE" a line)').fill(f"{printer} SUCCEEDED")
+    page.get_by_label("Allow cycles").check()
+    page.get_by_label("Jobs to start (one a line)").fill(printer)
+    triggers.create()
+    expect(triggers.row("loop")).to_be_visible()
+    assert daemon.http.get("/triggers/loop").json()["allow_cycles"] is True
+
+
 def test_start_and_delete_a_trigger_from_the_list(
     page: Any, daemon: DaemonProcess, printer: str
 ) -> None:

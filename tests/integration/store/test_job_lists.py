@@ -84,6 +84,8 @@ def test_recent_runs_newest_first_ten_at_most(db: Database, jobs: JobStore) -> N
     assert [r.state for r in recent["Orders_ETL"]] == [S.SUCCEEDED] * 10
     assert [r.state for r in recent["orders_backfill"]] == [S.FAILED, S.SUCCEEDED]
     assert recent["idle"] == [] and recent["missing"] == []
+    newest = recent["orders_backfill"][0]  # its second run: minute 10 + job index 1
+    assert newest.started_on == T0 + timedelta(minutes=11) and newest.completed_on is None
     starts = [r.started_on for r in recent["Orders_ETL"]]
     assert starts == sorted(starts, reverse=True)
     assert jobs.recent_runs([]) == {}

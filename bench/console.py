@@ -11,7 +11,7 @@ range, and the monitoring tiles (/runs/summary over 30 and 365 days). Target: ev
 ≤ 50 ms p95. Asserts nothing. SQLite by default (a file in a temporary directory); --pg URL
 for PostgreSQL (its public schema is dropped first).
 Usage: .venv/bin/python bench/console.py [--jobs 5000] [--runs 1000000] [--big 10000]
-[--rounds 50] [--pg postgresql+psycopg://…]
+[--rounds 50] [--pg postgresql+psycopg://…] [--reuse FILE.db (fill once, measure again)]
 """
 
 from __future__ import annotations
@@ -131,9 +131,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--pg", help="a PostgreSQL URL (its public schema is dropped)")
+    parser.add_argument("--reuse", help="a SQLite file: filled if missing, else measured as is")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.pg or f"sqlite:///{tmp}/stoker.db"
+        url = args.pg or f"sqlite:///{args.reuse or tmp + '/stoker.db'}"
+        reused = args.reuse is not None and Path(args.reuse).exists()
         if args.pg:
             engine = sa.create_engine(args.pg)
             with engine.begin() as conn:
@@ -145,7 +147,8 @@ def main() -> None:
         names = job_names(args.jobs)
         print(f"{db.engine.dialect.name}: {args.jobs} jobs, {args.runs} runs "
               f"({args.big} of big_job) over {args.days} days")  # fmt: skip
-        print(f"  filled in {fill(db, names, args.runs, args.big, args.days):.0f} s")
+        if not reused:
+            print(f"  filled in {fill(db, names, args.runs, args.big, args.days):.0f} s")
         if not db.is_sqlite:
             with db.engine.begin() as conn:
                 conn.execute(sa.text("ANALYZE"))

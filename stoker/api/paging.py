@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any
 
+from stoker.domain.jobs import Job, JobCursor, JobSort
+from stoker.domain.runs import RunBrief
 from stoker.errors import InvalidInput
 
 #: A next_token names one row (a name of at most 255 characters, or a sequence number).
@@ -38,6 +41,48 @@ def _bad(token: str) -> InvalidInput:
         field="next_token",
         value=token,
     )
+
+
+def job_token(job: Job, recent: list[RunBrief], sort: JobSort, desc: bool) -> str:
+    """The next_token after ``job`` in a jobs list in this order (its kind names the order,
+    so a token is never read in another)."""
+    if sort is JobSort.NAME and not desc:
+        return encode_token("jobs", job.name)  # the token of the default order, unchanged
+    value: str | int = job.name
+    if sort is JobSort.LAST_MODIFIED:
+        assert job.last_modified_on is not None  # a stored job has its times
+        value = json.dumps([job.last_modified_on.isoformat(), job.name])
+    elif sort is JobSort.LAST_RUN:
+        value = json.dumps([recent[0].seq if recent else 0, job.name])
+    return encode_token(_job_kind(sort, desc), value)
+
+
+def job_cursor(token: str | None, sort: JobSort, desc: bool) -> JobCursor | None:
+    """Where the page a job_token of this order ended (InvalidInput for any other token)."""
+    if sort is JobSort.NAME and not desc:
+        name = decode_str_token(token, "jobs")
+        return None if name is None else JobCursor(name)
+    raw = decode_str_token(token, _job_kind(sort, desc))
+    if raw is None:
+        return None
+    if sort is JobSort.NAME:
+        return JobCursor(raw)
+    assert token is not None
+    try:
+        value, name = json.loads(raw)
+        if sort is JobSort.LAST_MODIFIED:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                return JobCursor(str(name), moment)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+            return JobCursor(str(name), value)
+    except (ValueError, TypeError):
+        pass
+    raise _bad(token)
+
+
+def _job_kind(sort: JobSort, desc: bool) -> str:
+    return f"jobs:{sort.value}:{'desc' if desc else 'asc'}"
 
 
 def decode_str_token(token: str | None, kind: str) -> str | None:

@@ -11,7 +11,7 @@ from stoker.bus import RunChanged
 from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
-from stoker.domain.jobs import Job, JobFilter
+from stoker.domain.jobs import Job, JobCursor, JobFilter
 from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
@@ -42,8 +42,11 @@ class JobCatalog(Protocol):
         """NotFound if missing."""
         ...
 
-    async def list_jobs(self, limit: int, after: str | None, where: JobFilter) -> list[Job]:
-        """Jobs matching ``where`` ordered by name with names > ``after``, at most ``limit``."""
+    async def list_jobs(
+        self, limit: int, after: str | JobCursor | None, where: JobFilter
+    ) -> list[Job]:
+        """Jobs matching ``where`` in its order after ``after`` (a name, or where the
+        previous page ended), at most ``limit``."""
         ...
 
     async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:

@@ -178,12 +178,34 @@ def _check_kinds(job: Job) -> None:
         )
 
 
+class JobSort(StrEnum):
+    """What a jobs list is ordered by; jobs with the same value follow in name order."""
+
+    NAME = "name"
+    LAST_MODIFIED = "last_modified"
+    #: The job's newest run, by creation order; jobs never run come first (ascending).
+    LAST_RUN = "last_run"
+
+
 @dataclass(frozen=True)
 class JobFilter:
     """Which jobs a list shows: ``name_contains`` case-insensitively; a tag ``tag_key``
-    (with ``tag_value`` when given); the state of the job's latest run (``last_state``)."""
+    (with ``tag_value`` when given); the state of the job's latest run (``last_state``);
+    and in which order (``sort``, ``descending``)."""
 
     name_contains: str | None = None
     tag_key: str | None = None
     tag_value: str | None = None
     last_state: RunState | None = None
+    sort: JobSort = JobSort.NAME
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class JobCursor:
+    """Where a page of jobs ended: its last job's name and, unless the list is sorted by
+    name, that job's sort value (LAST_MODIFIED: the time; LAST_RUN: its newest run's
+    sequence number, 0 when it never ran)."""
+
+    name: str
+    value: datetime | int | None = None

@@ -53,6 +53,8 @@ class RunBrief:
     state: RunState
     started_on: datetime
     completed_on: datetime | None
+    #: Its place in creation order (what a jobs list sorted by last run orders by).
+    seq: int = 0
 
 
 @dataclass(frozen=True)

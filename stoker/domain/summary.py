@@ -50,12 +50,20 @@ def summarize(counts: Iterable[DayCount], since: datetime, until: datetime) -> R
     days = {first + timedelta(days=i): _zeros() for i in range((last - first).days + 1)}
     by_state = _zeros()
     for row in counts:
-        days.setdefault(row.day, _zeros())[row.state] += row.count
+        day = days.get(row.day)
+        if day is None:  # a count outside the range's days (the store's rounding)
+            day = days[row.day] = _zeros()
+        day[row.state] += row.count
         by_state[row.state] += row.count
     ended = sum(by_state[s] for s in TERMINAL_STATES)
     rate = by_state[RunState.SUCCEEDED] / ended if ended else None
     return RunSummary(since, until, by_state, rate, sorted(days.items()))
 
 
+#: Iterating an Enum class is slow (a generator over its members): a summary of a year makes
+#: hundreds of these dicts.
+_STATES = tuple(RunState)
+
+
 def _zeros() -> dict[RunState, int]:
-    return dict.fromkeys(RunState, 0)
+    return dict.fromkeys(_STATES, 0)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from stoker.aio import Blocking
-from stoker.domain.jobs import Job, JobFilter, validate_job, validate_job_name
+from stoker.domain.jobs import Job, JobCursor, JobFilter, validate_job, validate_job_name
 from stoker.domain.limits import script_bytes
 from stoker.domain.runs import RunBrief
 from stoker.errors import InvalidInput, NotFound
@@ -57,7 +57,7 @@ class JobCatalog:
         return await self._io(self._jobs.get, name)
 
     async def list_jobs(
-        self, limit: int, after: str | None, where: JobFilter = _EVERY_JOB
+        self, limit: int, after: str | JobCursor | None, where: JobFilter = _EVERY_JOB
     ) -> list[Job]:
         return await self._io(self._jobs.list_jobs, limit, after, where)
 

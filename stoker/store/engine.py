@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -56,8 +56,8 @@ class Database:
         except (ArgumentError, ValueError) as exc:
             # Settings check the URL first; this keeps a Database built by hand just as clear.
             raise ConfigError(
-                "database.url is not a database URL (value not shown: it may hold a "
-                "password)", field="database.url",
+                "database.url is not a database URL (value not shown: it may hold a password)",
+                field="database.url",
             ) from exc
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -99,12 +99,39 @@ class Database:
             self._read.dispose()
 
 
+class Deferred(Protocol):
+    """A write a transaction gathers as it goes and makes once, just before it commits."""
+
+    def flush(self, conn: Connection) -> None: ...
+
+
+_DEFERRED = "stoker.deferred"
+D = TypeVar("D", bound=Deferred)
+
+
+def deferred(conn: Connection, key: str, factory: Callable[[], D]) -> D:
+    """The current transaction's deferred write under ``key``, made by ``factory`` on first
+    use. Each is flushed in key order just before commit and dropped when the transaction
+    ends either way: shared rows (counters) are then locked last, for the shortest time and
+    always in the same order, so two transactions never wait on each other for them."""
+    pending: dict[str, Any] = conn.info.setdefault(_DEFERRED, {})
+    if key not in pending:
+        pending[key] = factory()
+    return cast(D, pending[key])
+
+
 @contextmanager
 def _transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction on ``engine``; a database that cannot be reached is StoreUnavailable."""
     try:
         with engine.begin() as conn:
-            yield conn
+            try:
+                yield conn
+                for _, write in sorted(conn.info.get(_DEFERRED, {}).items()):
+                    write.flush(conn)
+            finally:
+                # info belongs to the pooled DBAPI connection: never leak into the next use.
+                conn.info.pop(_DEFERRED, None)
     except OperationalError as exc:
         raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
 

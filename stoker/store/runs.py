@@ -40,11 +40,13 @@ from stoker.domain.slots import (
 from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
 from stoker.domain.summary import DayCount
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
+from stoker.store import last_runs
 from stoker.store import outbox as outbox_rows
 from stoker.store.bookmarks import BookmarkStore
 from stoker.store.codec import job_from_json, job_from_row, run_from_row, run_values
 from stoker.store.engine import Database
-from stoker.store.run_queries import day_counts, page_query
+from stoker.store.run_counts import count_ended, day_counts
+from stoker.store.run_queries import page_query, started_seq_bounds
 from stoker.store.tables import job_runs, jobs
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
@@ -184,6 +186,8 @@ class RunStore:
             values["running_on"] = now
         with self._db.write() as conn:
             before = self._get(conn, run_id)
+            # The job's row before the run's: the lock order of every run write.
+            last_runs.moving(conn, before.job_name, before.seq, target)
             if target.terminal:
                 values["completed_on"] = now
                 values["execution_time"] = execution_seconds(before.running_on, now)
@@ -266,13 +270,16 @@ class RunStore:
     ) -> list[JobRun]:
         """Newest first (seq descending), seq < ``before_seq`` (store/run_queries.py)."""
         with self._db.read() as conn:
-            rows = conn.execute(page_query(where, limit, before_seq))
+            bounds = started_seq_bounds(conn, where)
+            if bounds is None:
+                return []
+            rows = conn.execute(page_query(where, limit, before_seq, bounds))
             return [run_from_row(row) for row in rows]
 
     def day_counts(
         self, since: datetime, until: datetime, job_name: str | None = None
     ) -> list[DayCount]:
-        """Runs started in [since, until) by UTC day and state (store/run_queries.py)."""
+        """Runs started in [since, until) by UTC day and state (store/run_counts.py)."""
         with self._db.read() as conn:
             return day_counts(conn, since, until, job_name)
 
@@ -345,6 +352,7 @@ class RunStore:
         if row is None:
             return None
         moved = run_from_row(row)
+        last_runs.moving(conn, moved.job_name, moved.seq, moved.state)  # job rows locked
         self._event(conn, moved, RunState.WAITING, now)
         return moved, row.job_snapshot
 
@@ -354,6 +362,7 @@ class RunStore:
         initial(run.state, ended=ended)
         row = conn.execute(_INSERT_RUN, run_values(run, job)).one()
         created = run_from_row(row)
+        last_runs.inserted(conn, created)  # callers locked the job's row (PostgreSQL)
         self._event(conn, created, None, now)
         return created
 
@@ -385,6 +394,7 @@ class RunStore:
     ) -> None:
         payload = state_change_event(run, previous, now, self._identity)
         outbox_rows.append(conn, payload, run.id, now)
+        count_ended(conn, [run])
 
 
 def _guarded_update(

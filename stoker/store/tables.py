@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Index,
@@ -86,6 +87,24 @@ jobs = Table(
     Column("max_concurrent_runs", Integer, nullable=False),
     Column("created_on", UTCDateTime(), nullable=False),
     Column("last_modified_on", UTCDateTime(), nullable=False),
+    #: The job's newest run (its seq) and that run's state, written by store/runs.py in the
+    #: transaction of each insert and state change: the last-run-state filter reads them.
+    Column("last_run_seq", Integer, nullable=False, server_default="0"),  # 0: never ran
+    Column("last_run_state", String(16)),
+    Index("ix_jobs_last_run_state_name", "last_run_state", "name"),
+    # The jobs list's other orders, as keyset pages (then by name).
+    Index("ix_jobs_last_modified_name", "last_modified_on", "name"),
+    Index("ix_jobs_last_run_seq_name", "last_run_seq", "name"),
+)
+
+#: Each job's tags, written with its definition: the tag filter is an index range.
+job_tags = Table(
+    "job_tags",
+    metadata,
+    Column("job_name", String(255), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Index("ix_job_tags_key_value", "key", "value", "job_name"),
 )
 
 job_runs = Table(
@@ -126,6 +145,27 @@ job_runs = Table(
     Index("ix_job_runs_trigger_seq", "triggered_by", "seq"),
     Index("ix_job_runs_started_state", "started_on", "state"),
     Index("ix_job_runs_job_started_state", "job_name", "started_on", "state"),
+)
+
+#: Ended runs by the UTC day they started, their end state and job (store/run_counts.py):
+#: added to in the transaction a run ends in, so a summary reads days, not runs. Ended
+#: states are final, so a run is counted once and never moved between rows.
+job_run_day_counts = Table(
+    "job_run_day_counts",
+    metadata,
+    Column("job_name", String(255), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("runs", Integer, nullable=False),
+)
+
+#: The same counts over all jobs (a year is 365 x 5 rows whatever the number of jobs).
+run_day_counts = Table(
+    "run_day_counts",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("runs", Integer, nullable=False),
 )
 
 outbox = Table(

@@ -76,11 +76,12 @@ def console_router() -> APIRouter:
         digest.update(name.encode() + b"\0" + assets[name].body + b"\0")
     version = digest.hexdigest()[:16]
     base = f"{CONSOLE_PATH}/assets/{version}/"
-    # Every module is fetched at once instead of import by import (four round trips deep).
+    # Every module is fetched at once instead of import by import (four round trips deep),
+    # the shared ones (api.js, ui.js) before the pages', which each view imports on demand.
     preload = "\n".join(
         f'<link rel="modulepreload" href="{base}{name}">'
-        for name in sorted(assets)
-        if name.endswith(".js") and name != "app.js"
+        for name in sorted(assets, key=lambda n: (n.count("/"), n))
+        if name.endswith(".js") and name not in ("app.js", "early.js")
     )
     page = page_template.replace(b"{{preload}}", preload.encode())
     page = page.replace(b"{{assets}}", base.encode())

@@ -59,6 +59,14 @@ class JobsPage(Console):
         self.page.get_by_label("Name").fill(text)
         self.page.get_by_role("button", name="Filter").click()
 
+    def names(self) -> list[str]:
+        """The jobs listed, in the order shown."""
+        links = self.page.locator("table.jobs tbody tr th[scope=row] a")
+        return [str(n) for n in links.all_inner_texts()]
+
+    def sort_by(self, column: str) -> None:
+        self.page.locator("table.jobs thead").get_by_role("link", name=column).click()
+
     def add_job(self) -> JobFormPage:
         self.page.locator(".toolbar").get_by_role("link", name="Add job").click()
         return JobFormPage(self.page, self.base_url)
@@ -108,6 +116,14 @@ class JobPage(Console):
         return RunDialog(self.page, self.base_url)
 
     # -- History
+    def history_overflow(self) -> int:
+        """How many pixels the History table is wider than the room it has (0: it fits)."""
+        expect(self.page.locator("table.history tbody tr").first).to_be_visible()
+        return int(self.page.evaluate(
+            "(() => { const w = document.querySelector('table.history').closest('.table-wrap');"
+            " return w.scrollWidth - w.clientWidth; })()"
+        ))  # fmt: skip
+
     def run_row(self, run_id: str) -> Locator:
         return self.page.locator(f"table.history tr[data-run='{run_id}']")
 

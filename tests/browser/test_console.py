@@ -92,6 +92,25 @@ def test_jobs_list_filters_survive_a_reload(page: Any, daemon: DaemonProcess, pr
     expect(page.locator("table.jobs tbody tr")).to_have_count(1)
 
 
+def test_jobs_list_sorted_by_the_api_survives_a_reload(
+    page: Any, daemon: DaemonProcess
+) -> None:
+    for name in ("zsort_b", "zsort_c", "zsort_a"):  # modified in this order
+        daemon.create_job(name, PRINTER)
+    jobs = JobsPage(page, daemon.url).open("?name=zsort")
+    assert jobs.names() == ["zsort_a", "zsort_b", "zsort_c"]
+    jobs.sort_by("Last modified")
+    expect(page).to_have_url(re.compile(r"sort=last_modified"))
+    expect(page.locator("table.jobs tbody tr").first).to_contain_text("zsort_b")
+    jobs.sort_by("Last modified ▲")  # again: the other way
+    expect(page).to_have_url(re.compile(r"desc=1"))
+    page.reload()
+    expect(page.locator("table.jobs tbody tr").first).to_contain_text("zsort_a")
+    assert jobs.names() == ["zsort_a", "zsort_c", "zsort_b"]
+    sorted_header = page.locator("th[aria-sort=descending]")
+    expect(sorted_header).to_contain_text("Last modified")
+
+
 def test_jobs_list_at_phone_width_in_the_dark(
     browser: Any, request: pytest.FixtureRequest, daemon: DaemonProcess, printer: str
 ) -> None:
@@ -149,6 +168,25 @@ def test_run_and_watch_history_live(page: Any, daemon: DaemonProcess, printer: s
     page.get_by_role("button", name="View additional metrics").click()
     expect(job.charts()).to_have_count(5)
     expect(job.charts().first.locator("circle.point").first).to_be_attached()
+
+
+def test_history_fits_at_1280_and_keeps_its_key_columns_on_a_phone(
+    browser: Any, request: pytest.FixtureRequest, daemon: DaemonProcess, printer: str
+) -> None:
+    daemon.start_run(printer)  # at least one row, whatever ran before
+    tab = open_page(browser, request)
+    job = JobPage(next(tab), daemon.url).open(printer)
+    assert job.history_overflow() == 0, "History scrolls sideways at 1280x800"
+    next(tab, None)
+    tab = open_page(browser, request, viewport={"width": 390, "height": 844})
+    page = next(tab)
+    job = JobPage(page, daemon.url).open(printer)
+    job.history_overflow()
+    expect(page.get_by_role("columnheader", name="Run status")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Timeout")).to_be_hidden()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at phone width: {width}px"
+    next(tab, None)
 
 
 def test_a_log_is_followed_while_the_run_prints(
@@ -344,6 +382,40 @@ def test_an_event_trigger_with_its_batching_refused_then_created(
     triggers.goto("/console/triggers/new")
     page.get_by_label("Type").select_option("CONDITIONAL")
     expect(page.get_by_label("Allow cycles")).not_to_be_checked()
+
+
+def test_trigger_options_and_each_jobs_arguments_through_the_form(
+    page: Any, daemon: DaemonProcess, printer: str
+) -> None:
+    """catch_up ONCE, Activate on creation, allow_cycles, and per-job arguments, round trip."""
+    triggers = TriggersPage(page, daemon.url)
+    triggers.goto("/console/triggers/new")
+    triggers.fill("nightly-once", "cron(0 2 * * ? *)", "UTC",
+                  f'{printer} timeout=9 --lines=3 --note="two words"')  # fmt: skip
+    page.get_by_label("Catch up").select_option("ONCE")
+    page.get_by_label("Activate on creation").check()
+    triggers.create()
+    expect(triggers.row("nightly-once")).to_contain_text("ACTIVATED")
+    stored = daemon.http.get("/triggers/nightly-once").json()
+    assert stored["catch_up"] == "ONCE", stored
+    assert stored["actions"][0]["arguments"] == {"--lines": "3", "--note": "two words"}
+    triggers.row("nightly-once").get_by_role("link", name="nightly-once").click()
+    jobs_field = page.get_by_label("Jobs to start (one a line)")
+    expect(jobs_field).to_have_value(f'{printer} timeout=9 --lines=3 --note="two words"')
+    jobs_field.fill(f"{printer} --lines=4")
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page).to_have_url(re.compile(r"/console/triggers$"))
+    action = daemon.http.get("/triggers/nightly-once").json()["actions"][0]
+    assert (action["arguments"], action["timeout"]) == ({"--lines": "4"}, None), action
+    triggers.goto("/console/triggers/new")
+    page.get_by_label("Name").fill("loop")
+    page.get_by_label("Type").select_option("CONDITIONAL")
+    page.get_by_label('Conditions (one "job STATE" a line)').fill(f"{printer} SUCCEEDED")
+    page.get_by_label("Allow cycles").check()
+    page.get_by_label("Jobs to start (one a line)").fill(printer)
+    triggers.create()
+    expect(triggers.row("loop")).to_be_visible()
+    assert daemon.http.get("/triggers/loop").json()["allow_cycles"] is True
 
 
 def test_start_and_delete_a_trigger_from_the_list(

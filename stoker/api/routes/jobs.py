@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from stoker.api.deps import Services
-from stoker.api.paging import decode_str_token, encode_token
+from stoker.api.paging import job_cursor, job_token
 from stoker.api.schemas.common import ErrorOut
 from stoker.api.schemas.jobs import (
     JobActivityOut,
@@ -27,6 +27,7 @@ from stoker.domain.jobs import (
     MAX_TAG_VALUE,
     Job,
     JobFilter,
+    JobSort,
     validate_job,
     validate_job_name,
 )
@@ -71,13 +72,17 @@ async def list_jobs(
     name: Annotated[str | None, Query(max_length=MAX_NAME_FILTER)] = None,
     tag: Annotated[str | None, Query(max_length=MAX_TAG_FILTER)] = None,
     last_state: RunState | None = None,
+    sort: JobSort = JobSort.NAME,
+    desc: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: str | None = None,
 ) -> JobPage:
-    """Jobs ordered by name, a page at a time, each with its last run and the states of its
-    latest 10. Filters combine: ``name`` (a case-insensitive part of the name), ``tag``
-    (``key`` or ``key=value``), ``last_state`` (the state of the job's newest run)."""
-    after = decode_str_token(next_token, "jobs")
+    """Jobs a page at a time, each with its last run and the states of its latest 10,
+    ordered by ``sort`` (``name``, ``last_modified`` or ``last_run``: its newest run, jobs
+    never run first), then by name; ``desc=true`` reverses. Filters combine: ``name`` (a
+    case-insensitive part of the name), ``tag`` (``key`` or ``key=value``), ``last_state``
+    (the state of the job's newest run). A next_token continues the order it came from."""
+    after = job_cursor(next_token, sort, desc)
     key, _, value = (tag or "").partition("=")
     if tag is not None and not key:
         raise InvalidInput("tag must be key or key=value, e.g. team=data", field="tag", value=tag)
@@ -86,12 +91,16 @@ async def list_jobs(
         tag_key=key or None,
         tag_value=value if tag is not None and "=" in tag else None,
         last_state=last_state,
+        sort=sort,
+        descending=desc,
     )
     # One extra row tells whether another page exists, so the last page has no token.
     jobs = await services.jobs.list_jobs(limit + 1, after, where)
     page = jobs[:limit]
-    token = encode_token("jobs", page[-1].name) if len(jobs) > limit else None
     recent = await services.jobs.recent_runs([j.name for j in page])
+    token = None
+    if len(jobs) > limit:
+        token = job_token(page[-1], recent[page[-1].name], sort, desc)
     return JobPage(jobs=[job_activity_out(j, recent[j.name]) for j in page], next_token=token)
 
 

@@ -66,7 +66,23 @@ export async function request(method, path, body) {
   return data;
 }
 
-export const get = (path) => request("GET", path);
+// One GET sent before any view asked for it (early.js). The first get() takes its answer
+// when it asks for the same path (any other first get drops it, so nothing stale is ever
+// shown); an early call that failed is sent again, now that the token prompt is installed.
+let early = null;
+
+export function prefetch(path) {
+  const answer = request("GET", path);
+  answer.catch(() => {}); // its failure is handled when a view takes it
+  early = { path, answer };
+}
+
+export function get(path) {
+  const sent = early;
+  early = null;
+  if (sent?.path === path) return sent.answer.catch(() => request("GET", path));
+  return request("GET", path);
+}
 export const post = (path, body = {}) => request("POST", path, body);
 export const put = (path, body) => request("PUT", path, body);
 export const del = (path) => request("DELETE", path);

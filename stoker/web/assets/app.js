@@ -3,14 +3,18 @@
 
 import { onTokenNeeded } from "./api.js";
 import { h, modal } from "./ui.js";
-import { jobsPage } from "./pages/jobs.js";
-import { jobFormPage } from "./pages/jobform.js";
-import { jobPage } from "./pages/job.js";
-import { logPage } from "./pages/logs.js";
-import { runsPage } from "./pages/runs.js";
-import { triggersPage } from "./pages/triggers.js";
 
 const BASE = "/console";
+
+// A view's module is imported when it is first shown, so the first view waits only for its
+// own modules (the page preloads them all at once; none waits for another page's).
+const lazy = (load, name) => async (...args) => (await load())[name](...args);
+const jobsPage = lazy(() => import("./pages/jobs.js"), "jobsPage");
+const jobFormPage = lazy(() => import("./pages/jobform.js"), "jobFormPage");
+const jobPage = lazy(() => import("./pages/job.js"), "jobPage");
+const logPage = lazy(() => import("./pages/logs.js"), "logPage");
+const runsPage = lazy(() => import("./pages/runs.js"), "runsPage");
+const triggersPage = lazy(() => import("./pages/triggers.js"), "triggersPage");
 
 // [pattern, page, navigation section]; a page is (main, params, url, signal) => void.
 const ROUTES = [

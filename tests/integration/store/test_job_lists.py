@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from stoker.domain.events import EventIdentity
 from stoker.domain.ids import new_run_id
-from stoker.domain.jobs import JobFilter
+from stoker.domain.jobs import JobCursor, JobFilter, JobSort
 from stoker.domain.runs import new_run
 from stoker.domain.states import RunState
 from stoker.store.engine import Database
 from stoker.store.history import seed_runs
 from stoker.store.jobs import JobStore
+from stoker.store.runs import RunStore
 
 from .conftest import make_job
 
@@ -80,6 +84,59 @@ def test_recent_runs_newest_first_ten_at_most(db: Database, jobs: JobStore) -> N
     assert [r.state for r in recent["Orders_ETL"]] == [S.SUCCEEDED] * 10
     assert [r.state for r in recent["orders_backfill"]] == [S.FAILED, S.SUCCEEDED]
     assert recent["idle"] == [] and recent["missing"] == []
+    newest = recent["orders_backfill"][0]  # its second run: minute 10 + job index 1
+    assert newest.started_on == T0 + timedelta(minutes=11) and newest.completed_on is None
     starts = [r.started_on for r in recent["Orders_ETL"]]
     assert starts == sorted(starts, reverse=True)
     assert jobs.recent_runs([]) == {}
+
+
+def test_filters_follow_live_runs_and_edits(db: Database, jobs: JobStore) -> None:
+    now = T0
+    runs = RunStore(db, EventIdentity(), pool_capacity=2)
+    job = jobs.create(make_job("live", tags={"team": "ads"}), now)
+    run = runs.create(new_run(job, now, arguments={}), job, now)
+    assert names(jobs, JobFilter(last_state=S.STARTING)) == ["live"]
+    runs.transition(run.id, S.STARTING, S.RUNNING, now)
+    second = runs.create(new_run(job, now, arguments={}), job, now)  # queued: one at a time
+    runs.transition(run.id, S.RUNNING, S.FAILED, now)  # not the newest run any more
+    assert names(jobs, JobFilter(last_state=S.WAITING)) == ["live"]
+    runs.transition(second.id, S.WAITING, S.STOPPED, now)
+    assert names(jobs, JobFilter(last_state=S.STOPPED)) == ["live"]
+    assert names(jobs, JobFilter(last_state=S.FAILED)) == []
+    jobs.replace(replace(job, tags={"team": "pay", "tier": "2"}), now)
+    assert names(jobs, JobFilter(tag_key="team", tag_value="ads")) == []
+    assert names(jobs, JobFilter(tag_key="tier", tag_value="2")) == ["live"]
+    jobs.delete("live")
+    assert names(jobs, JobFilter(tag_key="tier")) == []
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", list(JobSort))
+def test_every_order_pages_through_every_job(
+    db: Database, jobs: JobStore, sort: JobSort, descending: bool
+) -> None:
+    """Keyset pages of two in each order, the cursor built from the last job of a page."""
+    seed(db, jobs)
+    jobs.replace(make_job("idle", tags={"team": "data"}), T0 + timedelta(days=1))
+    where = JobFilter(sort=sort, descending=descending)
+    everyone = jobs.list_jobs(100, None, where)
+    seen: list[str] = []
+    after = None
+    while page := jobs.list_jobs(2, after, where):
+        seen += [j.name for j in page]
+        last = page[-1]
+        recent = jobs.recent_runs([last.name])[last.name]
+        value = {JobSort.NAME: None, JobSort.LAST_MODIFIED: last.last_modified_on,
+                 JobSort.LAST_RUN: recent[0].seq if recent else 0}[sort]  # fmt: skip
+        after = JobCursor(last.name, value)
+    assert seen == [j.name for j in everyone] and len(seen) == 5
+    expected = {
+        JobSort.NAME: sorted(seen),
+        JobSort.LAST_MODIFIED: ["Orders_ETL", "orders_backfill", "pay_100%_sync",
+                                "pay_1x0_sync", "idle"],  # idle edited last
+        # Never run first, then by newest run: the seeding's runs interleave by minute.
+        JobSort.LAST_RUN: ["idle", "pay_100%_sync", "pay_1x0_sync", "orders_backfill",
+                           "Orders_ETL"],
+    }[sort]  # fmt: skip
+    assert seen == (expected[::-1] if descending else expected)

@@ -91,3 +91,22 @@ def test_single_filters(runs: RunStore, seeded: list[JobRun]) -> None:
         (RunFilter(started_after=late), lambda r: r.started_on >= late),
     ]:  # fmt: skip
         assert every_page(runs, where, 9) == expect(seeded, keep), where
+
+
+def test_a_time_range_without_runs_is_empty(runs: RunStore, seeded: list[JobRun]) -> None:
+    assert runs.list_runs(RunFilter(started_before=T0)) == []
+    assert runs.list_runs(RunFilter(started_after=T0 + timedelta(hours=60))) == []
+    one = RunFilter(started_after=T0 + timedelta(hours=7), started_before=T0 + timedelta(hours=8))
+    assert ids(runs.list_runs(one)) == [seeded[7].id]
+
+
+def test_a_run_numbered_a_little_out_of_start_order_is_in_its_range(
+    db: Database, runs: RunStore
+) -> None:
+    """Start times are taken just before the insert numbers a run: seq may lag by seconds."""
+    job = make_job("a")
+    late, early = (replace(new_run(job, T0 + timedelta(seconds=s), arguments={}),
+                           id=new_run_id(), state=S.SUCCEEDED) for s in (30, 10))  # fmt: skip
+    seed_runs(db, [(late, job), (early, job)])
+    assert ids(runs.list_runs(RunFilter(started_before=T0 + timedelta(seconds=20)))) == [early.id]
+    assert ids(runs.list_runs(RunFilter(started_after=T0 + timedelta(seconds=20)))) == [late.id]

@@ -1,19 +1,24 @@
-"""Runs counted by UTC day and state in SQL (store/run_queries.day_counts), both databases."""
+"""Runs counted by UTC day and state (store/run_counts.py, store/run_queries.py), both databases."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
+
 from stoker.domain.ids import new_run_id
 from stoker.domain.runs import new_run
 from stoker.domain.states import RunState
 from stoker.domain.summary import DayCount
+from stoker.errors import InvalidTransition
 from stoker.store.engine import Database
 from stoker.store.history import seed_runs
+from stoker.store.jobs import JobStore
+from stoker.store.run_queries import scanned_day_counts
 from stoker.store.runs import RunStore
 
-from .conftest import make_job
+from .conftest import Clock, make_job
 
 S = RunState
 T0 = datetime(2026, 11, 30, 22, tzinfo=UTC)
@@ -42,3 +47,42 @@ def test_counts_by_utc_day_and_state(db: Database, runs: RunStore) -> None:
     ]
     only_a = runs.day_counts(since, until, job_name="a")
     assert sum(c.count for c in only_a) == 4
+
+
+def test_kept_counts_follow_live_runs_and_equal_a_scan(
+    db: Database, runs: RunStore, jobs: JobStore, clock: Clock
+) -> None:
+    """Runs ended through the state machine are counted in their transaction; whole days
+    read from the kept counts plus live runs and partial days give what a scan gives."""
+    job = make_job("etl", max_concurrent_runs=10, max_retries=1)
+    jobs.create(job, clock())
+    seeded = [new_run(job, T0 + timedelta(hours=h), arguments={}) for h in range(30)]
+    seed_runs(db, [(replace(r, id=new_run_id(), state=S.SUCCEEDED), job) for r in seeded])
+    clock.now = T0 + timedelta(days=2, hours=5)
+    ended = runs.create(new_run(job, clock(), arguments={}), job, clock())
+    runs.transition(ended.id, S.STARTING, S.RUNNING, clock.tick())
+    failed = runs.transition(ended.id, S.RUNNING, S.FAILED, clock.tick())
+    assert failed.retry is not None  # its retry is live: counted from job_runs
+    live = runs.create(new_run(job, clock(), arguments={}), job, clock())
+    runs.transition(live.id, S.STARTING, S.RUNNING, clock.tick())
+    with pytest.raises(InvalidTransition):  # rolled back: counts nothing
+        runs.transition(live.id, S.STARTING, S.SUCCEEDED, clock.tick())
+    for since, until in [
+        (T0 - timedelta(days=1), T0 + timedelta(days=4)),  # whole days only
+        (T0 + timedelta(hours=3, minutes=7), T0 + timedelta(days=2, hours=6)),  # partial ends
+        (T0 + timedelta(hours=1), T0 + timedelta(hours=5)),  # within a day
+    ]:
+        with db.read() as conn:
+            scanned = scanned_day_counts(conn, since, until, None)
+        for job_name in (None, "etl"):
+            assert sorted(runs.day_counts(since, until, job_name), key=_key) == sorted(
+                scanned, key=_key
+            ), (since, until, job_name)
+    kept = runs.day_counts(T0, T0 + timedelta(days=4))
+    assert DayCount(date(2026, 12, 3), S.FAILED, 1) in kept
+    assert {c.state for c in kept if c.day == date(2026, 12, 3)} == {S.FAILED, S.STARTING,
+                                                                    S.RUNNING}  # fmt: skip
+
+
+def _key(count: DayCount) -> tuple[date, str]:
+    return count.day, count.state.value

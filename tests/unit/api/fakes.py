@@ -12,7 +12,7 @@ from stoker.bus import Bus
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
-from stoker.domain.jobs import ExecutorKind, Job, JobFilter, validate_job
+from stoker.domain.jobs import ExecutorKind, Job, JobCursor, JobFilter, validate_job
 from stoker.domain.runs import JobRun, RunBrief, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
@@ -33,6 +33,7 @@ class FakeJobs:
     calls: list[tuple[str, object]] = field(default_factory=list)
     #: The filter of each list_jobs call, and the runs recent_runs answers per job.
     filters: list[JobFilter] = field(default_factory=list)
+    cursors: list[str | JobCursor | None] = field(default_factory=list)
     recent: dict[str, list[RunBrief]] = field(default_factory=dict)
 
     def _store_script(self, job: Job, script: str | None) -> Job:
@@ -64,9 +65,13 @@ class FakeJobs:
         except KeyError:
             raise NotFound(f"job {name!r} does not exist", field="name") from None
 
-    async def list_jobs(self, limit: int, after: str | None, where: JobFilter) -> list[Job]:
+    async def list_jobs(
+        self, limit: int, after: str | JobCursor | None, where: JobFilter
+    ) -> list[Job]:
         self.filters.append(where)
-        names = sorted(n for n in self.jobs if after is None or n > after)
+        self.cursors.append(after)
+        last = after.name if isinstance(after, JobCursor) else after
+        names = sorted(n for n in self.jobs if last is None or n > last)
         return [self.jobs[n] for n in names[:limit]]
 
     async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from stoker.domain.jobs import JobFilter
+from stoker.domain.jobs import JobCursor, JobFilter, JobSort
 from stoker.domain.runs import RunBrief
 from stoker.domain.states import RunState
 from tests.unit.api.fakes import FakeServices, make_job
@@ -61,3 +61,25 @@ def test_bad_filters(client: httpx.Client, query: str, field: str) -> None:
     resp = client.get(f"/jobs?{query}")
     assert resp.status_code == 400, resp.text
     assert resp.json()["code"] == "InvalidInput" and resp.json()["field"] == field
+
+
+def test_sort_and_direction_reach_the_catalog_and_tokens_keep_their_order(
+    client: httpx.Client, services: FakeServices
+) -> None:
+    services.jobs.jobs = {n: make_job(n) for n in ("a", "b", "c")}
+    services.jobs.recent["a"] = [RunBrief("jr_1", S.SUCCEEDED, T1, T2, seq=41)]
+    first = client.get("/jobs?sort=last_run&desc=true&limit=1").json()
+    assert services.jobs.filters[-1] == JobFilter(sort=JobSort.LAST_RUN, descending=True)
+    token = first["next_token"]
+    client.get(f"/jobs?sort=last_run&desc=true&limit=1&next_token={token}")
+    assert services.jobs.cursors[-1] == JobCursor("a", 41)
+    for other in ("sort=last_run", "sort=last_modified&desc=true", ""):
+        refused = client.get(f"/jobs?{other}&next_token={token}")
+        assert refused.status_code == 400 and refused.json()["field"] == "next_token", other
+    modified = client.get("/jobs?sort=last_modified&limit=2").json()["next_token"]
+    client.get(f"/jobs?sort=last_modified&limit=2&next_token={modified}")
+    cursor = services.jobs.cursors[-1]
+    assert isinstance(cursor, JobCursor) and cursor.name == "b" and cursor.value is not None
+    assert client.get("/jobs?sort=type").status_code == 422 or client.get(
+        "/jobs?sort=type"
+    ).status_code == 400

@@ -1,34 +1,12 @@
-// The Jobs list: Glue's columns and more, filters (applied by the API) and the page token in
-// the URL (a filtered view survives a reload and can be shared), sort within the page, and
+// The Jobs list: Glue's columns and more, filters, sort and the page token in the URL (a
+// filtered, sorted view survives a reload and can be shared; the API applies them all), and
 // the actions on the selected jobs.
 
-import { enc, get, query } from "../api.js";
+import { enc, get } from "../api.js";
 import { STATES, attempt, h, link, localTime, spinner, stateBadge } from "../ui.js";
 import { navigate } from "../app.js";
 import { bookmarkDialog, deleteJobs, runDialog, stopRuns, triggersDialog } from "./actions.js";
-
-const SORTS = {
-  name: (j) => j.name,
-  last_modified: (j) => j.last_modified_on || "",
-  last_run: (j) => j.last_run?.started_on || "",
-  type: (j) => j.command.name,
-};
-
-function filtersFrom(url) {
-  const p = url.searchParams;
-  return {
-    name: p.get("name") || "", tag: p.get("tag") || "", last_state: p.get("last_state") || "",
-    sort: SORTS[p.get("sort")] ? p.get("sort") : "name", desc: p.get("desc") === "1",
-    next_token: p.get("next_token") || "",
-  };
-}
-
-function urlOf(f) {
-  return `/console/jobs${query({
-    name: f.name, tag: f.tag, last_state: f.last_state,
-    sort: f.sort === "name" ? "" : f.sort, desc: f.desc ? "1" : "", next_token: f.next_token,
-  })}`;
-}
+import { apiPathOf, filtersFrom, urlOf } from "../jobsurl.js";
 
 function recentDots(recent) {
   if (!recent?.length) return h("span", { class: "muted" }, "—");
@@ -39,15 +17,11 @@ function recentDots(recent) {
 export async function jobsPage(main, _params, url, signal) {
   const f = filtersFrom(url);
   main.append(h("h1", {}, "Jobs"), spinner());
-  const page = await attempt(() => get(`/jobs${query({
-    name: f.name, tag: f.tag, last_state: f.last_state, next_token: f.next_token, limit: 100,
-  })}`));
+  const page = await attempt(() => get(apiPathOf(f)));
   if (signal.aborted) return;
   main.querySelector("[role=status]")?.remove();
   if (!page) return;
-  const jobs = [...page.jobs];
-  const key = SORTS[f.sort];
-  jobs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (f.desc ? -1 : 1));
+  const jobs = page.jobs;
   const byName = new Map(jobs.map((j) => [j.name, j]));
   const selected = () => [...main.querySelectorAll("input.pick:checked")].map((c) => byName.get(c.value));
   const reload = () => navigate(urlOf(f), true);
@@ -89,7 +63,8 @@ export async function jobsPage(main, _params, url, signal) {
     if (!name) return h("th", { scope: "col" }, label);
     const on = f.sort === name;
     return h("th", { scope: "col", "aria-sort": on ? (f.desc ? "descending" : "ascending") : "none" },
-      link(urlOf({ ...f, sort: name, desc: on && !f.desc }), label, on ? (f.desc ? " ▼" : " ▲") : ""));
+      // Another order starts from its first page: a page token belongs to its order.
+      link(urlOf({ ...f, sort: name, desc: on && !f.desc, next_token: "" }), label, on ? (f.desc ? " ▼" : " ▲") : ""));
   };
   const rows = jobs.map((j) => h("tr", {},
     h("td", {}, h("input", { type: "checkbox", class: "pick", value: j.name, "aria-label": `Select ${j.name}`, onchange: refresh })),
@@ -107,7 +82,7 @@ export async function jobsPage(main, _params, url, signal) {
       ...Object.values(buttons)), link("/console/jobs/new", h("span", { class: "button primary" }, "Add job"))),
     filterForm,
     jobs.length ? h("div", { class: "table-wrap" }, h("table", { class: "jobs" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, all), sortHeader("Name", "name"), sortHeader("Type", "type"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, all), sortHeader("Name", "name"), sortHeader("Type"),
         sortHeader("Executor"), sortHeader("Script location"), sortHeader("Last modified", "last_modified"),
         sortHeader("Bookmark"), sortHeader("Last run", "last_run"), sortHeader("Recent"))),
       h("tbody", {}, rows)))

@@ -67,17 +67,27 @@ function json(text) {
   try { return JSON.parse(text); } catch { return text; }
 }
 
-// "job timeout=N delay=N" a line, as the actions; a kept job keeps its own arguments.
-const actionText = (a) => [a.job_name, a.timeout ? `timeout=${a.timeout}` : "", a.notify_delay_after ? `delay=${a.notify_delay_after}` : ""].filter(Boolean).join(" ");
-function parseActions(text, kept) {
+// "job timeout=N delay=N --arg=value" a line, as the actions: the line is the whole action,
+// its arguments included (a value with spaces or quotes is written as a JSON string; a
+// masked secret comes back as **** and the API keeps its stored value).
+const argText = ([k, v]) => `${k}=${/[\s"]/.test(v) || v === "" ? JSON.stringify(v) : v}`;
+const actionText = (a) => [a.job_name, a.timeout ? `timeout=${a.timeout}` : "",
+  a.notify_delay_after ? `delay=${a.notify_delay_after}` : "",
+  ...Object.entries(a.arguments || {}).map(argText)].filter(Boolean).join(" ");
+const TOKENS = /(?:[^\s"]+|"(?:[^"\\]|\\.)*")+/g;
+function parseActions(text) {
   const out = [];
   for (const line of text.split("\n").map((l) => l.trim()).filter(Boolean)) {
-    const [job_name, ...rest] = line.split(/\s+/);
-    const action = { ...(kept.get(job_name) ?? { job_name }), timeout: null, notify_delay_after: null };
+    const [job_name, ...rest] = line.match(TOKENS);
+    const action = { job_name, arguments: {}, timeout: null, notify_delay_after: null };
     for (const part of rest) {
+      const arg = part.match(/^(--[^=]+)=(.*)$/);
       const m = part.match(/^(timeout|delay)=(.*)$/);
-      if (!m) return `${job_name}: "${part}" is not timeout=MINUTES or delay=MINUTES`;
-      action[m[1] === "timeout" ? "timeout" : "notify_delay_after"] = whole(m[2]);
+      if (arg) {
+        try { action.arguments[arg[1]] = arg[2].startsWith('"') ? JSON.parse(arg[2]) : arg[2]; }
+        catch { return `${job_name}: ${arg[1]}'s value is not a valid "quoted string"`; }
+      } else if (m) action[m[1] === "timeout" ? "timeout" : "notify_delay_after"] = whole(m[2]);
+      else return `${job_name}: "${part}" is not timeout=MINUTES, delay=MINUTES or --arg=value`;
     }
     out.push(action);
   }
@@ -149,14 +159,13 @@ async function triggerForm(main, name, signal) {
   const description = h("input", val(t?.description));
   const form = h("form", { class: "job-form", novalidate: true },
     row("Name", nameInput, "name"), row("Description", description, "description"), row("Type", type, "type"),
-    typed, row("Jobs to start (one a line)", actions, "actions", "A job's name, then optionally timeout=MINUTES and delay=MINUTES (notify after) for the runs this trigger starts."),
+    typed, row("Jobs to start (one a line)", actions, "actions", "A job's name, then optionally timeout=MINUTES, delay=MINUTES (notify after) and its arguments (--key=value; \"quoted\" when the value has spaces) for the runs this trigger starts."),
     t ? null : checkbox(row("Activate on creation", startNow, "start_on_creation", "Not for ON_DEMAND triggers: they fire only when started.")),
     h("div", { class: "buttons" }, link("/console/triggers", "Cancel"), h("button", { type: "submit", class: "primary" }, t ? "Save trigger" : "Create trigger")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearFieldErrors(form);
-    const kept = new Map((t?.actions || []).map((a) => [a.job_name, a]));
-    const parsed = parseActions(actions.value, kept);
+    const parsed = parseActions(actions.value);
     if (typeof parsed === "string") { showFieldError(form, { field: "actions", message: parsed }); return; }
     const body = { description: description.value, type: type.value, timezone: timezone.value || "UTC", actions: parsed };
     if (type.value === "SCHEDULED") { body.schedule = schedule.value; body.catch_up = catchUp.value; }

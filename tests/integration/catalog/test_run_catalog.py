@@ -35,7 +35,8 @@ lines = [
     "this line is not JSON",
     {"op": "add_partitions", "database": "lake", "table": table,
      "partitions": [{"values": ["2024-01-01"], "location": f"s3://lake/{table}/day=2024-01-01"}]},
-    {"op": "add_partitions", "database": "lake", "table": table, "partitions": [{"values": ["a", "b"]}]},
+    {"op": "add_partitions", "database": "lake", "table": table,
+     "partitions": [{"values": ["a", "b"]}]},
     {"op": "drop_everything", "database": "lake", "table": table},
     {"op": "upsert_table", "database": "nowhere", "table": "t", "location": "/x", "format": "csv"},
 ]

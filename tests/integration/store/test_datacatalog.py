@@ -68,7 +68,7 @@ def test_partitions_upsert_by_values(store: CatalogStore, clock: Clock) -> None:
     key, _ = store.list_partitions("sales", "orders", 1, None)[0]
     assert len(store.list_partitions("sales", "orders", 10, key)) == 1
     store.delete_table("sales", "orders")
-    with pytest.raises(NotFound, match="table sales.orders"):
+    with pytest.raises(NotFound, match=r"table sales\.orders"):
         store.list_partitions("sales", "orders", 10, None)
 
 
@@ -93,5 +93,5 @@ def test_a_runs_update_line(store: CatalogStore, clock: Clock) -> None:
     store.apply_line(orders(), None, clock())
     store.apply_line(None, ("sales", "orders", (Partition(("d1",), "/d1"),)), clock())
     assert [p.values for _, p in store.list_partitions("sales", "orders", 10, None)] == [("d1",)]
-    with pytest.raises(NotFound, match="table sales.nope"):
+    with pytest.raises(NotFound, match=r"table sales\.nope"):
         store.apply_line(None, ("sales", "nope", ()), clock())

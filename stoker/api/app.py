@@ -15,8 +15,10 @@ from stoker.api.guard import PUBLIC_PATHS, Guard, allowed_hosts
 from stoker.api.ports import ApiServices
 from stoker.api.routes import (
     bookmarks,
+    catalog,
     definitions,
     events,
+    generate,
     health,
     index,
     jobs,
@@ -96,6 +98,7 @@ def create_app(
         public = public if metrics_auth else public | {"/metrics"}
     unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
     for router in (
+        generate.router,
         jobs.router,
         stream.router,  # before runs.router: /runs/stream is not a run id
         runs.router,
@@ -104,6 +107,7 @@ def create_app(
         triggers.router,
         definitions.router,
         bookmarks.router,
+        catalog.router,
         scripts.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)

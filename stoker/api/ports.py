@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from stoker.bus import RunChanged
+from stoker.datacatalog.infer import Inferred
+from stoker.datacatalog.scriptgen import GeneratedScript
 from stoker.domain.bookmarks import BookmarkVersion
+from stoker.domain.datacatalog import CatalogDatabase, CatalogTable, Connection, Partition
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
@@ -127,6 +130,67 @@ class Bookmarks(Protocol):
     async def set_now(self, job_name: str) -> BookmarkVersion:
         """Conflict while a run with job-bookmark-enable is live."""
         ...
+
+
+class DataCatalog(Protocol):
+    """The Data Catalog. NotFound names the missing database, table or connection (field
+    database, table, connection); Conflict an existing name; InvalidInput a bad field.
+    Connections come back masked."""
+
+    async def create_database(self, database: CatalogDatabase) -> CatalogDatabase: ...
+
+    async def get_database(self, name: str) -> CatalogDatabase: ...
+
+    async def list_databases(self, limit: int, after: str | None) -> list[CatalogDatabase]: ...
+
+    async def delete_database(self, name: str) -> None: ...
+
+    async def create_table(self, table: CatalogTable) -> CatalogTable: ...
+
+    async def put_table(self, table: CatalogTable) -> tuple[CatalogTable, bool]:
+        """Create or replace; True when created."""
+        ...
+
+    async def get_table(self, database: str, name: str) -> CatalogTable: ...
+
+    async def list_tables(
+        self, database: str, limit: int, after: str | None
+    ) -> list[CatalogTable]: ...
+
+    async def delete_table(self, database: str, name: str) -> None: ...
+
+    async def add_partitions(
+        self, database: str, name: str, partitions: Sequence[Partition]
+    ) -> int: ...
+
+    async def list_partitions(
+        self, database: str, name: str, limit: int, after: str | None
+    ) -> list[tuple[str, Partition]]:
+        """(page key, partition) pairs; the key of the last one is the next page's start."""
+        ...
+
+    async def create_connection(self, connection: Connection) -> Connection: ...
+
+    async def get_connection(self, name: str) -> Connection: ...
+
+    async def list_connections(self, limit: int, after: str | None) -> list[Connection]: ...
+
+    async def delete_connection(self, name: str) -> None: ...
+
+    async def infer(
+        self, path: str, fmt: str | None, options: Mapping[str, Any] | None = None
+    ) -> Inferred: ...
+
+    async def infer_into(
+        self, path: str, fmt: str | None, database: str, name: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> tuple[Inferred, CatalogTable]: ...  # fmt: skip
+
+    async def generate(
+        self, source: str, target: str, rules: Sequence[str], *,
+        source_format: str | None = None, source_options: Mapping[str, Any] | None = None,
+        target_format: str | None = None, partition_keys: Sequence[str] = (),
+    ) -> GeneratedScript: ...  # fmt: skip
 
 
 class RunMetricsReader(Protocol):
@@ -251,6 +315,9 @@ class ApiServices(Protocol):
 
     @property
     def bookmarks(self) -> Bookmarks: ...
+
+    @property
+    def catalog(self) -> DataCatalog: ...
 
     @property
     def run_feed(self) -> RunFeed: ...

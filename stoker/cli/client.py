@@ -265,6 +265,37 @@ class StokerClient:
         result: Json = self._request("POST", f"/jobs/{_seg(job)}/bookmark/set", json={"now": True})
         return result
 
+    # --- data catalog ---------------------------------------------------------------------
+
+    def catalog_create(self, path: str, body: Json) -> Json:
+        """POST to a catalog collection (``databases``, ``databases/D/tables``, …)."""
+        result: Json = self._request("POST", f"/catalog/{path}", json=body)
+        return result
+
+    def catalog_put(self, path: str, body: Json) -> Json:
+        result: Json = self._request("PUT", f"/catalog/{path}", json=body)
+        return result
+
+    def catalog_get(self, path: str) -> Json:
+        result: Json = self._request("GET", f"/catalog/{path}")
+        return result
+
+    def catalog_page(self, path: str, limit: int, next_token: str | None = None) -> Json:
+        params = {"limit": limit, "next_token": next_token}
+        result: Json = self._request("GET", f"/catalog/{path}", params=params)
+        return result
+
+    def catalog_delete(self, path: str) -> None:
+        self._request("DELETE", f"/catalog/{path}")
+
+    def catalog_infer(self, body: Json) -> Json:
+        result: Json = self._request("POST", "/catalog/infer", json=body)
+        return result
+
+    def generate_job(self, body: Json) -> Json:
+        result: Json = self._request("POST", "/jobs/generate", json=body)
+        return result
+
     # --- events ---------------------------------------------------------------------------
 
     def list_events_page(
@@ -277,6 +308,11 @@ class StokerClient:
         }
         result: Json = self._request("GET", "/events", params=params)
         return result
+
+
+def catalog_path(*segments: str) -> str:
+    """``databases/<db>/tables/<t>`` with each name quoted as one path segment."""
+    return "/".join(_seg(s) if i % 2 else s for i, s in enumerate(segments))
 
 
 def _seg(value: str) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from stoker.cli import catalog_tables, generate
 from stoker.cli.bookmarks import bookmarks_group
+from stoker.cli.catalog import catalog_group
 from stoker.cli.common import CliContext, StokerGroup
 from stoker.cli.config import config_group
 from stoker.cli.definitions import apply_command, export_command
@@ -77,8 +79,13 @@ cli.add_command(runs_group)
 cli.add_command(events_group)
 cli.add_command(triggers_group)
 cli.add_command(bookmarks_group)
+cli.add_command(catalog_group)
 cli.add_command(apply_command)
 cli.add_command(export_command)
+
+
+# Imported for the commands they add to their groups (tables to catalog, generate to jobs).
+_GROUP_MEMBERS = (catalog_tables, generate)
 
 
 def main() -> None:

@@ -325,6 +325,44 @@ class DaemonSettings(_Section):
     )
 
 
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
+
+
+class GlueSettings(_Section):
+    """What Glue scripts see inside a run: where their `s3://` paths are."""
+
+    s3_buckets: dict[str, str] = Field(
+        default_factory=dict,
+        description="S3 bucket name → where its objects are: an absolute directory "
+        "(`/data/lake`), `file:///data/lake` or any Hadoop filesystem URI "
+        "(`hdfs://namenode/lake`); `s3://bucket/key` in a script or a catalog table then "
+        "reads and writes `<that>/key`. Written as a TOML table, e.g. "
+        '`[glue.s3_buckets]` `raw = "/data/raw"`.',
+    )
+
+    @field_validator("s3_buckets")
+    @classmethod
+    def _buckets(cls, value: dict[str, str]) -> dict[str, str]:
+        for bucket, target in value.items():
+            if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+                raise ValueError(
+                    f"{bucket[:80]!r} is not an S3 bucket name (3-63 characters of lower-case "
+                    "letters, digits, '.' and '-', starting and ending with a letter or digit)"
+                )
+            scheme = urlsplit(target).scheme
+            local = target.startswith("/") and not scheme
+            if not local and not (scheme and _SCHEME.fullmatch(scheme) and "://" in target):
+                raise ValueError(
+                    f"s3_buckets.{bucket} = {target[:80]!r}: give an absolute directory "
+                    "(/data/lake), file:///data/lake or a Hadoop filesystem URI "
+                    "(hdfs://namenode/lake)"
+                )
+            if scheme == "s3":
+                raise ValueError(f"s3_buckets.{bucket} maps to s3:// again; map it to a "
+                                 "directory or another filesystem")  # fmt: skip
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting stoker reads. Unknown keys and invalid values are errors."""
 
@@ -347,6 +385,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = MetricsSettings()
     daemon: DaemonSettings = DaemonSettings()
     glue_api: GlueApiSettings = GlueApiSettings()
+    glue: GlueSettings = GlueSettings()
 
     toml_file: ClassVar[Path | None] = None
 

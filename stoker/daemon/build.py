@@ -19,6 +19,8 @@ from stoker.bus import Bus
 from stoker.config.settings import Settings
 from stoker.daemon.executors import build_executors, private_files
 from stoker.daemon.supervisor import Supervisor
+from stoker.datacatalog.runs import RunCatalog
+from stoker.datacatalog.service import CatalogService
 from stoker.definitions.service import Definitions
 from stoker.domain.events import EventIdentity
 from stoker.domain.jobs import ExecutorKind
@@ -40,6 +42,7 @@ from stoker.notifications.relay import OutboxRelay
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.service import RunService
 from stoker.store.bookmarks import BookmarkStore
+from stoker.store.datacatalog import CatalogStore
 from stoker.store.definitions import DefinitionsStore
 from stoker.store.engine import Database, upgrade
 from stoker.store.event_batches import EventBatchStore
@@ -70,6 +73,7 @@ class Services:
     metrics_history: MetricsHistory
     supervisor: Supervisor
     bookmarks: BookmarkService
+    catalog: CatalogService
     #: Run changes as they happen, for the API's streams.
     run_feed: Bus
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
@@ -134,6 +138,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         clock=utcnow, on_delayed=observed.delayed, tasks=supervisor,
         stop_grace_seconds=cfg.spark.stop_grace_seconds,
         bookmarks=RunBookmarks(BookmarkStore(db, identity), utcnow),
+        catalog=RunCatalog(CatalogStore(db), cfg.glue.s3_buckets, utcnow),
     )  # fmt: skip
     catalog = JobCatalog(
         jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
@@ -160,9 +165,10 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     bookmarks = BookmarkService(
         store=BookmarkStore(db, identity), jobs=jobs, io=io, clock=utcnow
     )
+    data_catalog = CatalogService(CatalogStore(db), io, utcnow, cfg.glue.s3_buckets)
     services = Services(
-        catalog, service, events, triggers, definitions, history, supervisor, bookmarks, bus,
-        warm,
+        catalog, service, events, triggers, definitions, history, supervisor, bookmarks,
+        data_catalog, bus, warm,
     )  # fmt: skip
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)

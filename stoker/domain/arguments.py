@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from stoker.domain.bookmarks import CONTEXT_ARG
+from stoker.domain.datacatalog import GLUE_CONTEXT_ARG
 from stoker.domain.limits import quote
 from stoker.errors import InvalidInput
 from stoker.masking import MASK, is_masked, is_secret_key, mask_credentials, mask_value
@@ -15,8 +17,12 @@ __all__ = [
 ]  # fmt: skip
 
 ARGUMENT_KEY = re.compile(r"--[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
-#: Glue reserves these; a user may not set them.
-RESERVED_KEYS = frozenset({"--conf", "--debug", "--mode", "--JOB_NAME", "--JOB_RUN_ID", "--JOB_ID"})
+#: The files stoker hands a run (its bookmark, its catalog view): set by the daemon only.
+INTERNAL_KEYS = frozenset({CONTEXT_ARG, GLUE_CONTEXT_ARG})
+#: Glue reserves these, and stoker its internal ones; a user may not set them.
+RESERVED_KEYS = frozenset(
+    {"--conf", "--debug", "--mode", "--JOB_NAME", "--JOB_RUN_ID", "--JOB_ID"} | INTERNAL_KEYS
+)
 MAX_ARGUMENTS = 1000
 #: Glue refuses StartJobRun requests above ~180 KB; we hold every argument map to that.
 MAX_ARGUMENTS_BYTES = 180 * 1024

@@ -23,6 +23,7 @@ from typing import Literal
 from stoker.aio import Blocking
 from stoker.bookmarks.runs import RunBookmarks
 from stoker.bus import Bus, RunChanged
+from stoker.datacatalog.runs import RunCatalog
 from stoker.domain.bookmarks import BookmarkCommit, bookmark_request
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import ExecutorKind, Job
@@ -79,9 +80,11 @@ class RunService:
         tasks: Spawner | None = None,
         stop_grace_seconds: float = 10.0,
         bookmarks: RunBookmarks | None = None,
+        catalog: RunCatalog | None = None,
     ) -> None:
         self._runs = runs
         self._bookmarks = bookmarks
+        self._catalog = catalog
         self._spawner = tasks if tasks is not None else Unsupervised()
         self._jobs = jobs
         self._executors = executors
@@ -278,6 +281,7 @@ class RunService:
     async def settle(self, run: JobRun, target: RunState, detail: str) -> Transitioned:
         """Recovery: force a run nobody is executing into a terminal state."""
         error = detail if target is RunState.ERROR else None
+        await self._apply_catalog(run.id)
         return await self._finish_transition(run.id, run.state, target, error=error, detail=detail)
 
     # -- internals -----------------------------------------------------------------------
@@ -290,8 +294,10 @@ class RunService:
             job = known
         try:
             extra = await self._prepare_bookmark(run)
+            extra.update(await self._prepare_catalog(run))
         except StokerError as exc:
-            failed = Exit(Outcome.LOST, f"the run's bookmark cannot be read: {exc.message}")
+            failed = Exit(Outcome.LOST, f"the run's bookmark or catalog cannot be read: "
+                                        f"{exc.message}")
             await asyncio.shield(self._settle_exit(run, failed))
             return
         spec = RunSpec(
@@ -321,6 +327,17 @@ class RunService:
             return {}
         return await self._io(self._bookmarks.prepare, run, self._run_dir(run.id))
 
+    async def _prepare_catalog(self, run: JobRun) -> dict[str, str]:
+        if self._catalog is None:
+            return {}
+        return await self._io(self._catalog.prepare, run, self._run_dir(run.id))
+
+    async def _apply_catalog(self, run_id: str) -> None:
+        """The catalog writes of a run that ended, whatever its outcome (Glue writes the
+        catalog with the data, not at commit), before its end is recorded."""
+        if self._catalog is not None:
+            await self._io(self._catalog.apply_updates, run_id, self._run_dir(run_id))
+
     def _run_dir(self, run_id: str) -> Path:
         return self._logs_dir / "runs" / run_id
 
@@ -346,6 +363,7 @@ class RunService:
             error = None
         detail = self._stop_details.pop(run_id, None)
         self._timed_out.discard(run_id)
+        await self._apply_catalog(run_id)
         commit = None
         if target is RunState.SUCCEEDED and self._bookmarks is not None:
             try:

@@ -276,3 +276,51 @@ job_bookmarks = Table(
     Column("created_on", UTCDateTime(), nullable=False),
     Index("ix_job_bookmarks_run", "job_name", "run_id"),
 )
+
+#: The Data Catalog (stoker/datacatalog). Names are lower case; a table's other fields are
+#: one JSON text (CatalogTable.fields()), read and written whole like a job's definition.
+catalog_databases = Table(
+    "catalog_databases",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("location", Text),
+    Column("parameters", Text, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+)
+
+catalog_tables = Table(
+    "catalog_tables",
+    metadata,
+    Column("database_name", String(255), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("definition", Text, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+    Column("updated_on", UTCDateTime(), nullable=False),
+)
+
+#: A partition is keyed by the sha256 of its values' JSON (values may be long; an index
+#: entry may not).
+catalog_partitions = Table(
+    "catalog_partitions",
+    metadata,
+    Column("database_name", String(255), primary_key=True),
+    Column("table_name", String(255), primary_key=True),
+    Column("values_key", String(64), primary_key=True),
+    Column("partition_values", Text, nullable=False),
+    Column("location", Text),
+    Column("created_on", UTCDateTime(), nullable=False),
+)
+
+#: Named JDBC connections. The password is read only to hand it to runs.
+catalog_connections = Table(
+    "catalog_connections",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("user_name", String(255)),
+    Column("password", Text),
+    Column("properties", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+)

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from stoker.aio import Blocking
 from stoker.bus import Bus
+from stoker.datacatalog.service import CatalogService
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
@@ -20,6 +22,8 @@ from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
+from stoker.store.datacatalog import CatalogStore
+from stoker.store.engine import Database, upgrade
 from stoker.tasks import TaskStatus
 from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
@@ -299,6 +303,20 @@ class FakeServices:
         self.accepting_runs = True
         self.tasks: list[TaskStatus] = []
         self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
+        self._data_dir = log_dir.parent
+        self._catalog: CatalogService | None = None
+        self.s3_buckets: dict[str, str] = {}
+
+    @property
+    def catalog(self) -> CatalogService:
+        """The real catalog service over a SQLite file, made on first use (most tests of
+        the API never reach the catalog, and the database costs a migration)."""
+        if self._catalog is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            self._catalog = CatalogService(CatalogStore(db), Blocking(1), lambda: T0,
+                                           self.s3_buckets)  # fmt: skip
+        return self._catalog
 
     def pool_health(self) -> PoolHealth | None:
         return self.pool

@@ -4,6 +4,7 @@
 import { ApiError, enc, get, post, put } from "../api.js";
 import { attempt, clearFieldErrors, h, link, notice, showFieldError, spinner } from "../ui.js";
 import { navigate } from "../app.js";
+import { generateForm } from "./jobgenerate.js";
 
 const EXAMPLE = `import sys
 
@@ -44,7 +45,22 @@ const select = (value, options) => h("select", {}, options.map((o) => h("option"
 const area = (value, rows = 3) => { const t = h("textarea", { rows, spellcheck: "false" }); t.value = value ?? ""; return t; };
 const intOrNull = (v) => (v.trim() === "" ? null : Number(v));
 
-export async function jobFormPage(main, [editName], _url, signal) {
+// Add job offers Glue's two starts: write the script, or generate one from a source,
+// a target and a column mapping (?generate=1 opens the second).
+function addJobChoice(main, form, url) {
+  const generated = generateForm();
+  const pick = (generate) => {
+    write.setAttribute("aria-pressed", String(!generate));
+    gen.setAttribute("aria-pressed", String(generate));
+    (generate ? form : generated).replaceWith(generate ? generated : form);
+  };
+  const write = h("button", { type: "button", "aria-pressed": "true", onclick: () => pick(false) }, "Write a script");
+  const gen = h("button", { type: "button", "aria-pressed": "false", onclick: () => pick(true) }, "Generate a script");
+  main.append(h("h1", {}, "Add job"), h("div", { class: "toolbar", role: "group", "aria-label": "How to start" }, write, gen), form);
+  if (url?.searchParams?.get("generate")) pick(true);
+}
+
+export async function jobFormPage(main, [editName], url, signal) {
   let job = null;
   if (editName) {
     main.append(spinner());
@@ -127,5 +143,6 @@ export async function jobFormPage(main, [editName], _url, signal) {
       showFieldError(form, err);
     }
   });
-  main.append(h("h1", {}, job ? `Edit job ${job.name}` : "Add job"), form);
+  if (job) main.append(h("h1", {}, `Edit job ${job.name}`), form);
+  else addJobChoice(main, form, url);
 }

@@ -1,0 +1,1 @@
+"""The Data Catalog: its service, a run's view of it, schema inference, Glue-style scripts."""

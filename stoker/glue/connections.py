@@ -17,6 +17,7 @@ from typing import Any
 
 from stoker.glue.errors import InvalidInputException, NotSupported
 from stoker.glue.runcontext import RunContext
+from stoker.job.jdbc import DRIVERS
 
 FILE_TYPES = ("s3", "file")
 JDBC_TYPES = ("jdbc", "postgresql", "mysql", "sqlserver", "oracle", "redshift")
@@ -125,6 +126,9 @@ def jdbc(call: str, kind: str, options: Mapping[str, Any], ctx: RunContext) -> J
             properties[key] = str(value)
     if "customJdbcDriverClassName" in opts:
         properties["driver"] = str(opts.pop("customJdbcDriverClassName"))
+    driver = next((d for prefix, d in DRIVERS.items() if url.startswith(prefix)), None)
+    if driver is not None:
+        properties.setdefault("driver", driver)  # Spark's writer needs it named too
     table = opts.pop("dbtable", None)
     query = opts.pop("sampleQuery", opts.pop("query", None))
     keys = opts.pop("jobBookmarkKeys", [])

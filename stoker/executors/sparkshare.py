@@ -36,7 +36,7 @@ def share_context(sc: Any) -> None:
                 return  # the running context, handed back by new(): already initialised
             original_init(self, *args, **kwargs)
 
-        SparkContext.__new__ = new  # type: ignore[method-assign,assignment]
+        SparkContext.__new__ = new  # type: ignore[method-assign]
         SparkContext.__init__ = init  # type: ignore[method-assign]
         SparkContext._stoker_shared = True  # type: ignore[attr-defined]
     sc.stop = _ignored_stop

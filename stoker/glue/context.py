@@ -84,7 +84,7 @@ class GlueContext(SQLContext):
     def get_logger(self) -> GlueLogger:
         return self._logger
 
-    def getSink(self, connection_type: str = "s3", format: str | None = None,  # noqa: N802,A002
+    def getSink(self, connection_type: str = "s3", format: str | None = None,  # noqa: N802
                 transformation_ctx: str = "", **options: Any) -> DataSink:  # fmt: skip
         sink = DataSink(self, connection_type, options)
         if format is not None:
@@ -106,7 +106,9 @@ class GlueContext(SQLContext):
     def write_dynamic_frame_from_jdbc_conf(self, *args: Any, **kwargs: Any) -> Any:
         return self.write_dynamic_frame.from_jdbc_conf(*args, **kwargs)
 
-    def extract_jdbc_conf(self, connection_name: str, catalog_id: str | None = None) -> dict[str, Any]:
+    def extract_jdbc_conf(
+        self, connection_name: str, catalog_id: str | None = None
+    ) -> dict[str, Any]:
         """A named connection's url, user, password and vendor (Glue's keys)."""
         found = self.run_context.connection(connection_name)
         url = str(found.get("url") or "")
@@ -125,8 +127,10 @@ class GlueContext(SQLContext):
             raise NotSupported("purge_s3_path", "option(s) " + ", ".join(sorted(opts)))
         purge(self, self.run_context.path(s3_path), time.time() - hours * 3600)
 
-    def purge_table(self, database: str, table_name: str, options: Mapping[str, Any] | None = None,
-                    transformation_ctx: str = "", catalog_id: str | None = None) -> None:  # fmt: skip
+    def purge_table(
+        self, database: str, table_name: str, options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "", catalog_id: str | None = None,
+    ) -> None:  # fmt: skip
         location = self.run_context.table(database, table_name).get("location")
         if location:
             self.purge_s3_path(location, options)

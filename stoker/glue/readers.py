@@ -31,7 +31,7 @@ class DynamicFrameReader:
 
     def from_options(
         self, connection_type: str, connection_options: Mapping[str, Any] | None = None,
-        format: str | None = None, format_options: Mapping[str, Any] | None = None,  # noqa: A002
+        format: str | None = None, format_options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "", push_down_predicate: str = "", **kwargs: Any,
     ) -> Any:  # fmt: skip
         _no_extra("create_dynamic_frame.from_options", kwargs)
@@ -83,7 +83,7 @@ class DynamicFrameWriter:
 
     def from_options(
         self, frame: Any, connection_type: str = "s3",
-        connection_options: Mapping[str, Any] | None = None, format: str | None = None,  # noqa: A002
+        connection_options: Mapping[str, Any] | None = None, format: str | None = None,
         format_options: Mapping[str, Any] | None = None, transformation_ctx: str = "",
         **kwargs: Any,
     ) -> Any:  # fmt: skip

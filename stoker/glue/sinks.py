@@ -75,8 +75,10 @@ def write_catalog(
     options = {"path": location, "partitionKeys": keys}
     write(glue, call, df, "s3", options, table.get("format"), table.get("format_options") or {})
     if _flag(extra.get("enableUpdateCatalog")):
-        record_update(glue, df, database, table_name, location=location,
-                      fmt=table.get("format"), keys=keys, behavior=extra.get("updateBehavior"))  # fmt: skip
+        record_update(
+            glue, df, database, table_name, location=location, fmt=table.get("format"),
+            keys=keys, behavior=extra.get("updateBehavior"),
+        )  # fmt: skip
 
 
 def record_update(
@@ -131,7 +133,7 @@ class DataSink:
         self._format_options: dict[str, Any] = {}
         self._catalog: tuple[str, str] | None = None
 
-    def setFormat(self, format: str, **options: Any) -> None:  # noqa: N802,A002 - Glue's names
+    def setFormat(self, format: str, **options: Any) -> None:  # noqa: N802 - Glue's names
         self._format = format
         self._format_options = options
 
@@ -151,8 +153,10 @@ class DataSink:
                     f"{call}: enableUpdateCatalog needs setCatalogInfo and an s3 path"
                 )
             location = self._options.get("path") or target.paths[0]
-            record_update(self._glue, df, *self._catalog, location=str(location),
-                          fmt=self._format, keys=target.partition_keys, behavior=self._behavior)  # fmt: skip
+            record_update(
+                self._glue, df, *self._catalog, location=str(location), fmt=self._format,
+                keys=target.partition_keys, behavior=self._behavior,
+            )  # fmt: skip
         return dynamic_frame
 
     def write(self, dynamic_frame: Any) -> Any:

@@ -33,7 +33,8 @@ def read(
                          transformation_ctx=name, properties=target.properties)  # fmt: skip
         return frame, False
     if isinstance(target, conn.Custom):
-        return glue.spark_session.read.format(target.class_name).options(**target.options).load(), False
+        reader = glue.spark_session.read.format(target.class_name)
+        return reader.options(**target.options).load(), False
     spec = read_format(call, fmt, format_options)
     frames = []
     for i, path in enumerate(target.paths):

@@ -60,6 +60,7 @@ class GlueContext(SQLContext):
         self._options = options
         self.spark_session = session
         self.run_context = runcontext.load(sys.argv)
+        mount_buckets(self._jsc.hadoopConfiguration(), self.run_context.s3)
         self._job: JobContext | None = None
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.create_data_frame = DataFrameReader(self)
@@ -137,6 +138,29 @@ class GlueContext(SQLContext):
 
     def forEachBatch(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - Glue's name
         raise NotSupported("GlueContext.forEachBatch", "streaming (forEachBatch)")
+
+
+#: Hadoop's filesystem that serves one scheme from mount tables named by the URI's host.
+_OVERLOAD = "org.apache.hadoop.fs.viewfs.ViewFileSystemOverloadScheme"
+_TARGETS = {"file": "org.apache.hadoop.fs.LocalFileSystem",
+            "hdfs": "org.apache.hadoop.hdfs.DistributedFileSystem"}  # fmt: skip
+
+
+def mount_buckets(hadoop_conf: Any, buckets: Mapping[str, str]) -> None:
+    """Serve ``s3://bucket/key`` (and s3a/s3n) from the mapped directory for Spark itself,
+    so a script's own ``spark.read.csv("s3://…")`` or ``df.write.parquet("s3://…")``
+    reaches the same files as Glue's readers: each bucket is a mount table whose
+    fallback is its directory. The Hadoop configuration is the SparkContext's, so in a
+    warm driver the latest run's buckets are the ones mounted."""
+    if not buckets:
+        return
+    for scheme in runcontext.S3_SCHEMES:
+        hadoop_conf.set(f"fs.{scheme}.impl", _OVERLOAD)
+        hadoop_conf.set(f"fs.{scheme}.impl.disable.cache", "true")  # re-read the mounts
+    for scheme, impl in _TARGETS.items():
+        hadoop_conf.set(f"fs.viewfs.overload.scheme.target.{scheme}.impl", impl)
+    for bucket, root in buckets.items():
+        hadoop_conf.set(f"fs.viewfs.mounttable.{bucket}.linkFallback", _uri(root))
 
 
 def purge(glue: GlueContext, path: str, before: float) -> None:

@@ -1,13 +1,18 @@
-"""The Glue runtime's fixtures: the laptop plugin's shared SparkSession, with the JDBC jars."""
+"""The Glue runtime's fixtures: the laptop plugin's shared SparkSession (with the JDBC
+jars) and one real daemon (one warm driver) for the Glue job suites."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-pytest_plugins = ["stoker.glue.testing"]
+# The laptop plugin's fixture, as a user's conftest gets it (pytest_plugins only works in a
+# top-level conftest, so it is imported here).
+from stoker.glue.testing import glue_context  # noqa: F401
+from tests.support.daemon import DaemonProcess
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +28,13 @@ def glue_spark(jdbc_jars: str) -> Iterator[Any]:
              .getOrCreate())  # fmt: skip
     yield spark
     spark.stop()
+
+
+@pytest.fixture(scope="package")
+def daemon(tmp_path_factory: pytest.TempPathFactory, jdbc_jars: str) -> Iterator[DaemonProcess]:
+    conf = json.dumps({"spark.jars": jdbc_jars})
+    proc = DaemonProcess(
+        tmp_path_factory.mktemp("glue"), pool_size=1, env={"STOKER_SPARK__CONF": conf}
+    ).start()
+    yield proc
+    proc.stop()

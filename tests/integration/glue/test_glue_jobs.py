@@ -24,16 +24,6 @@ EXECUTORS = ["pool", "isolated"]
 
 
 @pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory, jdbc_jars: str) -> Iterator[DaemonProcess]:
-    conf = json.dumps({"spark.jars": jdbc_jars})
-    proc = DaemonProcess(
-        tmp_path_factory.mktemp("glue"), pool_size=1, env={"STOKER_SPARK__CONF": conf}
-    ).start()
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Bucket 'lake': three CSV files of orders (deterministic)."""
     root = tmp_path_factory.mktemp("lake")
@@ -100,7 +90,7 @@ def test_csv_to_partitioned_parquet(
     daemon: DaemonProcess, lake: Path, pg_url: str, glue_spark: Any, tmp_path: Path,
     executor: str,
 ) -> None:  # fmt: skip
-    from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
+    from pyspark.sql import functions as F
 
     ctx, _ = context_file(tmp_path, lake, pg_url, executor)
     glue_run(daemon, f"glue-parquet-{executor}", "csv_to_parquet.py", executor,

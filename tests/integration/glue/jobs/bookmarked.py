@@ -25,8 +25,10 @@ names = sorted({r[0].split("/")[-1] for r in
                 datasource0.toDF().select(F.input_file_name()).collect()})
 with open(f"{args['out']}/{args['JOB_RUN_ID']}.json", "w") as out:
     json.dump({"files": names, "pid": os.getpid()}, out)
-if args["fail"] == "yes":
-    raise RuntimeError("failing after reading, on purpose")
+marker = f"{args['out']}/failed-once"
+if args["fail"] == "once" and not os.path.exists(marker):
+    open(marker, "w").close()
+    raise RuntimeError("failing after reading, on purpose (once)")
 if args["commit"] == "yes":
     job.commit()
 sc.stop()

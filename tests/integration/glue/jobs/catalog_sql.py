@@ -25,7 +25,8 @@ logger = glueContext.get_logger()
 orders = glueContext.create_dynamic_frame.from_catalog(
     database="sales", table_name="orders", transformation_ctx="orders_source"
 )
-logger.info(f"orders read: {orders.count()}")
+message = f"orders read: {orders.count()}"
+logger.info(message)
 
 SqlQuery0 = """
 select region, count(*) as orders, round(sum(amount), 2) as total

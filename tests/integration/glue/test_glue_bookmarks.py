@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.bookmarks.conftest import Files, now, run
+from tests.integration.bookmarks.conftest import Files, run
 from tests.support.daemon import DaemonProcess
 
 pytestmark = pytest.mark.spark
@@ -38,7 +38,7 @@ def test_growing_input_is_processed_once_per_file(daemon: DaemonProcess, tmp_pat
     files, out = job(daemon, tmp_path, "glue-bookmark-grow")
     pids = []
     for _ in range(3):
-        added = files.add(2, mtime=now() - 3600)
+        added = files.add(2)
         ended = run(daemon, "glue-bookmark-grow")
         assert ended["state"] == "SUCCEEDED", daemon.logs(ended["id"], "stderr")[-2000:]
         assert taken(out, ended["id"])["files"] == added
@@ -51,9 +51,9 @@ def test_growing_input_is_processed_once_per_file(daemon: DaemonProcess, tmp_pat
 
 def test_a_failed_attempts_retry_reprocesses(daemon: DaemonProcess, tmp_path: Path) -> None:
     files, out = job(daemon, tmp_path, "glue-bookmark-retry", retries="1")
-    files.add(2, mtime=now() - 3600)
+    files.add(2)
     assert run(daemon, "glue-bookmark-retry")["state"] == "SUCCEEDED"
-    added = files.add(1, mtime=now() - 1800)
+    added = files.add(1)
     ended = run(daemon, "glue-bookmark-retry", fail="once")
     failed = daemon.run(ended["previous_run_id"])
     assert (failed["state"], ended["state"]) == ("FAILED", "SUCCEEDED")
@@ -62,7 +62,7 @@ def test_a_failed_attempts_retry_reprocesses(daemon: DaemonProcess, tmp_path: Pa
 
 def test_without_commit_nothing_advances(daemon: DaemonProcess, tmp_path: Path) -> None:
     files, out = job(daemon, tmp_path, "glue-bookmark-nocommit")
-    added = files.add(3, mtime=now() - 3600)
+    added = files.add(3)
     for _ in range(2):
         ended = run(daemon, "glue-bookmark-nocommit", commit="no")
         assert ended["state"] == "SUCCEEDED"

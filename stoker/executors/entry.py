@@ -30,6 +30,7 @@ from stoker.executors.lineage import die_with_parent
 from stoker.executors.private import open_private, write_private
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
 from stoker.executors.sparksampler import DRAIN_TIMEOUT_SECONDS, RunSampler, open_sampler
+from stoker.executors.sparkshare import share_context, stop_context
 
 _stop_signalled = False
 
@@ -65,6 +66,7 @@ def _namespace(options: Launch) -> dict[str, Any]:
 
         spark = SparkSession.builder.getOrCreate()
         spark.sparkContext.setJobGroup(options.run_id, f"stoker run {options.run_id}", True)
+        share_context(spark.sparkContext)  # the script's SparkContext() is this one
         namespace.update(spark=spark, sc=spark.sparkContext)
     return namespace
 
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     _final_sample(sampler, options.run_id)
     spark = namespace.get("spark") if "namespace" in locals() else None
     if spark is not None:
-        spark.stop()
+        stop_context(spark.sparkContext)
     return 0 if result.outcome is Outcome.SUCCEEDED else 1
 
 

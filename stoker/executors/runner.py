@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from stoker.domain.runs import Exit, Outcome
+from stoker.executors.gluesite import add_glue_site
 
 
 class StopRequested(BaseException):
@@ -93,9 +94,11 @@ def _exit_result(exc: SystemExit) -> ScriptResult:
 def run_script(path: str, argv: list[str], namespace: Mapping[str, Any]) -> ScriptResult:
     """Execute ``path`` as ``__main__`` with ``sys.argv = [path, *argv]`` and ``namespace``
     pre-set as globals. Errors are reported (traceback written to sys.stderr), not raised,
-    except that a StopRequested arriving outside the script propagates to the caller."""
+    except that a StopRequested arriving outside the script propagates to the caller.
+    ``import awsglue`` in the script resolves to stoker's Glue runtime."""
     if not os.path.isfile(path):
         return ScriptResult(Outcome.FAILED, "FileNotFoundError", f"script {path} does not exist")
+    add_glue_site()
     saved_argv = sys.argv
     sys.argv = [path, *argv]
     try:

@@ -34,6 +34,7 @@ from stoker.executors.pool import protocol
 from stoker.executors.private import remove
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
 from stoker.executors.sparksampler import RunSampler, open_sampler
+from stoker.executors.sparkshare import share_context
 
 _LIBRARY_MARKERS = (f"{os.sep}py4j{os.sep}", f"{os.sep}pyspark{os.sep}")
 #: While a stop is pending: how often to re-check the script thread and re-cancel its jobs.
@@ -157,6 +158,7 @@ class Driver:
                 self._spark._jsparkSession
             )
             self._session = self._fresh_session()
+            share_context(self._sc)  # a script's SparkContext() is this one; stop() is not
         except Exception:
             self._warm_error = traceback.format_exc()
             return

@@ -1,0 +1,1 @@
+"""stoker's clean-room ``awsgluedq`` (Glue Data Quality's transforms)."""

@@ -6,6 +6,7 @@ for the Glue job suites."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,9 @@ def glue_spark(jdbc_jars: str) -> Iterator[Any]:
     from stoker.glue.testing import enable
 
     enable()
+    # Workers unpickle the tests' functions, whose modules import the suite's packages: they
+    # must run this interpreter, not whichever python3 is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (SparkSession.builder.master("local[2]").appName("glue-tests")
              .config("spark.jars", jdbc_jars).config("spark.ui.enabled", "false")
              .config("spark.sql.shuffle.partitions", "2")

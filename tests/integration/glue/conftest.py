@@ -73,10 +73,19 @@ def same(glue: DataFrame, plain: DataFrame) -> None:
 
 
 @pytest.fixture(scope="package")
-def daemon(tmp_path_factory: pytest.TempPathFactory, jdbc_jars: str) -> Iterator[DaemonProcess]:
-    conf = json.dumps({"spark.jars": jdbc_jars})
-    proc = DaemonProcess(
-        tmp_path_factory.mktemp("glue"), pool_size=1, env={"STOKER_SPARK__CONF": conf}
-    ).start()
+def lake_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory the daemon maps bucket ``lake`` to."""
+    return tmp_path_factory.mktemp("lake")
+
+
+@pytest.fixture(scope="package")
+def daemon(
+    tmp_path_factory: pytest.TempPathFactory, jdbc_jars: str, lake_root: Path
+) -> Iterator[DaemonProcess]:
+    env = {
+        "STOKER_SPARK__CONF": json.dumps({"spark.jars": jdbc_jars}),
+        "STOKER_GLUE__S3_BUCKETS": json.dumps({"lake": str(lake_root)}),
+    }
+    proc = DaemonProcess(tmp_path_factory.mktemp("glue"), pool_size=1, env=env).start()
     yield proc
     proc.stop()

@@ -3,7 +3,6 @@ and the suite's PostgreSQL; each output equals the same transformation in plain 
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from stoker.glue.testing import write_context
 from tests.integration.bookmarks.conftest import run
 from tests.support.daemon import DaemonProcess
 
@@ -24,11 +22,11 @@ EXECUTORS = ["pool", "isolated"]
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Bucket 'lake': three CSV files of orders (deterministic)."""
-    root = tmp_path_factory.mktemp("lake")
+def lake(lake_root: Path) -> Path:
+    """Bucket 'lake' (the daemon's [glue] s3_buckets): three CSV files of orders."""
+    root = lake_root
     rng = random.Random(14)
-    (root / "orders").mkdir()
+    (root / "orders").mkdir(exist_ok=True)
     for part in range(3):
         lines = ["order_id,customer_id,region,amount"]
         for i in range(200):
@@ -52,8 +50,8 @@ def warehouse(pg_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def context_file(tmp: Path, lake: Path, pg_url: str, executor: str) -> tuple[Path, Path]:
-    """The Glue context a run gets: the bucket, the catalog, the warehouse connection."""
+def register_catalog(daemon: DaemonProcess, pg_url: str, executor: str) -> None:
+    """The catalog the runs read, through the daemon's API: the tables and the warehouse."""
     parsed = sa.engine.make_url(pg_url)
     url = f"jdbc:postgresql://{parsed.host}:{parsed.port}/{parsed.database}"
     orders = {"location": "s3://lake/orders/", "format": "csv",
@@ -63,14 +61,15 @@ def context_file(tmp: Path, lake: Path, pg_url: str, executor: str) -> tuple[Pat
                           {"name": "region", "type": "string"},
                           {"name": "amount", "type": "double"}]}  # fmt: skip
     totals = {"location": f"s3://lake/totals-{executor}/", "format": "json", "columns": []}
-    updates = tmp / "updates.jsonl"
-    path = write_context(
-        tmp / "glue-context.json", s3={"lake": str(lake)}, updates=updates,
-        databases={"sales": {"tables": {"orders": orders, "region_totals": totals}}},
-        connections={"warehouse": {"type": "JDBC", "url": url, "user": parsed.username,
-                                   "password": parsed.password or ""}},
-    )  # fmt: skip
-    return path, updates
+    created = daemon.http.post("/catalog/databases", json={"name": "sales"})
+    assert created.status_code in (201, 409), created.text
+    for name, table in (("orders", orders), ("region_totals", totals)):
+        put = daemon.http.put(f"/catalog/databases/sales/tables/{name}", json=table)
+        assert put.status_code in (200, 201), put.text
+    connection = {"name": "warehouse", "url": url, "user": parsed.username,
+                  "password": parsed.password or ""}  # fmt: skip
+    made = daemon.http.post("/catalog/connections", json=connection)
+    assert made.status_code in (201, 409), made.text
 
 
 def glue_run(daemon: DaemonProcess, name: str, script: str, executor: str, **args: str) -> Any:
@@ -92,10 +91,15 @@ def test_csv_to_partitioned_parquet(
 ) -> None:  # fmt: skip
     from pyspark.sql import functions as F
 
-    ctx, _ = context_file(tmp_path, lake, pg_url, executor)
-    glue_run(daemon, f"glue-parquet-{executor}", "csv_to_parquet.py", executor,
-             source_path="s3://lake/orders/", target_path=f"s3://lake/parquet-{executor}/",
-             **{"stoker-glue-context": str(ctx)})  # fmt: skip
+    register_catalog(daemon, pg_url, executor)
+    glue_run(
+        daemon,
+        f"glue-parquet-{executor}",
+        "csv_to_parquet.py",
+        executor,
+        source_path="s3://lake/orders/",
+        target_path=f"s3://lake/parquet-{executor}/",
+    )
     plain = (glue_spark.read.option("header", "true").csv(str(lake / "orders"))
              .withColumn("amount", F.col("amount").cast("double")).where(F.col("amount") >= 10)
              .withColumn("region", F.upper(F.col("region"))))  # fmt: skip
@@ -112,9 +116,8 @@ def test_catalog_source_sql_and_catalog_sink(
     daemon: DaemonProcess, lake: Path, pg_url: str, glue_spark: Any, tmp_path: Path,
     executor: str,
 ) -> None:  # fmt: skip
-    ctx, updates = context_file(tmp_path, lake, pg_url, executor)
-    ended = glue_run(daemon, f"glue-catalog-{executor}", "catalog_sql.py", executor,
-                     **{"stoker-glue-context": str(ctx)})  # fmt: skip
+    register_catalog(daemon, pg_url, executor)
+    ended = glue_run(daemon, f"glue-catalog-{executor}", "catalog_sql.py", executor)
     orders = glue_spark.read.option("header", "true").csv(str(lake / "orders"))
     orders.selectExpr("region", "CAST(amount AS DOUBLE) AS amount").createOrReplaceTempView("o")
     plain = glue_spark.sql("select region, count(*) as orders, round(sum(amount), 2) as total "
@@ -122,9 +125,9 @@ def test_catalog_source_sql_and_catalog_sink(
     got = glue_spark.read.json(str(lake / f"totals-{executor}"))
     assert rows(got, "region", "orders", "total") == rows(plain, "region", "orders", "total")
     assert "GlueLogger: orders read: 600" in daemon.logs(ended["id"], "stderr")
-    lines = [json.loads(line) for line in updates.read_text().splitlines()]
-    assert [(x["op"], x["table"]) for x in lines] == [("upsert_table", "region_totals")]
-    assert [c["name"] for c in lines[0]["columns"]] == ["region", "orders", "total"]
+    # The catalog sink's update, applied by the daemon when the run ended.
+    table = daemon.http.get("/catalog/databases/sales/tables/region_totals").json()
+    assert [c["name"] for c in table["columns"]] == ["region", "orders", "total"]
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
@@ -132,11 +135,17 @@ def test_postgresql_source_and_sink(
     daemon: DaemonProcess, lake: Path, pg_url: str, warehouse: sa.Engine, glue_spark: Any,
     tmp_path: Path, executor: str,
 ) -> None:  # fmt: skip
-    ctx, _ = context_file(tmp_path, lake, pg_url, executor)
+    register_catalog(daemon, pg_url, executor)
     target = f"{PG_SCHEMA}.joined_{executor}"
-    glue_run(daemon, f"glue-pg-{executor}", "postgres_join.py", executor,
-             source_path="s3://lake/orders/", customers_table=f"{PG_SCHEMA}.customers",
-             target_table=target, **{"stoker-glue-context": str(ctx)})  # fmt: skip
+    glue_run(
+        daemon,
+        f"glue-pg-{executor}",
+        "postgres_join.py",
+        executor,
+        source_path="s3://lake/orders/",
+        customers_table=f"{PG_SCHEMA}.customers",
+        target_table=target,
+    )
     orders = glue_spark.read.option("header", "true").csv(str(lake / "orders"))
     with warehouse.connect() as conn:
         customers = glue_spark.createDataFrame(

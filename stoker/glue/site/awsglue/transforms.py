@@ -4,57 +4,14 @@ Importing a Glue transform stoker does not implement raises GlueNotSupported nam
 rather than a bare ImportError.
 """
 
-from stoker.glue.transforms.classes import (
-    UNSUPPORTED,
-    ApplyMapping,
-    DropFields,
-    DropNullFields,
-    ErrorsAsDynamicFrame,
-    Filter,
-    GlueTransform,
-    Join,
-    Map,
-    MapToCollection,
-    Relationalize,
-    RenameField,
-    ResolveChoice,
-    SelectFields,
-    SelectFromCollection,
-    Spigot,
-    SplitFields,
-    SplitRows,
-    Unbox,
-    Union,
-    UnnestFrame,
-)
+from stoker.glue.transforms import classes
+from stoker.glue.transforms.classes import *  # noqa: F403 - the module is the re-export
 from stoker.glue.transforms.errors import GlueNotSupported
+
+__all__ = list(classes.__all__)
 
 
 def __getattr__(name: str) -> object:
-    if name in UNSUPPORTED:
+    if name in classes.UNSUPPORTED:
         raise GlueNotSupported(f"awsglue.transforms.{name} is not supported by stoker")
     raise AttributeError(f"module 'awsglue.transforms' has no attribute {name!r}")
-
-
-__all__ = [
-    "ApplyMapping",
-    "DropFields",
-    "DropNullFields",
-    "ErrorsAsDynamicFrame",
-    "Filter",
-    "GlueTransform",
-    "Join",
-    "Map",
-    "MapToCollection",
-    "Relationalize",
-    "RenameField",
-    "ResolveChoice",
-    "SelectFields",
-    "SelectFromCollection",
-    "Spigot",
-    "SplitFields",
-    "SplitRows",
-    "Unbox",
-    "Union",
-    "UnnestFrame",
-]

@@ -119,7 +119,7 @@ def create_app(
         public_prefixes = (f"{console.prefix}/",)
     delegated = None
     if glue is not None and glue.enabled:
-        app.include_router(glue_router(glue))
+        app.include_router(glue_router(glue, tokens_required=bool(api.tokens)))
         delegated = glue.path
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)

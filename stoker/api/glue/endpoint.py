@@ -54,10 +54,16 @@ class GlueEndpoint:
     """Authenticates, decodes, dispatches and answers one Glue request."""
 
     def __init__(
-        self, settings: GlueApiSettings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        settings: GlueApiSettings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        tokens_required: bool = False,
     ) -> None:
         self._secrets = {k: v.get_secret_value() for k, v in settings.access_keys.items()}
         self._clock = clock
+        #: With [api] tokens set, a keyless Glue endpoint would be a way around them.
+        self._tokens_required = tokens_required
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()
@@ -83,6 +89,12 @@ class GlueEndpoint:
         """No keys configured (loopback only: check_listeners) means any caller is let in,
         as the HTTP API lets any caller in without tokens."""
         if not self._secrets:
+            if self._tokens_required:
+                raise GlueError(
+                    ACCESS_DENIED,
+                    "the HTTP API requires tokens ([api] tokens), so Glue's API needs keys "
+                    "too: set [glue_api] access_keys",
+                )
             return
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         signed = SignedRequest(
@@ -130,10 +142,10 @@ def _members(content_type: str, body: bytes) -> Members:
     return Members(data)
 
 
-def glue_router(settings: GlueApiSettings) -> APIRouter:
+def glue_router(settings: GlueApiSettings, *, tokens_required: bool = False) -> APIRouter:
     """The route at ``glue_api.path``; the request guard leaves its token and content-type
     checks to it (see Guard's ``delegated``)."""
-    endpoint = GlueEndpoint(settings)
+    endpoint = GlueEndpoint(settings, tokens_required=tokens_required)
     router = APIRouter()
 
     async def glue(request: Request) -> Response:

@@ -111,6 +111,18 @@ def test_without_keys_any_caller_is_let_in(services: FakeServices) -> None:
     assert answer.status_code == 200 and answer.json() == {"Jobs": []}
 
 
+def test_with_api_tokens_a_keyless_endpoint_refuses_everyone(services: FakeServices) -> None:
+    """Tokens on the HTTP API and no Glue keys: /glue must not be the way around them."""
+    typed: ApiServices = services
+    api = ApiSettings(tokens=[SecretStr("bearer-token")])
+    with asgi_client(create_app(typed, api, version="9", glue=GlueApiSettings())) as client:
+        answer = client.post("/glue", content=b"", headers={
+            "X-Amz-Target": "AWSGlue.GetJobs", "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": "Bearer bearer-token"})  # fmt: skip
+    assert error_of(answer) == (403, "AccessDeniedException")
+    assert "glue_api] access_keys" in answer.text
+
+
 def test_a_disabled_endpoint_is_not_there(services: FakeServices) -> None:
     typed: ApiServices = services
     with asgi_client(create_app(typed, ApiSettings(), version="9",

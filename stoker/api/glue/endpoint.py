@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from stoker.api.glue import ops_jobs, ops_other, ops_runs, ops_triggers
+from stoker.api.glue import ops_jobs, ops_other, ops_runs, ops_triggers, sessions
 from stoker.api.glue.errors import (
     ACCESS_DENIED,
     INTERNAL,
@@ -44,6 +44,7 @@ OPERATIONS: dict[str, Handler] = {
     **ops_runs.OPERATIONS,
     **ops_triggers.OPERATIONS,
     **ops_other.OPERATIONS,
+    **sessions.OPERATIONS,
 }
 #: AWS JSON 1.1 is what the SDKs send; 1.0 and plain JSON are accepted for hand-made calls.
 _MEDIA_TYPES = frozenset({"application/x-amz-json-1.1", "application/x-amz-json-1.0",

@@ -38,6 +38,8 @@ class LiveSession:
     started: float = field(default_factory=time.monotonic)
     #: Set on every statement start and end, and when the session ends: the watchdog wakes.
     poked: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Callers waiting for the next change of a statement (a statement run with a wait).
+    _watchers: list[asyncio.Future[None]] = field(default_factory=list)
 
     @property
     def busy(self) -> bool:
@@ -51,6 +53,16 @@ class LiveSession:
     def put(self, statement: Statement) -> None:
         self.statements[statement.id] = statement
         self.poked.set()
+        for watcher in self._watchers:
+            if not watcher.done():
+                watcher.set_result(None)
+        self._watchers.clear()
+
+    def next_change(self) -> asyncio.Future[None]:
+        """Resolved at the next change of any of its statements."""
+        watcher: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._watchers.append(watcher)
+        return watcher
 
     def begin(self, statement_id: int, now: datetime) -> Statement | None:
         """Mark it RUNNING, unless it was cancelled while it waited its turn."""

@@ -10,6 +10,8 @@ the daemon stops.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -21,6 +23,7 @@ from typing import Protocol
 from stoker.aio import Blocking
 from stoker.config.sessions import SessionSettings
 from stoker.domain.sessions import (
+    ENDED_STATEMENT_STATES,
     JOB_ARGUMENT,
     LIVE_SESSION_STATES,
     MAX_STATEMENTS,
@@ -266,6 +269,19 @@ class SessionService:
             raise NotFound(f"session {session_id!r} has no statement {statement_id}",
                            field="statement_id", value=statement_id)  # fmt: skip
         return statement
+
+    async def wait_statement(self, session_id: str, statement_id: int,
+                             timeout: float) -> Statement:  # fmt: skip
+        """The statement once it has ended, or as it is after ``timeout`` seconds."""
+        live = await self._any(session_id)
+        deadline = time.monotonic() + timeout
+        while True:
+            statement = await self.get_statement(session_id, statement_id)
+            left = deadline - time.monotonic()
+            if statement.state in ENDED_STATEMENT_STATES or left <= 0:
+                return statement
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(live.next_change(), left)
 
     async def list_statements(self, session_id: str) -> list[Statement]:
         return list((await self._any(session_id)).statements)

@@ -27,6 +27,7 @@ from tests.support.glue import glue_client, glue_env
 
 SESSION = "bench"
 COMMAND = {"Name": "glueetl", "PythonVersion": "3"}
+ROLE = "arn:aws:iam::000000000000:role/bench"
 
 
 def over_glue(glue: Any) -> float:
@@ -58,7 +59,7 @@ def main() -> None:
         daemon = DaemonProcess(Path(tmp), pool_size=1, env=env).start()
         try:
             glue = glue_client(daemon)
-            glue.create_session(Id=SESSION, Role="arn:aws:iam::000000000000:role/bench", Command=COMMAND)
+            glue.create_session(Id=SESSION, Role=ROLE, Command=COMMAND)
             while glue.get_session(Id=SESSION)["Session"]["Status"] == "PROVISIONING":
                 time.sleep(0.2)
             figures: dict[str, list[float]] = {"Glue API (boto3)": [], "native API (wait)": []}

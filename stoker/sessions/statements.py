@@ -25,7 +25,7 @@ async def execute(live: LiveSession, statement_id: int, service: SessionService)
         if statement is None or live.lease is None:
             return  # cancelled while it waited
         try:
-            done = await live.lease.run(live.run_id(statement_id), statement.code)
+            done = await live.lease.run(live.run_id(statement_id), statement.code, statement_id)
         except ExecutorError as exc:
             ended = live.session.state not in LIVE_SESSION_STATES
             state = StatementState.CANCELLED if ended else StatementState.ERROR

@@ -95,7 +95,6 @@ class Driver:
         self._open_files: list[TextIO] = []
         #: Given to an interactive session (OpenSession): its namespace, then no more runs.
         self._namespace: dict[str, Any] | None = None
-        self._statements = 0
 
     def serve(self) -> None:
         self._worker.start()
@@ -230,13 +229,12 @@ class Driver:
     def _statement(self, current: _Run, message: protocol.Statement) -> StatementResult:
         if self._namespace is None:
             return StatementResult("error", "", "SessionNotOpen", "no session was opened")
-        self._statements += 1
         try:
             self._sc.setJobGroup(message.run_id, f"stoker statement {message.run_id}",
                                  interruptOnCancel=True)  # fmt: skip
             with self._lock:
                 self._in_script = True
-            result = run_statement(message.code, self._namespace, self._statements)
+            result = run_statement(message.code, self._namespace, message.number)
         except StopRequested:  # landed between the statement and the lock below
             result = StatementResult("cancelled", "", "StatementCancelled", "cancelled")
         finally:

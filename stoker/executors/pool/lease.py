@@ -48,13 +48,13 @@ class DriverLease:
         if error is not None:
             raise ExecutorError(f"the session could not start on its driver: {error}")
 
-    async def run(self, run_id: str, code: str) -> protocol.StatementDone:
+    async def run(self, run_id: str, code: str, number: int) -> protocol.StatementDone:
         """Run one statement and wait for its output; ExecutorError if the driver died."""
         if self.gone is not None:
             raise ExecutorError(self.gone)
         future: asyncio.Future[protocol.StatementDone] = asyncio.get_running_loop().create_future()
         self._pending[run_id] = future
-        self._send(protocol.Statement(run_id, code))
+        self._send(protocol.Statement(run_id, code, number))
         try:
             return await future
         finally:

@@ -61,11 +61,13 @@ class OpenSession:
 
 @dataclass(frozen=True)
 class Statement:
-    """Run ``code`` in the session's namespace; ``run_id`` names it for ``Cancel``."""
+    """Run ``code`` in the session's namespace; ``run_id`` names it for ``Cancel``,
+    ``number`` (Glue's statement id) in its traceback."""
 
     type: ClassVar[str] = "statement"
     run_id: str
     code: str
+    number: int
 
 
 @dataclass(frozen=True)

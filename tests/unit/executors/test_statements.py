@@ -53,7 +53,7 @@ def test_a_stop_raised_in_the_statements_thread_is_a_cancel() -> None:
 def test_session_messages_round_trip_on_the_wire() -> None:
     messages = [
         protocol.OpenSession("s", {"--day": "mon"}, {"spark.sql.x": "1"}, "a.py,b.zip"),
-        protocol.Statement("s-0", "1+1"),
+        protocol.Statement("s-0", "1+1", 0),
         protocol.SessionOpened("s", None),
         protocol.StatementDone("s-0", "error", "out", "KeyError", "'k'", "Traceback…", None),
     ]

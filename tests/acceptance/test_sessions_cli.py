@@ -1,6 +1,7 @@
 """`stoker sessions` against a live daemon: a development endpoint with a job's properties,
 statements and their exit codes, the HTTP API's waiting statement, and a session left open
-by a daemon killed with -9 ending FAILED at the next start."""
+by a daemon killed with -9 ending FAILED at the next start, one open at a clean shutdown
+STOPPED."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_a_session_with_a_jobs_properties_over_the_cli_and_http(
     assert stoker("sessions", "get", "dev", daemon=daemon).returncode == 3
 
 
-def test_a_session_left_open_by_a_killed_daemon_ends_failed(
+def test_sessions_end_with_the_daemon_stopped_or_failed(
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
     first = start_daemon("restart", pool_size=1)
@@ -72,3 +73,10 @@ def test_a_session_left_open_by_a_killed_daemon_ends_failed(
     assert session["completed_on"] is not None
     assert json.loads(ok(stoker("sessions", "list", "-o", "json", daemon=again)))[0]["id"] == (
         "open")  # fmt: skip
+
+    # A daemon stopped in order stops its sessions first, and says why.
+    ok(stoker("sessions", "create", "graceful", daemon=again))
+    again.stop()
+    last = start_daemon("restart", pool_size=1)
+    session = ok_json(stoker("sessions", "get", "graceful", "-o", "json", daemon=last))
+    assert (session["state"], session["error_message"]) == ("STOPPED", "the daemon shut down")

@@ -1,7 +1,7 @@
 """Interactive sessions: one row per session, its spec, state and times.
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0009 (chained there in this branch; 0011 once migrations 0010 and 0011 land)
 Create Date: 2026-12-02
 """
 

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -67,21 +68,29 @@ def live_members(group: int) -> list[int]:
     return members
 
 
+#: Runs in its own process: kill_children signals every child of the calling process, and the
+#: test process has others (the suite's Spark JVM among them) that must live on.
+KILLER = """
+import signal, subprocess, sys, time
+from stoker.daemon.shutdown import kill_children
+leader = subprocess.Popen(["sh", "-c", "sleep 60 & wait"], start_new_session=True,
+                          stdout=subprocess.DEVNULL)
+plain = subprocess.Popen(["sleep", "60"])
+time.sleep(0.2)  # the grandchild is forked
+killed = kill_children()
+print(leader.pid, killed, leader.wait(10), plain.wait(10))
+"""
+
+
 def test_kill_children_kills_each_child_with_its_process_group() -> None:
     # A child leading its own group (as runs and drivers do) with a grandchild in it.
-    leader = subprocess.Popen(
-        ["sh", "-c", "sleep 60 & wait"], start_new_session=True, stdout=subprocess.DEVNULL
-    )
-    plain = subprocess.Popen(["sleep", "60"])
-    time.sleep(0.2)  # the grandchild is forked
-    try:
-        assert kill_children() >= 2
-        assert leader.wait(10) == -signal.SIGKILL and plain.wait(10) == -signal.SIGKILL
-        assert not live_members(leader.pid)  # the grandchild went with its group
-    finally:
-        for proc in (leader, plain):
-            if proc.poll() is None:
-                proc.kill()
+    out = subprocess.run(
+        [sys.executable, "-c", KILLER], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    leader, killed, leader_status, plain_status = (int(field) for field in out)
+    assert killed >= 2
+    assert leader_status == -signal.SIGKILL and plain_status == -signal.SIGKILL
+    assert not live_members(leader)  # the grandchild went with its group
 
 
 def test_signals_set_the_flags_arm_the_reaper_and_are_restored_after() -> None:

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from stoker.daemon.shutdown import EXIT_STATUS, Reaper, kill_children
+from stoker.daemon.shutdown import EXIT_STATUS, Reaper
 from stoker.daemon.signals import StopRequest, capture_signals
 
 

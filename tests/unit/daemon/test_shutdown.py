@@ -17,42 +17,48 @@ from stoker.daemon.signals import StopRequest, capture_signals
 
 
 class Ended:
-    """Stands in for os._exit: records the status and wakes the test."""
+    """Stands in for os._exit (records the status and wakes the test) and for kill_children,
+    which would kill the test process's own children (the suite's Spark JVM among them)."""
 
     def __init__(self) -> None:
         self.status: int | None = None
         self.at = 0.0
+        self.killed_first = False
         self.done = threading.Event()
 
     def __call__(self, status: int) -> None:
         self.status, self.at = status, time.monotonic()
         self.done.set()
 
+    def kill(self) -> int:
+        self.killed_first = not self.done.is_set()
+        return 0
+
 
 def test_nothing_happens_until_shutdown_begins() -> None:
     ended = Ended()
-    Reaper(0.01, end=ended).start()
+    Reaper(0.01, end=ended, kill=ended.kill).start()
     assert not ended.done.wait(0.2)
 
 
 def test_the_process_ends_at_the_graceful_bound_once_shutdown_began() -> None:
     ended = Ended()
-    reaper = Reaper(0.2, forced_seconds=60, end=ended)
+    reaper = Reaper(0.2, forced_seconds=60, end=ended, kill=ended.kill)
     reaper.start()
     began = time.monotonic()
     reaper.begin()
     reaper.begin()  # a second begin does not move the deadline
-    assert ended.done.wait(10) and ended.status == EXIT_STATUS
+    assert ended.done.wait(10) and ended.status == EXIT_STATUS and ended.killed_first
     assert ended.at - began >= 0.2
 
 
 def test_a_forced_stop_ends_it_sooner_than_the_graceful_bound() -> None:
     ended = Ended()
-    reaper = Reaper(3600, forced_seconds=0.05, end=ended)
+    reaper = Reaper(3600, forced_seconds=0.05, end=ended, kill=ended.kill)
     reaper.start()
     reaper.begin()
     reaper.force()
-    assert ended.done.wait(10) and ended.status == EXIT_STATUS
+    assert ended.done.wait(10) and ended.status == EXIT_STATUS and ended.killed_first
 
 
 def live_members(group: int) -> list[int]:

@@ -16,7 +16,15 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from stoker.api.glue import ops_jobs, ops_other, ops_runs, ops_triggers
+from stoker.api.glue import (
+    ops_catalog,
+    ops_connections,
+    ops_jobs,
+    ops_other,
+    ops_runs,
+    ops_triggers,
+)
+from stoker.api.glue.caller import SIGNED_BY
 from stoker.api.glue.errors import (
     ACCESS_DENIED,
     INTERNAL,
@@ -44,6 +52,8 @@ OPERATIONS: dict[str, Handler] = {
     **ops_runs.OPERATIONS,
     **ops_triggers.OPERATIONS,
     **ops_other.OPERATIONS,
+    **ops_catalog.OPERATIONS,
+    **ops_connections.OPERATIONS,
 }
 #: AWS JSON 1.1 is what the SDKs send; 1.0 and plain JSON are accepted for hand-made calls.
 _MEDIA_TYPES = frozenset({"application/x-amz-json-1.1", "application/x-amz-json-1.0",
@@ -68,11 +78,14 @@ class GlueEndpoint:
     async def handle(self, request: Request) -> Response:
         body = await request.body()
         try:
-            self._authenticate(request, body)
-            handler = _operation(request.headers.get("x-amz-target", ""))
-            members = _members(request.headers.get("content-type", ""), body)
-            services: ApiServices = request.app.state.services
-            return glue_response(200, await handler(services, members))
+            signer = SIGNED_BY.set(self._authenticate(request, body))
+            try:
+                handler = _operation(request.headers.get("x-amz-target", ""))
+                members = _members(request.headers.get("content-type", ""), body)
+                services: ApiServices = request.app.state.services
+                return glue_response(200, await handler(services, members))
+            finally:
+                SIGNED_BY.reset(signer)
         except GlueError as error:
             return error_response(error)
         except StokerError as error:
@@ -85,9 +98,10 @@ class GlueEndpoint:
             log.exception("unhandled error in a glue request", extra={"action": "glue_api.crash"})
             return error_response(GlueError(INTERNAL, "internal error; see the daemon log"))
 
-    def _authenticate(self, request: Request, body: bytes) -> None:
-        """No keys configured (loopback only: check_listeners) means any caller is let in,
-        as the HTTP API lets any caller in without tokens."""
+    def _authenticate(self, request: Request, body: bytes) -> str | None:
+        """The access key id that signed the request. No keys configured (loopback only:
+        check_listeners) means any caller is let in (None), as the HTTP API lets any
+        caller in without tokens."""
         if not self._secrets:
             if self._tokens_required:
                 raise GlueError(
@@ -95,7 +109,7 @@ class GlueEndpoint:
                     "the HTTP API requires tokens ([api] tokens), so Glue's API needs keys "
                     "too: set [glue_api] access_keys",
                 )
-            return
+            return None
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         signed = SignedRequest(
             method=request.method,
@@ -105,7 +119,7 @@ class GlueEndpoint:
             body=body,
         )
         try:
-            verify(signed, self._secrets, self._clock())
+            return verify(signed, self._secrets, self._clock())
         except SignatureRefused as refused:
             kind = UNRECOGNIZED_CLIENT if refused.unknown_key else ACCESS_DENIED
             log.info("glue request refused: %s", refused.message,

@@ -1,0 +1,105 @@
+"""Glue's catalog operations against a live daemon over boto3 and the AWS CLI: what one
+writes, stoker's own /catalog API and CLI read (one catalog), and Glue's error codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions
+import pytest
+
+from tests.support.daemon import DaemonProcess
+from tests.support.glue import aws, glue_client, glue_env
+from tests.support.waiting import unique
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    process = DaemonProcess(tmp_path_factory.mktemp("glue-catalog"), pool_size=0,
+                            env=glue_env())  # fmt: skip
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def glue(daemon: DaemonProcess) -> Any:
+    return glue_client(daemon)
+
+
+def code(call: Any, **kwargs: Any) -> str:
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        call(**kwargs)
+    error: str = refused.value.response["Error"]["Code"]
+    return error
+
+
+def table_input(name: str, location: str) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "Parameters": {"classification": "parquet"},
+        "StorageDescriptor": {
+            "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "name", "Type": "string"}],
+            "Location": location,
+        },
+        "PartitionKeys": [{"Name": "day", "Type": "string"}],
+    }
+
+
+def test_a_catalog_written_over_boto3_is_stokers_catalog(glue: Any, daemon: DaemonProcess,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    db = unique("db").replace("-", "_")
+    glue.create_database(DatabaseInput={"Name": db, "Description": "from boto3"})
+    assert code(glue.create_database, DatabaseInput={"Name": db}) == "AlreadyExistsException"
+    for name in ("events_a", "events_b", "other"):
+        glue.create_table(DatabaseName=db, TableInput=table_input(name, f"s3://lake/{name}/"))
+    table = glue.get_table(DatabaseName=db, Name="events_a")["Table"]
+    assert table["StorageDescriptor"]["Columns"][0] == {"Name": "id", "Type": "bigint"}
+    assert table["Parameters"]["classification"] == "parquet"
+    paginator = glue.get_paginator("get_tables")
+    pages = list(paginator.paginate(DatabaseName=db, Expression="events*",
+                                    PaginationConfig={"PageSize": 1}))  # fmt: skip
+    assert [t["Name"] for p in pages for t in p["TableList"]] == ["events_a", "events_b"]
+    native = daemon.http.get(f"/catalog/databases/{db}/tables/events_a").json()
+    assert (native["format"], native["location"]) == ("parquet", "s3://lake/events_a/")
+    created = glue.batch_create_partition(DatabaseName=db, TableName="events_a",
+                                          PartitionInputList=[{"Values": ["2024-01-01"]},
+                                                              {"Values": ["2024-01-02"]}])
+    assert created["Errors"] == []
+    parts = glue.get_partitions(DatabaseName=db, TableName="events_a",
+                                Expression="day = '2024-01-02'")["Partitions"]  # fmt: skip
+    assert [p["Values"] for p in parts] == [["2024-01-02"]]
+    glue.update_table(DatabaseName=db, TableInput={**table_input("other", "/data/other"),
+                                                   "Description": "moved"})
+    assert glue.get_table(DatabaseName=db, Name="other")["Table"]["Description"] == "moved"
+    glue.delete_table(DatabaseName=db, Name="other")
+    assert code(glue.get_table, DatabaseName=db, Name="other") == "EntityNotFoundException"
+    listed = aws(daemon, "get-tables", "--database-name", db, home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert [t["Name"] for t in json.loads(listed.stdout)["TableList"]] == ["events_a",
+                                                                          "events_b"]
+    glue.delete_database(Name=db)
+    assert code(glue.get_database, Name=db) == "EntityNotFoundException"
+    assert code(glue.create_table, DatabaseName=db,
+                TableInput=table_input("x", "/x")) == "EntityNotFoundException"  # fmt: skip
+
+
+def test_connections_over_boto3_hide_the_password_when_asked(glue: Any,
+                                                             daemon: DaemonProcess) -> None:
+    name = unique("pg")
+    made = daemon.http.post("/catalog/connections", json={
+        "name": name, "url": "jdbc:postgresql://db:5432/shop", "user": "etl",
+        "password": "pw-42"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    shown = glue.get_connection(Name=name)["Connection"]["ConnectionProperties"]
+    assert (shown["JDBC_CONNECTION_URL"], shown["USERNAME"], shown["PASSWORD"]) == (
+        "jdbc:postgresql://db:5432/shop", "etl", "pw-42")  # fmt: skip
+    hidden = glue.get_connection(Name=name, HidePassword=True)["Connection"]
+    assert "PASSWORD" not in hidden["ConnectionProperties"]
+    names = [c["Name"] for c in glue.get_connections(HidePassword=True)["ConnectionList"]]
+    assert name in names
+    assert "pw-42" not in daemon.log_path.read_text()
+    assert code(glue.get_connection, Name="no-such") == "EntityNotFoundException"

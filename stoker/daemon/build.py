@@ -141,7 +141,8 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         catalog=RunCatalog(CatalogStore(db), cfg.glue.s3_buckets, utcnow),
     )  # fmt: skip
     catalog = JobCatalog(
-        jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
+        jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots,
+        s3_buckets=cfg.glue.s3_buckets,
     )
     dispatcher = Dispatcher(
         service=service, bus=bus, poll_interval=cfg.daemon.poll_interval_seconds,

@@ -1,5 +1,6 @@
 """Glue's catalog operations against a live daemon over boto3 and the AWS CLI: what one
-writes, stoker's own /catalog API and CLI read (one catalog), and Glue's error codes."""
+writes, stoker's own /catalog API reads (one catalog), and Glue's error codes; a job whose
+Command.ScriptLocation is s3:// (read through [glue] s3_buckets)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,20 @@ import botocore.exceptions
 import pytest
 
 from tests.support.daemon import DaemonProcess
-from tests.support.glue import aws, glue_client, glue_env
+from tests.support.glue import aws, glue_client, glue_env, wait_run
 from tests.support.waiting import unique
 
 
 @pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
-    process = DaemonProcess(tmp_path_factory.mktemp("glue-catalog"), pool_size=0,
-                            env=glue_env())  # fmt: skip
+def bucket(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory [glue] s3_buckets maps bucket ``scripts`` to."""
+    return tmp_path_factory.mktemp("bucket-scripts")
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory, bucket: Path) -> Iterator[DaemonProcess]:
+    env = {**glue_env(), "STOKER_GLUE__S3_BUCKETS": json.dumps({"scripts": str(bucket)})}
+    process = DaemonProcess(tmp_path_factory.mktemp("glue-catalog"), pool_size=0, env=env)
     process.start()
     yield process
     process.stop()
@@ -103,3 +110,28 @@ def test_connections_over_boto3_hide_the_password_when_asked(glue: Any,
     assert name in names
     assert "pw-42" not in daemon.log_path.read_text()
     assert code(glue.get_connection, Name="no-such") == "EntityNotFoundException"
+
+
+def test_an_s3_script_location_is_read_through_the_bucket_mapping(
+    glue: Any, daemon: DaemonProcess, bucket: Path
+) -> None:
+    (bucket / "etl").mkdir(exist_ok=True)
+    (bucket / "etl" / "hello.py").write_text("print('from the bucket', flush=True)\n")
+    name = unique("s3job")
+    command = {"Name": "pythonshell", "ScriptLocation": "s3://scripts/etl/hello.py"}
+    glue.create_job(Name=name, Role="r", Command=command)
+    stored = glue.get_job(JobName=name)["Job"]["Command"]["ScriptLocation"]
+    assert stored.startswith(str(daemon.workdir / "data" / "scripts"))
+    (bucket / "etl" / "hello.py").write_text("print('changed', flush=True)\n")
+    run_id = glue.start_job_run(JobName=name)["JobRunId"]
+    assert wait_run(glue, name, run_id)["JobRunState"] == "SUCCEEDED"
+    assert daemon.logs(run_id).strip() == "from the bucket"  # the copy taken at CreateJob
+    glue.update_job(JobName=name, JobUpdate={"Role": "r", "Command": command})
+    run_id = glue.start_job_run(JobName=name)["JobRunId"]
+    assert wait_run(glue, name, run_id)["JobRunState"] == "SUCCEEDED"
+    assert daemon.logs(run_id).strip() == "changed"
+    unmapped = {"Name": "pythonshell", "ScriptLocation": "s3://elsewhere/x.py"}
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        glue.create_job(Name=unique("s3job"), Role="r", Command=unmapped)
+    assert refused.value.response["Error"]["Code"] == "InvalidInputException"
+    assert "not in [glue] s3_buckets" in refused.value.response["Error"]["Message"]

@@ -1,6 +1,7 @@
 """Glue's catalog operations against a live daemon over boto3 and the AWS CLI: what one
 writes, stoker's own /catalog API reads (one catalog), and Glue's error codes; a job whose
-Command.ScriptLocation is s3:// (read through [glue] s3_buckets)."""
+Command.ScriptLocation is s3:// (read through [glue] s3_buckets); a run's script calling
+Glue with the credentials minted for it, which end with the run."""
 
 from __future__ import annotations
 
@@ -9,12 +10,41 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.exceptions
 import pytest
 
 from tests.support.daemon import DaemonProcess
-from tests.support.glue import aws, glue_client, glue_env, wait_run
+from tests.support.glue import aws, data_url, glue_client, glue_env, wait_run
 from tests.support.waiting import unique
+
+TOKEN = "native-api-token"
+#: A job script as Glue users write them: the SDK finds endpoint, keys and region itself.
+CALLS_GLUE = """\
+import json, os, sys, urllib.error, urllib.request
+import boto3
+from stoker.job import get_resolved_options
+args = get_resolved_options(sys.argv, ["db", "out"])
+glue = boto3.client("glue")
+source = glue.get_table(DatabaseName=args["db"], Name="source")["Table"]
+glue.create_table(DatabaseName=args["db"], TableInput={
+    "Name": "made_in_run", "Parameters": {"classification": "json"},
+    "StorageDescriptor": {"Location": "/data/made",
+                          "Columns": source["StorageDescriptor"]["Columns"]}})
+names = [t["Name"] for t in glue.get_tables(DatabaseName=args["db"])["TableList"]]
+api = os.environ["AWS_ENDPOINT_URL_GLUE"].removesuffix("/glue")
+statuses = []
+for bearer in (os.environ["AWS_SECRET_ACCESS_KEY"], os.environ["AWS_SESSION_TOKEN"]):
+    request = urllib.request.Request(api + "/jobs", headers={"Authorization": "Bearer " + bearer})
+    try:
+        statuses.append(urllib.request.urlopen(request).status)
+    except urllib.error.HTTPError as refused:
+        statuses.append(refused.code)
+with open(args["out"], "w") as fh:  # for the test only: to try the keys after the run
+    json.dump({"native": statuses,
+               **{k: v for k, v in os.environ.items() if k.startswith("AWS_")}}, fh)
+print(*names, flush=True)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +55,10 @@ def bucket(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory, bucket: Path) -> Iterator[DaemonProcess]:
-    env = {**glue_env(), "STOKER_GLUE__S3_BUCKETS": json.dumps({"scripts": str(bucket)})}
-    process = DaemonProcess(tmp_path_factory.mktemp("glue-catalog"), pool_size=0, env=env)
+    env = {**glue_env(), "STOKER_GLUE__S3_BUCKETS": json.dumps({"scripts": str(bucket)}),
+           "STOKER_API__TOKENS": json.dumps([TOKEN])}  # fmt: skip
+    process = DaemonProcess(tmp_path_factory.mktemp("glue-catalog"), pool_size=0, env=env,
+                            token=TOKEN)  # fmt: skip
     process.start()
     yield process
     process.stop()
@@ -135,3 +167,37 @@ def test_an_s3_script_location_is_read_through_the_bucket_mapping(
         glue.create_job(Name=unique("s3job"), Role="r", Command=unmapped)
     assert refused.value.response["Error"]["Code"] == "InvalidInputException"
     assert "not in [glue] s3_buckets" in refused.value.response["Error"]["Message"]
+
+
+def test_a_runs_script_calls_glue_with_credentials_that_end_with_the_run(
+    glue: Any, daemon: DaemonProcess, tmp_path: Path
+) -> None:
+    db = unique("rundb").replace("-", "_")
+    glue.create_database(DatabaseInput={"Name": db})
+    glue.create_table(DatabaseName=db, TableInput=table_input("source", "/data/source"))
+    name = unique("calls-glue")
+    command = {"Name": "pythonshell", "ScriptLocation": data_url(CALLS_GLUE)}
+    glue.create_job(Name=name, Role="r", Command=command)
+    out = tmp_path / "env.json"
+    run_id = glue.start_job_run(JobName=name, Arguments={"--db": db, "--out": str(out)})[
+        "JobRunId"]  # fmt: skip
+    run = wait_run(glue, name, run_id)
+    assert run["JobRunState"] == "SUCCEEDED", (run, daemon.logs(run_id, "stderr"))
+    assert daemon.logs(run_id).split() == ["made_in_run", "source"]
+    made = glue.get_table(DatabaseName=db, Name="made_in_run")["Table"]
+    assert made["StorageDescriptor"]["Columns"][0] == {"Name": "id", "Type": "bigint"}
+    env = json.loads(out.read_text())
+    assert env["native"] == [401, 401]  # the live run's keys do not open the native API
+    assert env["AWS_ENDPOINT_URL_GLUE"] == f"{daemon.url}/glue"
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA") and env["AWS_SESSION_TOKEN"]
+    secret = env["AWS_SECRET_ACCESS_KEY"]
+    assert secret not in json.dumps(daemon.run(run_id)) and secret not in daemon.log()
+    for stream in ("stdout", "stderr"):
+        assert secret not in daemon.logs(run_id, stream)
+    after = boto3.client(
+        "glue", endpoint_url=env["AWS_ENDPOINT_URL_GLUE"], region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=secret,
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+    )  # fmt: skip
+    assert code(after.get_table, DatabaseName=db, Name="source") == (
+        "UnrecognizedClientException")  # fmt: skip

@@ -42,6 +42,7 @@ from stoker.api.glue.sigv4 import SignatureRefused, SignedRequest, verify
 from stoker.api.ports import ApiServices
 from stoker.config.glue import GlueApiSettings
 from stoker.errors import StokerError
+from stoker.runs.credentials import KEY_PREFIX, KeyRing, RunCredentials
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,11 @@ class GlueEndpoint:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         tokens_required: bool = False,
+        run_credentials: RunCredentials | None = None,
     ) -> None:
         self._secrets = {k: v.get_secret_value() for k, v in settings.access_keys.items()}
+        self._runs = run_credentials
+        self._keys = KeyRing(self._secrets, run_credentials)
         self._clock = clock
         #: With [api] tokens set, a keyless Glue endpoint would be a way around them.
         self._tokens_required = tokens_required
@@ -101,8 +105,10 @@ class GlueEndpoint:
     def _authenticate(self, request: Request, body: bytes) -> str | None:
         """The access key id that signed the request. No keys configured (loopback only:
         check_listeners) means any caller is let in (None), as the HTTP API lets any
-        caller in without tokens."""
-        if not self._secrets:
+        caller in without tokens. A run's key is checked even then, so it ends with the run."""
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        run_key = f"Credential={KEY_PREFIX}" in headers.get("authorization", "")
+        if not self._secrets and not run_key:
             if self._tokens_required:
                 raise GlueError(
                     ACCESS_DENIED,
@@ -115,16 +121,25 @@ class GlueEndpoint:
             method=request.method,
             raw_path=raw_path.decode("latin-1"),
             query=request.scope.get("query_string", b"").decode("latin-1"),
-            headers={k.lower(): v for k, v in request.headers.items()},
+            headers=headers,
             body=body,
         )
         try:
-            return verify(signed, self._secrets, self._clock())
+            key_id = verify(signed, self._keys, self._clock())
+            if key_id not in self._secrets:
+                self._check_session(key_id, headers.get("x-amz-security-token", ""))
         except SignatureRefused as refused:
             kind = UNRECOGNIZED_CLIENT if refused.unknown_key else ACCESS_DENIED
             log.info("glue request refused: %s", refused.message,
                      extra={"action": "glue_api.refused", "code": kind})  # fmt: skip
             raise GlueError(kind, refused.message) from None
+        return key_id
+
+    def _check_session(self, key_id: str, token: str) -> None:
+        """A run's key is valid with its session token only (as AWS's temporary keys)."""
+        if self._runs is None or not self._runs.session_matches(key_id, token):
+            raise SignatureRefused("The security token included in the request is invalid.",
+                                   unknown_key=True)  # fmt: skip
 
 
 def _operation(target: str) -> Handler:
@@ -156,10 +171,12 @@ def _members(content_type: str, body: bytes) -> Members:
     return Members(data)
 
 
-def glue_router(settings: GlueApiSettings, *, tokens_required: bool = False) -> APIRouter:
+def glue_router(settings: GlueApiSettings, *, tokens_required: bool = False,
+                run_credentials: RunCredentials | None = None) -> APIRouter:  # fmt: skip
     """The route at ``glue_api.path``; the request guard leaves its token and content-type
     checks to it (see Guard's ``delegated``)."""
-    endpoint = GlueEndpoint(settings, tokens_required=tokens_required)
+    endpoint = GlueEndpoint(settings, tokens_required=tokens_required,
+                            run_credentials=run_credentials)  # fmt: skip
     router = APIRouter()
 
     async def glue(request: Request) -> Response:

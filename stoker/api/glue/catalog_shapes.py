@@ -163,12 +163,15 @@ def _column_members(columns: tuple[Column, ...]) -> list[dict[str, str]]:
 
 
 def _serde(table: CatalogTable) -> dict[str, Any]:
+    """Glue's ``SerdeInfo``: the format's SerDe, CSV options under Hive's names (the first
+    of each of ``_SERDE_OPTIONS``; ``separatorChar`` is read, ``field.delim`` written)."""
     params = {k: str(table.format_options[o]) for k, o in _SERDE_OPTIONS
-              if o in table.format_options and k not in ("separatorChar",)}  # fmt: skip
+              if o in table.format_options and k != "separatorChar"}  # fmt: skip
     if table.format == "csv":
         params.setdefault("field.delim", ",")
-    return {"SerializationLibrary": HIVE_CLASSES[table.format][2], "Parameters": params} if (
-        table.format in HIVE_CLASSES) else {"Parameters": params}  # fmt: skip
+    classes = HIVE_CLASSES.get(table.format or "")
+    return compact({"SerializationLibrary": classes[2] if classes else None,
+                    "Parameters": params})  # fmt: skip
 
 
 def storage_member(table: CatalogTable, location: str | None, *,

@@ -82,14 +82,7 @@ class GlueEndpoint:
     async def handle(self, request: Request) -> Response:
         body = await request.body()
         try:
-            signer = SIGNED_BY.set(self._authenticate(request, body))
-            try:
-                handler = _operation(request.headers.get("x-amz-target", ""))
-                members = _members(request.headers.get("content-type", ""), body)
-                services: ApiServices = request.app.state.services
-                return glue_response(200, await handler(services, members))
-            finally:
-                SIGNED_BY.reset(signer)
+            return await self._dispatch(request, body, self._authenticate(request, body))
         except GlueError as error:
             return error_response(error)
         except StokerError as error:
@@ -101,6 +94,16 @@ class GlueEndpoint:
             # The traceback goes to the daemon log; the caller learns it was our fault.
             log.exception("unhandled error in a glue request", extra={"action": "glue_api.crash"})
             return error_response(GlueError(INTERNAL, "internal error; see the daemon log"))
+
+    async def _dispatch(self, request: Request, body: bytes, key_id: str | None) -> Response:
+        handler = _operation(request.headers.get("x-amz-target", ""))
+        members = _members(request.headers.get("content-type", ""), body)
+        services: ApiServices = request.app.state.services
+        signer = SIGNED_BY.set(key_id)
+        try:
+            return glue_response(200, await handler(services, members))
+        finally:
+            SIGNED_BY.reset(signer)
 
     def _authenticate(self, request: Request, body: bytes) -> str | None:
         """The access key id that signed the request. No keys configured (loopback only:

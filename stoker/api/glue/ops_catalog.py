@@ -20,7 +20,7 @@ from stoker.api.glue.members import Members
 from stoker.api.glue.operations import Handler, page_size
 from stoker.api.paging import decode_str_token, encode_token
 from stoker.api.ports import ApiServices
-from stoker.domain.datacatalog import Partition, catalog_name
+from stoker.domain.datacatalog import CatalogTable, Partition, catalog_name
 
 #: Glue's MaxResults bounds: GetDatabases and GetTables 1-100, GetPartitions 1-1000.
 MAX_TABLES_PAGE = 100
@@ -148,7 +148,7 @@ async def get_tables(services: ApiServices, members: Members) -> dict[str, Any]:
     pattern = name_pattern(expression) if expression else None
     limit = page_size(members, MAX_TABLES_PAGE, MAX_TABLES_PAGE)
 
-    async def fetch(n: int, after: str | None) -> list[tuple[str, Any]]:
+    async def fetch(n: int, after: str | None) -> list[tuple[str, CatalogTable]]:
         return [(t.name, t) for t in await services.catalog.list_tables(database, n, after)]
 
     page, after = await _filtered_page(

@@ -54,7 +54,6 @@ async def _member(services: ApiServices, connection: Connection,
 
 
 async def get_connection(services: ApiServices, members: Members) -> dict[str, Any]:
-    members.string("CatalogId")
     found = await services.catalog.get_connection(members.required_string("Name"))
     return {"Connection": await _member(services, found, _reveal(members))}
 

@@ -48,3 +48,22 @@ def test_a_live_runs_keys_are_accepted_and_end_with_it(
     creds.revoke("jr_1")
     assert error_of(call(client, "GetJob", {"JobName": "etl"}, **sign)) == (
         403, "UnrecognizedClientException")  # fmt: skip
+
+
+def test_with_api_tokens_and_no_access_keys_only_a_runs_keys_get_in(
+    services: FakeServices,
+) -> None:
+    creds = RunCredentials("http://127.0.0.1:8421/glue", "local")
+    services.jobs.jobs["etl"] = make_job()
+    typed: ApiServices = services
+    api = ApiSettings(tokens=[SecretStr("bearer-token")])
+    app = create_app(typed, api, version="9", glue=GlueApiSettings(), run_credentials=creds)
+    env = creds.environment("jr_1")
+    with asgi_client(app) as client:
+        assert error_of(call(client, "GetJob", {"JobName": "etl"})) == (
+            403, "AccessDeniedException")  # fmt: skip
+        answer = call(client, "GetJob", {"JobName": "etl"}, key_id=env["AWS_ACCESS_KEY_ID"],
+                      secret=env["AWS_SECRET_ACCESS_KEY"], token=env["AWS_SESSION_TOKEN"])
+        assert answer.status_code == 200
+        bearer = {"Authorization": f"Bearer {env['AWS_SECRET_ACCESS_KEY']}"}
+        assert client.get("/jobs", headers=bearer).status_code == 401

@@ -72,9 +72,28 @@ def conversation(glue: Any, recorder: Recorder) -> None:
     glue.start_trigger(Name="orders_now")
     glue.get_job_bookmark(JobName="orders_etl")
     glue.get_tags(ResourceArn="arn:aws:glue:us-east-1:000000000000:job/orders_etl")
+    catalog(glue)
     for call, kwargs in ((glue.get_job, {"JobName": "missing"}), (glue.list_crawlers, {})):
         with contextlib.suppress(botocore.exceptions.ClientError):  # recorded all the same
             call(**kwargs)
+
+
+def catalog(glue: Any) -> None:
+    """The Data Catalog calls: a database, a partitioned table, its partitions."""
+    glue.create_database(DatabaseInput={"Name": "sales", "Description": "orders and refunds"})
+    glue.create_table(DatabaseName="sales", TableInput={
+        "Name": "orders", "Parameters": {"classification": "csv", "skip.header.line.count": "1"},
+        "StorageDescriptor": {
+            "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "amount", "Type": "double"}],
+            "Location": "s3://raw/orders/",
+            "SerdeInfo": {"Parameters": {"field.delim": ","}}},
+        "PartitionKeys": [{"Name": "day", "Type": "string"}]})  # fmt: skip
+    glue.get_table(DatabaseName="sales", Name="orders")
+    glue.get_tables(DatabaseName="sales", Expression="ord*", MaxResults=10)
+    glue.batch_create_partition(DatabaseName="sales", TableName="orders", PartitionInputList=[
+        {"Values": ["2026-12-01"]}, {"Values": ["2026-12-02"]}])  # fmt: skip
+    glue.get_partitions(DatabaseName="sales", TableName="orders",
+                        Expression="day = '2026-12-02'", ExcludeColumnSchema=True)  # fmt: skip
 
 
 def main() -> None:

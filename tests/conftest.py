@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 import sqlalchemy as sa
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
+
+if TYPE_CHECKING:
+    from tests.support.spark_cluster import Cluster
 
 # Spark binds to the external interface unless told otherwise; set before any session starts.
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -106,3 +110,13 @@ def jdbc_jars() -> str:
     if done.returncode != 0:
         service_unavailable(f"JDBC drivers are not available: {done.stderr.strip()}")
     return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def standalone_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One Spark standalone master and worker (2 cores) for every test that needs a cluster:
+    starting one costs ~10 s. Each test's applications end with the test."""
+    from tests.support.spark_cluster import spark_cluster  # it imports this module
+
+    with spark_cluster(tmp_path_factory.mktemp("cluster"), cores=2) as running:
+        yield running

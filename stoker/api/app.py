@@ -34,6 +34,7 @@ from stoker.api.schemas.common import ErrorOut
 from stoker.api.streams import RunStreams
 from stoker.config.glue import GlueApiSettings
 from stoker.config.settings import ApiSettings
+from stoker.runs.credentials import RunCredentials
 
 DESCRIPTION = """\
 stoker runs Spark ETL jobs with AWS Glue's job semantics.
@@ -61,6 +62,7 @@ def create_app(
     metrics_auth: bool = False,
     console: APIRouter | None = None,
     glue: GlueApiSettings | None = None,
+    run_credentials: RunCredentials | None = None,
 ) -> FastAPI:
     """The API app. ``services`` is read per request, so ``accepting_runs`` may change live.
 
@@ -72,7 +74,8 @@ def create_app(
     browser that asks ``/`` for HTML is sent there.
 
     With ``glue`` (enabled), Glue's own API is served at ``glue.path`` (stoker.api.glue),
-    over the same services, authenticated by SigV4 instead of bearer tokens.
+    over the same services, authenticated by SigV4 instead of bearer tokens; the keys of
+    ``run_credentials`` (the live runs') are accepted there, and nowhere else.
 
     The daemon checks ``check_bind_allowed(api)`` before it binds ``api.host:api.port``.
     """
@@ -121,7 +124,8 @@ def create_app(
         public_prefixes = (f"{console.prefix}/",)
     delegated = None
     if glue is not None and glue.enabled:
-        app.include_router(glue_router(glue, tokens_required=bool(api.tokens)))
+        app.include_router(glue_router(glue, tokens_required=bool(api.tokens),
+                                       run_credentials=run_credentials))  # fmt: skip
         delegated = glue.path
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)

@@ -57,3 +57,15 @@ class GlueApiSettings(BaseModel):
             if not secret.get_secret_value().strip():
                 raise ValueError(f"the secret of access key {key_id!r} is empty")
         return value
+
+
+def run_endpoint_url(host: str, port: int, glue: GlueApiSettings) -> str | None:
+    """Where a run on this machine reaches the Glue endpoint (None when it is off): a
+    wildcard listener at loopback."""
+    if not glue.enabled:
+        return None
+    wildcards = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+    reach = wildcards.get(host, host)
+    if ":" in reach:
+        reach = f"[{reach}]"
+    return f"http://{reach}:{port}{glue.path}"

@@ -143,7 +143,7 @@ class Daemon:
             built.services, cfg.api, version=__version__,
             metrics_exposition=None if own_port else built.metrics.exposition,
             metrics_auth=cfg.metrics.require_auth, console=console_router(),
-            glue=cfg.glue_api,
+            glue=cfg.glue_api, run_credentials=built.credentials,
         )  # fmt: skip
         servers = [
             ApiServer(

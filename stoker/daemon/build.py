@@ -16,6 +16,7 @@ from stoker.aio import Blocking
 from stoker.bookmarks.runs import RunBookmarks
 from stoker.bookmarks.service import BookmarkService
 from stoker.bus import Bus
+from stoker.config.glue import run_endpoint_url
 from stoker.config.settings import Settings
 from stoker.daemon.executors import build_executors, private_files
 from stoker.daemon.supervisor import Supervisor
@@ -39,6 +40,7 @@ from stoker.metrics.spark import SparkMetrics
 from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
+from stoker.runs.credentials import RunCredentials
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.service import RunService
 from stoker.sessions.service import SessionService
@@ -112,6 +114,8 @@ class Components:
     relay: OutboxRelay | None = None
     #: None when no Kafka is configured: EVENT triggers then never fire.
     events_in: EventTriggers | None = None
+    #: The live runs' credentials, which the Glue endpoint accepts.
+    credentials: RunCredentials | None = None
 
 
 async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) -> Components:
@@ -135,6 +139,9 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     executors = await build_executors(cfg, stack, on_sample, supervisor, lineage)
     bus = Bus()
     roots = ScriptRoots(cfg.data_dir / "scripts", cfg.daemon.script_roots)
+    credentials = RunCredentials(
+        run_endpoint_url(cfg.api.host, cfg.api.port, cfg.glue_api), cfg.events.region
+    )
     service = RunService(
         runs=runs, jobs=jobs, bus=bus, io=io, logs_dir=cfg.logs_dir,
         executors={kind: RootedExecutor(e, roots) for kind, e in executors.items()},
@@ -142,9 +149,11 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         stop_grace_seconds=cfg.spark.stop_grace_seconds,
         bookmarks=RunBookmarks(BookmarkStore(db, identity), utcnow),
         catalog=RunCatalog(CatalogStore(db), cfg.glue.s3_buckets, utcnow),
+        credentials=credentials,
     )  # fmt: skip
     catalog = JobCatalog(
-        jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots
+        jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots,
+        s3_buckets=cfg.glue.s3_buckets,
     )
     dispatcher = Dispatcher(
         service=service, bus=bus, poll_interval=cfg.daemon.poll_interval_seconds,
@@ -190,7 +199,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     )  # fmt: skip
     return Components(
         services, dispatcher, runs, io, triggers, metrics, run_metrics, lineage, relay,
-        events_in,
+        events_in, credentials,
     )  # fmt: skip
 
 

@@ -74,11 +74,13 @@ class Reaper:
         forced_seconds: float = FORCED_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         end: Callable[[int], None] = os._exit,
+        kill: Callable[[], int] = kill_children,
     ) -> None:
         self.graceful_seconds = graceful_seconds
         self.forced_seconds = forced_seconds
         self._clock = clock
         self._end = end
+        self._kill = kill
         self._begun_at: float | None = None
         self._forced_at: float | None = None
         self._wake = threading.Event()
@@ -120,7 +122,7 @@ class Reaper:
 
     def _expire(self) -> None:
         bound = self.forced_seconds if self._forced_at is not None else self.graceful_seconds
-        killed = kill_children()
+        killed = self._kill()
         log.critical(
             "shutdown did not end within %gs: killed %d child process(es), exiting now",
             bound, killed, extra={"action": "daemon.shutdown_overrun", "children": killed},

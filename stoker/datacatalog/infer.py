@@ -1,8 +1,8 @@
 """A table's schema from a sample of its data, like a Glue crawler's classifiers.
 
 CSV and JSON are read by the daemon itself, a sample at a time (no JVM for the common
-case); Parquet and ORC carry their schema, which a short-lived local SparkSession in a
-child process reads (``stoker.datacatalog.sparkschema``), so the daemon never hosts a JVM.
+case); Parquet and ORC carry their schema in each file's footer
+(``stoker.datacatalog.columnar``).
 Only local files are read: absolute paths, ``file://`` and ``s3://`` buckets that
 ``[glue] s3_buckets`` maps to a local directory. Directories ``key=value`` below the path
 are partitions (their keys typed string, as a crawler does).
@@ -16,21 +16,19 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from stoker.datacatalog.columnar import columnar_columns
 from stoker.domain.datacatalog import Column
 from stoker.errors import InvalidInput
 
 MAX_FILES = 20
 MAX_ROWS = 2000
 MAX_SAMPLE_BYTES = 4 * 1024 * 1024
-SPARK_TIMEOUT_SECONDS = 180.0
 EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "json",
               ".ndjson": "json", ".parquet": "parquet", ".orc": "orc"}  # fmt: skip
 _INT = re.compile(r"[+-]?\d{1,18}")
@@ -87,7 +85,7 @@ def infer_schema(location: str, fmt: str | None, s3_buckets: Mapping[str, str],
     elif fmt == "json":
         found = _json_columns(files)
     elif fmt in ("parquet", "glueparquet", "orc"):
-        found = spark_columns(root, "parquet" if fmt == "glueparquet" else fmt)
+        found = columnar_columns(files, "parquet" if fmt == "glueparquet" else fmt)
     else:
         raise InvalidInput(f"format {fmt!r} cannot be inferred; use csv, json, parquet or orc",
                            field="format")  # fmt: skip
@@ -254,21 +252,3 @@ def _render(kind: Any) -> str:
     if kind[0] == "array":
         return f"array<{_render(kind[1])}>"
     return "struct<" + ",".join(f"{k}:{_render(v)}" for k, v in kind[1].items()) + ">"
-
-
-def spark_columns(root: Path, fmt: str) -> list[Column]:
-    """The schema Spark reads from Parquet or ORC files, in a child process."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "stoker.datacatalog.sparkschema", fmt, str(root)],
-            capture_output=True, text=True, timeout=SPARK_TIMEOUT_SECONDS, check=False,
-            env={**os.environ, "PYSPARK_PYTHON": sys.executable},
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise InvalidInput(f"reading the {fmt} schema of {root} took over "
-                           f"{SPARK_TIMEOUT_SECONDS:.0f} s", field="path") from None  # fmt: skip
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise InvalidInput(f"Spark could not read the {fmt} schema of {root}: {last[:300]}",
-                           field="path")  # fmt: skip
-    return [Column(c["name"], c["type"]) for c in json.loads(done.stdout.strip().splitlines()[-1])]

@@ -71,6 +71,9 @@ class CatalogService:
     async def list_databases(self, limit: int, after: str | None) -> list[CatalogDatabase]:
         return await self._io(self._store.list_databases, limit, after)
 
+    async def update_database(self, database: CatalogDatabase) -> CatalogDatabase:
+        return await self._io(self._store.update_database, validate_database(database))
+
     async def delete_database(self, name: str) -> None:
         await self._io(self._store.delete_database, catalog_name(name, "database"))
         log.info("catalog database deleted", extra={"action": "catalog.database_deleted",
@@ -130,6 +133,14 @@ class CatalogService:
 
     async def get_connection(self, name: str) -> Connection:
         return (await self._io(self._store.get_connection, connection_name(name))).masked()
+
+    async def reveal_connection(self, name: str) -> Connection:
+        """The connection with its password, for a Glue caller that asked for it with its
+        access key (GetConnection's HidePassword=false); logged without the password."""
+        found = await self._io(self._store.get_connection, connection_name(name))
+        log.info("catalog connection read with its password", extra={
+            "action": "catalog.connection_revealed", "connection": found.name})  # fmt: skip
+        return found
 
     async def list_connections(self, limit: int, after: str | None) -> list[Connection]:
         found = await self._io(self._store.list_connections, limit, after)

@@ -21,7 +21,7 @@ from stoker.domain.datacatalog import (
 from stoker.errors import InvalidInput
 
 TABLE_FIELDS = ("location", "connection", "jdbc_table", "format", "format_options",
-                "columns", "partition_keys", "parameters")  # fmt: skip
+                "columns", "partition_keys", "parameters", "description")  # fmt: skip
 OPS = ("upsert_table", "add_partitions")
 
 
@@ -61,7 +61,7 @@ def table_from_fields(database: str, name: str, data: dict[str, Any],
         connection=data.get("connection"), jdbc_table=data.get("jdbc_table"),
         format=data.get("format"), format_options=data.get("format_options") or {},
         columns=data.get("columns") or (), partition_keys=data.get("partition_keys") or (),
-        parameters=data.get("parameters") or {},
+        parameters=data.get("parameters") or {}, description=data.get("description") or "",
     ))  # fmt: skip
 
 

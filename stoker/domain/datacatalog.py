@@ -75,6 +75,7 @@ class CatalogTable:
     columns: tuple[Column, ...] = ()
     partition_keys: tuple[Column, ...] = ()
     parameters: dict[str, str] = field(default_factory=dict)
+    description: str = ""
     created_on: datetime | None = None
     updated_on: datetime | None = None
 
@@ -86,7 +87,7 @@ class CatalogTable:
             "format_options": dict(self.format_options),
             "columns": [c.to_dict() for c in self.columns],
             "partition_keys": [c.to_dict() for c in self.partition_keys],
-            "parameters": dict(self.parameters),
+            "parameters": dict(self.parameters), "description": self.description,
         }  # fmt: skip
 
 
@@ -195,6 +196,8 @@ def validate_table(table: CatalogTable) -> CatalogTable:
         columns=columns(table.columns, "columns", MAX_COLUMNS),
         partition_keys=columns(table.partition_keys, "partition_keys", MAX_PARTITION_KEYS),
         parameters=_map(table.parameters, "parameters"),
+        description=check_text(table.description, "description", MAX_DESCRIPTION,
+                               multiline=True),
         created_on=table.created_on, updated_on=table.updated_on,
     )  # fmt: skip
 

@@ -32,6 +32,9 @@ class RunSpec:
     stderr_path: Path
     resources: SparkResources = field(default_factory=SparkResources)
     spark_conf: dict[str, str] = field(default_factory=dict)
+    #: Set in the script's process while it runs (the run's AWS credentials): never on a
+    #: command line, never shown.
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 class RunHandle(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from stoker.executors.private import remove, write_private
@@ -54,6 +54,8 @@ class Launch:
     metrics_interval: float = 0.0
     #: spark-submit's properties file: the entry removes it once the JVM has read it.
     properties_file: str | None = None
+    #: Environment variables the entry sets for the script (run_script's ``env``).
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def write(self, path: Path) -> None:
         write_private(path, json.dumps(asdict(self)))

@@ -57,6 +57,7 @@ def entry_launch(
         metrics_file=str(metrics_path(spec)) if spark and metrics_interval else None,
         metrics_interval=(metrics_interval or 0.0) if spark else 0.0,
         properties_file=str(properties_file) if properties_file else None,
+        env=dict(spec.env),
     )
 
 

@@ -91,16 +91,21 @@ def _exit_result(exc: SystemExit) -> ScriptResult:
     return ScriptResult(Outcome.FAILED, "SystemExit", str(exc.code))
 
 
-def run_script(path: str, argv: list[str], namespace: Mapping[str, Any]) -> ScriptResult:
-    """Execute ``path`` as ``__main__`` with ``sys.argv = [path, *argv]`` and ``namespace``
-    pre-set as globals. Errors are reported (traceback written to sys.stderr), not raised,
-    except that a StopRequested arriving outside the script propagates to the caller.
+def run_script(path: str, argv: list[str], namespace: Mapping[str, Any],
+               env: Mapping[str, str] | None = None) -> ScriptResult:  # fmt: skip
+    """Execute ``path`` as ``__main__`` with ``sys.argv = [path, *argv]``, ``namespace``
+    pre-set as globals and ``env`` in ``os.environ`` (what it replaced is put back after:
+    a warm driver runs the next script without it). Errors are reported (traceback
+    written to sys.stderr), not raised, except that a StopRequested arriving outside the
+    script propagates to the caller.
     ``import awsglue`` in the script resolves to stoker's Glue runtime."""
     if not os.path.isfile(path):
         return ScriptResult(Outcome.FAILED, "FileNotFoundError", f"script {path} does not exist")
     add_glue_site()
     saved_argv = sys.argv
     sys.argv = [path, *argv]
+    saved_env = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
     try:
         runpy.run_path(path, init_globals=dict(namespace), run_name="__main__")
         result = SUCCEEDED
@@ -110,7 +115,16 @@ def run_script(path: str, argv: list[str], namespace: Mapping[str, Any]) -> Scri
         result = _failure(exc, path)
     finally:
         sys.argv = saved_argv
+        _restore_env(saved_env)
     if result.traceback and result.outcome is Outcome.FAILED:
         sys.stderr.write(result.traceback)
         sys.stderr.flush()
     return result
+
+
+def _restore_env(saved: Mapping[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ from stoker.domain.jobs import Job, JobCursor, JobFilter, validate_job, validate
 from stoker.domain.limits import script_bytes
 from stoker.domain.runs import RunBrief
 from stoker.errors import InvalidInput, NotFound
+from stoker.jobs.s3scripts import is_s3, read_s3_script
 from stoker.jobs.scripts import ScriptRoots
 from stoker.store.jobs import JobStore
 
@@ -35,8 +36,11 @@ class JobCatalog:
         scripts_dir: Path,
         clock: Callable[[], datetime],
         roots: ScriptRoots | None = None,
+        s3_buckets: Mapping[str, str] | None = None,
     ) -> None:
         self._jobs = jobs
+        #: [glue] s3_buckets: where an ``s3://`` script_location is read when a job is defined.
+        self._s3 = dict(s3_buckets or {})
         self._io = io
         self._scripts = scripts_dir
         self._clock = clock
@@ -90,6 +94,8 @@ class JobCatalog:
     def prepare(self, job: Job, script: str | None) -> Job:
         """Validate a definition and store its script; the job is not written."""
         validate_job_name(job.name)
+        if script is None and is_s3(job.script_location):
+            script = read_s3_script(job.script_location, self._s3)
         if script is not None:
             job = replace(job, script_location=self._store_script(job.name, script))
         validate_job(job)

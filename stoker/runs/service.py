@@ -40,6 +40,7 @@ from stoker.errors import (
 )
 from stoker.executors.base import Executor, RunSpec
 from stoker.runs.attempt import Attempt
+from stoker.runs.credentials import RunCredentials
 from stoker.runs.delays import DelayNotices
 from stoker.runs.timeouts import Deadlines
 from stoker.store.jobs import JobStore
@@ -81,8 +82,11 @@ class RunService:
         stop_grace_seconds: float = 10.0,
         bookmarks: RunBookmarks | None = None,
         catalog: RunCatalog | None = None,
+        credentials: RunCredentials | None = None,
     ) -> None:
         self._runs = runs
+        #: Each attempt's AWS credentials for the Glue endpoint, revoked when it ends.
+        self._credentials = credentials
         self._bookmarks = bookmarks
         self._catalog = catalog
         self._spawner = tasks if tasks is not None else Unsupervised()
@@ -311,12 +315,15 @@ class RunService:
             stderr_path=self.log_path(run.id, "stderr"),
             resources=job.resources,
             spark_conf=job.spark_conf,
+            env=self._credentials.environment(run_id) if self._credentials else {},
         )
         attempt = Attempt(spec, self._executors[run.executor], self._stop_grace)
         self._attempts[run_id] = attempt
         try:
             outcome = await attempt.run(self._after_start)
         finally:
+            if self._credentials is not None:
+                self._credentials.revoke(run_id)
             self._attempts.pop(run_id, None)
             self._deadlines.cancel(run_id)
             self._delays.cancel(run_id)

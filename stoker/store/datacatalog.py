@@ -50,7 +50,7 @@ def _table(row: Any) -> CatalogTable:
         format=data.get("format"), format_options=data.get("format_options") or {},
         columns=columns(data.get("columns") or [], "columns", 10**6),
         partition_keys=columns(data.get("partition_keys") or [], "partition_keys", 10**6),
-        parameters=data.get("parameters") or {},
+        parameters=data.get("parameters") or {}, description=data.get("description") or "",
         created_on=row.created_on, updated_on=row.updated_on,
     )  # fmt: skip
 
@@ -106,6 +106,20 @@ class CatalogStore:
             query = query.where(catalog_databases.c.name > after)
         with self._db.read() as conn:
             return [_database(row) for row in conn.execute(query)]
+
+    def update_database(self, database: CatalogDatabase) -> CatalogDatabase:
+        """Replace the description, location and parameters (the name and creation time
+        stay)."""
+        with self._db.write() as conn:
+            changed = conn.execute(
+                update(catalog_databases).where(catalog_databases.c.name == database.name)
+                .values(description=database.description, location=database.location,
+                        parameters=_dumps(database.parameters))
+            ).rowcount  # fmt: skip
+            if not changed:
+                raise NotFound(f"database {database.name!r} does not exist", field="database",
+                               value=database.name)  # fmt: skip
+            return self._database_in(conn, database.name)
 
     def delete_database(self, name: str) -> None:
         """The database, its tables and their partitions."""

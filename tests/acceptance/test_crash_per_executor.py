@@ -10,7 +10,7 @@ lock is released only when every process holding it is gone).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 from tests.acceptance.conftest import PYSHELL
 from tests.support.daemon import DaemonProcess
 from tests.support.processes import incarnations, tagged
-from tests.support.spark_cluster import Cluster, spark_cluster
+from tests.support.spark_cluster import Cluster
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.spark
@@ -123,15 +123,10 @@ def test_warm_pool_run_with_its_driver_and_jvm(
     stop(b, retry)
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    with spark_cluster(tmp_path / "cluster", cores=2) as running:
-        yield running
-
-
 def test_isolated_run_in_client_mode_on_a_standalone_cluster(
-    start_daemon: Callable[..., DaemonProcess], tmp_path: Path, cluster: Cluster
+    start_daemon: Callable[..., DaemonProcess], tmp_path: Path, standalone_cluster: Cluster
 ) -> None:
+    cluster = standalone_cluster
     env = {
         "STOKER_SPARK__MASTER": cluster.master_url,
         "STOKER_SPARK__CONF": '{"spark.cores.max": "1", "spark.executor.memory": "512m"}',

@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from stoker.api.glue import ops_jobs, ops_other, ops_runs, ops_triggers, sessions
+from stoker.api.glue import (
+    ops_catalog,
+    ops_connections,
+    ops_jobs,
+    ops_other,
+    ops_runs,
+    ops_triggers,
+    sessions,
+)
+from stoker.api.glue.caller import SIGNED_BY
 from stoker.api.glue.errors import (
     ACCESS_DENIED,
     INTERNAL,
@@ -34,6 +43,7 @@ from stoker.api.glue.sigv4 import SignatureRefused, SignedRequest, verify
 from stoker.api.ports import ApiServices
 from stoker.config.glue import GlueApiSettings
 from stoker.errors import StokerError
+from stoker.runs.credentials import KEY_PREFIX, KeyRing, RunCredentials
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +54,8 @@ OPERATIONS: dict[str, Handler] = {
     **ops_runs.OPERATIONS,
     **ops_triggers.OPERATIONS,
     **ops_other.OPERATIONS,
+    **ops_catalog.OPERATIONS,
+    **ops_connections.OPERATIONS,
     **sessions.OPERATIONS,
 }
 #: AWS JSON 1.1 is what the SDKs send; 1.0 and plain JSON are accepted for hand-made calls.
@@ -60,8 +72,11 @@ class GlueEndpoint:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         tokens_required: bool = False,
+        run_credentials: RunCredentials | None = None,
     ) -> None:
         self._secrets = {k: v.get_secret_value() for k, v in settings.access_keys.items()}
+        self._runs = run_credentials
+        self._keys = KeyRing(self._secrets, run_credentials)
         self._clock = clock
         #: With [api] tokens set, a keyless Glue endpoint would be a way around them.
         self._tokens_required = tokens_required
@@ -69,11 +84,7 @@ class GlueEndpoint:
     async def handle(self, request: Request) -> Response:
         body = await request.body()
         try:
-            self._authenticate(request, body)
-            handler = _operation(request.headers.get("x-amz-target", ""))
-            members = _members(request.headers.get("content-type", ""), body)
-            services: ApiServices = request.app.state.services
-            return glue_response(200, await handler(services, members))
+            return await self._dispatch(request, body, self._authenticate(request, body))
         except GlueError as error:
             return error_response(error)
         except StokerError as error:
@@ -86,32 +97,54 @@ class GlueEndpoint:
             log.exception("unhandled error in a glue request", extra={"action": "glue_api.crash"})
             return error_response(GlueError(INTERNAL, "internal error; see the daemon log"))
 
-    def _authenticate(self, request: Request, body: bytes) -> None:
-        """No keys configured (loopback only: check_listeners) means any caller is let in,
-        as the HTTP API lets any caller in without tokens."""
-        if not self._secrets:
+    async def _dispatch(self, request: Request, body: bytes, key_id: str | None) -> Response:
+        handler = _operation(request.headers.get("x-amz-target", ""))
+        members = _members(request.headers.get("content-type", ""), body)
+        services: ApiServices = request.app.state.services
+        signer = SIGNED_BY.set(key_id)
+        try:
+            return glue_response(200, await handler(services, members))
+        finally:
+            SIGNED_BY.reset(signer)
+
+    def _authenticate(self, request: Request, body: bytes) -> str | None:
+        """The access key id that signed the request. No keys configured (loopback only:
+        check_listeners) means any caller is let in (None), as the HTTP API lets any
+        caller in without tokens. A run's key is checked even then, so it ends with the run."""
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        run_key = f"Credential={KEY_PREFIX}" in headers.get("authorization", "")
+        if not self._secrets and not run_key:
             if self._tokens_required:
                 raise GlueError(
                     ACCESS_DENIED,
                     "the HTTP API requires tokens ([api] tokens), so Glue's API needs keys "
                     "too: set [glue_api] access_keys",
                 )
-            return
+            return None
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         signed = SignedRequest(
             method=request.method,
             raw_path=raw_path.decode("latin-1"),
             query=request.scope.get("query_string", b"").decode("latin-1"),
-            headers={k.lower(): v for k, v in request.headers.items()},
+            headers=headers,
             body=body,
         )
         try:
-            verify(signed, self._secrets, self._clock())
+            key_id = verify(signed, self._keys, self._clock())
+            if key_id not in self._secrets:
+                self._check_session(key_id, headers.get("x-amz-security-token", ""))
         except SignatureRefused as refused:
             kind = UNRECOGNIZED_CLIENT if refused.unknown_key else ACCESS_DENIED
             log.info("glue request refused: %s", refused.message,
                      extra={"action": "glue_api.refused", "code": kind})  # fmt: skip
             raise GlueError(kind, refused.message) from None
+        return key_id
+
+    def _check_session(self, key_id: str, token: str) -> None:
+        """A run's key is valid with its session token only (as AWS's temporary keys)."""
+        if self._runs is None or not self._runs.session_matches(key_id, token):
+            raise SignatureRefused("The security token included in the request is invalid.",
+                                   unknown_key=True)  # fmt: skip
 
 
 def _operation(target: str) -> Handler:
@@ -143,10 +176,12 @@ def _members(content_type: str, body: bytes) -> Members:
     return Members(data)
 
 
-def glue_router(settings: GlueApiSettings, *, tokens_required: bool = False) -> APIRouter:
+def glue_router(settings: GlueApiSettings, *, tokens_required: bool = False,
+                run_credentials: RunCredentials | None = None) -> APIRouter:  # fmt: skip
     """The route at ``glue_api.path``; the request guard leaves its token and content-type
     checks to it (see Guard's ``delegated``)."""
-    endpoint = GlueEndpoint(settings, tokens_required=tokens_required)
+    endpoint = GlueEndpoint(settings, tokens_required=tokens_required,
+                            run_credentials=run_credentials)  # fmt: skip
     router = APIRouter()
 
     async def glue(request: Request) -> Response:

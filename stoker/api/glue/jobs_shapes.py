@@ -3,7 +3,8 @@
 ``Command.ScriptLocation`` maps onto stoker's script store: a ``data:`` URL carries the
 script's text (stoker's extension: it goes to the script store, and the job then reads
 back the store's path), a path or ``file://`` URL must lie in the script store or
-``daemon.script_roots``, as for the HTTP API. ``s3://`` locations are refused here.
+``daemon.script_roots``, and an ``s3://`` location is read through ``[glue] s3_buckets``
+into the script store (stoker.jobs.s3scripts), all as for the HTTP API.
 """
 
 from __future__ import annotations
@@ -50,12 +51,6 @@ def script_source(location: str) -> tuple[str, str | None]:
     """(script_location, uploaded text or None) for a ``Command.ScriptLocation``."""
     if location.startswith("data:"):
         return "", _data_url(location)
-    if location.startswith("s3://"):
-        raise invalid(
-            f"Command.ScriptLocation {location[:200]} is an S3 location, which this daemon "
-            "does not read; send the script's text as a data: URL (data:text/x-python;"
-            "base64,...) or a path under daemon.script_roots"
-        )
     if location.startswith("file://"):
         return unquote(urlsplit(location).path), None
     return location, None

@@ -15,7 +15,7 @@ import asyncio
 import json
 import socket
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from stoker.domain.runs import Outcome
@@ -36,6 +36,8 @@ class Run:
     arguments: dict[str, str]
     stdout: str
     stderr: str
+    #: Set in the driver's environment while the script runs, restored after.
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,7 @@ class WarmPool:
             arguments=spec.arguments,
             stdout=str(spec.stdout_path),
             stderr=str(spec.stderr_path),
+            env=dict(spec.env),
         )
         for _ in range(3):
             driver = await self._take_idle()

@@ -209,11 +209,25 @@ def test_driver_death_is_lost_and_replaced(
     assert pool.replaced_total == replaced + 1
 
 
-def test_spark_stop_in_script_replaces_driver(
+def test_spark_stop_in_script_is_ignored_and_the_driver_serves_on(
     loop_thread: LoopThread, pool: WarmPool, tmp_path: Path
 ) -> None:
     replaced = pool.replaced_total
     exit_ = run(loop_thread, pool, tmp_path, "spark.stop()\n")
+    assert exit_.outcome is Outcome.SUCCEEDED
+    assert "SparkContext.stop() ignored" in logs(tmp_path)[1]
+    assert (
+        run(loop_thread, pool, tmp_path / "after", "spark.range(1).count()\n").outcome
+        is Outcome.SUCCEEDED
+    )
+    assert pool.replaced_total == replaced
+
+
+def test_a_context_stopped_past_the_guard_replaces_driver(
+    loop_thread: LoopThread, pool: WarmPool, tmp_path: Path
+) -> None:
+    replaced = pool.replaced_total
+    exit_ = run(loop_thread, pool, tmp_path, "spark.sparkContext._jsc.stop()\n")
     assert exit_.outcome is Outcome.SUCCEEDED
     wait_until(lambda: pool.replaced_total == replaced + 1)
     wait_full(pool)

@@ -20,7 +20,7 @@ from stoker.config.settings import SparkSettings
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.pool.supervisor import WarmPool
-from tests.support.spark_cluster import Cluster, spark_cluster, tail
+from tests.support.spark_cluster import Cluster, tail
 
 from .conftest import LoopThread, Received, make_spec, start_sampled_pool, wait_until
 from .process_helpers import run_to_end
@@ -52,9 +52,8 @@ grouped().write.parquet(args["out"])
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    with spark_cluster(tmp_path_factory.mktemp("cluster")) as running:
-        yield running
+def cluster(standalone_cluster: Cluster) -> Cluster:
+    return standalone_cluster
 
 
 @pytest.fixture(scope="module")

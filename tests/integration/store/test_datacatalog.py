@@ -95,3 +95,17 @@ def test_a_runs_update_line(store: CatalogStore, clock: Clock) -> None:
     assert [p.values for _, p in store.list_partitions("sales", "orders", 10, None)] == [("d1",)]
     with pytest.raises(NotFound, match=r"table sales\.nope"):
         store.apply_line(None, ("sales", "nope", ()), clock())
+
+
+def test_a_database_is_updated_in_place_and_a_description_kept(
+    store: CatalogStore, clock: Clock
+) -> None:
+    made = store.create_database(CatalogDatabase("sales", "d", None, {"k": "v"}), clock())
+    updated = store.update_database(CatalogDatabase("sales", "new", "/lake", {"a": "b"}))
+    assert (updated.description, updated.location, updated.parameters) == (
+        "new", "/lake", {"a": "b"})  # fmt: skip
+    assert updated.created_on == made.created_on
+    with pytest.raises(NotFound, match="database 'nope'"):
+        store.update_database(CatalogDatabase("nope"))
+    described = store.create_table(orders(description="one line an order"), clock())
+    assert store.get_table("sales", "orders").description == described.description != ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -74,3 +75,15 @@ def test_system_exit(tmp_path: Path, code: str, exit_: Exit) -> None:
 def test_result_json_round_trip() -> None:
     result = ScriptResult(Outcome.FAILED, "ValueError", "boom", "tb")
     assert ScriptResult.from_json(result.to_json()) == result
+
+
+def test_the_run_environment_is_set_for_the_script_and_put_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "before")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    path = write(tmp_path, "import os\nassert os.environ['AWS_REGION'] == 'local'\n"
+                           "assert os.environ['AWS_SESSION_TOKEN'] == 't'\n")  # fmt: skip
+    env = {"AWS_REGION": "local", "AWS_SESSION_TOKEN": "t"}
+    assert run_script(path, [], {}, env).outcome is Outcome.SUCCEEDED
+    assert os.environ["AWS_REGION"] == "before" and "AWS_SESSION_TOKEN" not in os.environ

@@ -21,6 +21,7 @@ from stoker.domain.runs import Exit, Outcome, RunFilter
 from stoker.domain.states import RunState
 from stoker.errors import InvalidTransition, ShuttingDown
 from stoker.executors.fake import Behaviour, FakeExecutor
+from stoker.runs.credentials import RunCredentials
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.recovery import recover
 from stoker.runs.service import RunService
@@ -69,6 +70,7 @@ def scenario(
     tmp_path: Path,
     capacity: int | None = None,
     clock: Callable[[], datetime] = now,
+    credentials: RunCredentials | None = None,
 ) -> None:
     async def main() -> None:
         db = Database(f"sqlite:///{tmp_path / 's.db'}")
@@ -79,7 +81,8 @@ def scenario(
         fake = FakeExecutor(default=Behaviour.succeed(), capacity=capacity)
         executors = {kind: fake for kind in ExecutorKind}
         service = RunService(runs=runs, jobs=jobs, executors=executors, bus=bus, io=io,
-                             logs_dir=tmp_path / "logs", clock=clock)  # fmt: skip
+                             logs_dir=tmp_path / "logs", clock=clock,
+                             credentials=credentials)  # fmt: skip
         dispatcher = Dispatcher(service=service, bus=bus, poll_interval=0.05)
         dispatcher.start()
         world = World(service, dispatcher, fake, jobs, runs, OutboxStore(db), io, bus)
@@ -107,6 +110,26 @@ def test_success_walks_starting_running_succeeded(tmp_path: Path) -> None:
         assert spec.stdout_path == tmp_path / "logs" / "runs" / run.id / "stdout.log"
 
     scenario(test, tmp_path)
+
+
+def test_each_attempt_gets_credentials_that_end_with_it(tmp_path: Path) -> None:
+    creds = RunCredentials("http://127.0.0.1:8421/glue", "local")
+
+    async def test(w: World) -> None:
+        w.fake.script("hang.py", Behaviour.manual())
+        w.job("etl", script="hang.py")
+        run = await w.service.start_run("etl", {})
+        await w.until(run.id, S.RUNNING)
+        env = w.fake.started[0].env
+        assert env["AWS_ENDPOINT_URL_GLUE"] == "http://127.0.0.1:8421/glue"
+        key = env["AWS_ACCESS_KEY_ID"]
+        assert creds.lookup(key) is not None
+        assert env["AWS_SECRET_ACCESS_KEY"] not in repr(w.fake.started[0])
+        w.fake.handles[run.id].finish(Exit(Outcome.SUCCEEDED))
+        await w.until(run.id, S.SUCCEEDED)
+        assert creds.lookup(key) is None
+
+    scenario(test, tmp_path, credentials=creds)
 
 
 def test_failed_attempt_retries_with_previous_run_id(tmp_path: Path) -> None:

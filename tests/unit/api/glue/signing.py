@@ -25,6 +25,7 @@ def botocore_headers(
     secret: str = SECRET,
     url: str = ENDPOINT,
     service: str = "glue",
+    token: str | None = None,
 ) -> tuple[dict[str, str], bytes]:
     """The headers and body boto3 would send for ``operation``, signed now."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -37,7 +38,7 @@ def botocore_headers(
             "Content-Type": "application/x-amz-json-1.1",
         },
     )
-    SigV4Auth(Credentials(key_id, secret), service, "us-east-1").add_auth(request)
+    SigV4Auth(Credentials(key_id, secret, token), service, "us-east-1").add_auth(request)
     headers = dict(request.headers.items())
     headers["Host"] = request.url.split("/")[2]
     return headers, data

@@ -15,7 +15,7 @@ from stoker.domain.datacatalog import CatalogDatabase, CatalogTable, Connection,
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
-from stoker.domain.runs import JobRun, RunBrief, RunFilter
+from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
 from stoker.domain.triggers import Trigger
@@ -52,8 +52,8 @@ class JobCatalog(Protocol):
         previous page ended), at most ``limit``."""
         ...
 
-    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
-        """Each named job's latest runs (up to 10), newest first, read in one go."""
+    async def activity(self, names: Sequence[str]) -> dict[str, JobActivity]:
+        """Each named job's newest run and its latest runs' states (up to 10), read in one go."""
         ...
 
     async def delete_job(self, name: str) -> None:

@@ -187,7 +187,7 @@ class RunStore:
         with self._db.write() as conn:
             before = self._get(conn, run_id)
             # The job's row before the run's: the lock order of every run write.
-            last_runs.moving(conn, before.job_name, before.seq, target)
+            last_runs.moving(conn, before.job_name, before.seq, allowed, target)
             if target.terminal:
                 values["completed_on"] = now
                 values["execution_time"] = execution_seconds(before.running_on, now)
@@ -352,7 +352,7 @@ class RunStore:
         if row is None:
             return None
         moved = run_from_row(row)
-        last_runs.moving(conn, moved.job_name, moved.seq, moved.state)  # job rows locked
+        last_runs.moving(conn, moved.job_name, moved.seq, allowed, moved.state)  # rows locked
         self._event(conn, moved, RunState.WAITING, now)
         return moved, row.job_snapshot
 

@@ -15,7 +15,7 @@ from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_ele
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job, JobCursor, JobFilter, validate_job
-from stoker.domain.runs import JobRun, RunBrief, RunFilter
+from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
 from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
@@ -35,10 +35,10 @@ class FakeJobs:
     jobs: dict[str, Job] = field(default_factory=dict)
     scripts: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, object]] = field(default_factory=list)
-    #: The filter of each list_jobs call, and the runs recent_runs answers per job.
+    #: The filter of each list_jobs call, and what activity answers per job.
     filters: list[JobFilter] = field(default_factory=list)
     cursors: list[str | JobCursor | None] = field(default_factory=list)
-    recent: dict[str, list[RunBrief]] = field(default_factory=dict)
+    activity_of: dict[str, JobActivity] = field(default_factory=dict)
 
     def _store_script(self, job: Job, script: str | None) -> Job:
         if script is not None:
@@ -78,8 +78,8 @@ class FakeJobs:
         names = sorted(n for n in self.jobs if last is None or n > last)
         return [self.jobs[n] for n in names[:limit]]
 
-    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
-        return {name: list(self.recent.get(name, [])) for name in names}
+    async def activity(self, names: Sequence[str]) -> dict[str, JobActivity]:
+        return {name: self.activity_of.get(name, JobActivity()) for name in names}
 
     async def delete_job(self, name: str) -> None:
         await self.get_job(name)

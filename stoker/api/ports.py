@@ -15,6 +15,7 @@ from stoker.domain.datacatalog import CatalogDatabase, CatalogTable, Connection,
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
+from stoker.domain.metricsrange import JobMetricsRange
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
@@ -198,6 +199,13 @@ class RunMetricsReader(Protocol):
 
     async def get(self, run_id: str) -> RunMetricsHistory:
         """Samples oldest first, including any not yet written; NotFound if no such run."""
+        ...
+
+    async def over_range(
+        self, job_name: str, since: datetime, until: datetime, count: int
+    ) -> JobMetricsRange:
+        """The job's runs started in [since, until) as ``count`` points; InvalidInput for a
+        bad range or count."""
         ...
 
 

@@ -15,6 +15,13 @@ from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_ele
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job, JobCursor, JobFilter, validate_job
+from stoker.domain.metricsrange import (
+    RUNS_PER_POINT,
+    SAMPLES_PER_RUN,
+    JobMetricsRange,
+    buckets,
+    points,
+)
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
@@ -215,16 +222,39 @@ class FakeEvents:
         return found[:limit]
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the fake's naive starts
+
+
 @dataclass
 class FakeMetricsHistory:
     """Samples per run id; runs must exist in ``runs`` (NotFound otherwise, as the daemon)."""
 
     runs: FakeRuns
     samples: dict[str, list[SparkSample]] = field(default_factory=dict)
+    #: The (job, since, until, points) of each over_range call.
+    ranges: list[tuple[str, datetime, datetime, int]] = field(default_factory=list)
 
     async def get(self, run_id: str) -> RunMetricsHistory:
         run = await self.runs.get_run(run_id)
         return RunMetricsHistory(run.id, run.job_name, list(self.samples.get(run_id, [])))
+
+    async def over_range(
+        self, job_name: str, since: datetime, until: datetime, count: int
+    ) -> JobMetricsRange:
+        """As the store reads it: each bucket's latest runs, each run's newest samples."""
+        self.ranges.append((job_name, since, until, count))
+        spans = buckets(since, until, count)
+        found: dict[int, list[list[SparkSample]]] = {}
+        for i, span in enumerate(spans):
+            started = [r for r in self.runs.runs.values()
+                       if r.job_name == job_name and span.start <= _aware(r.started_on) < span.end]
+            started.sort(key=lambda r: _aware(r.started_on), reverse=True)
+            for run in started[:RUNS_PER_POINT]:
+                if kept := self.samples.get(run.id, [])[-SAMPLES_PER_RUN:]:
+                    found.setdefault(i, []).append(kept)
+        step = (until - since).total_seconds() / count
+        return JobMetricsRange(job_name, since, until, step, points(spans, found))
 
 
 @dataclass

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
+from typing import Any
 
-from stoker.domain.sparkmetrics import ExecutorSample, SparkSample
 from stoker.errors import InvalidInput
 
 #: How many points a range may be cut into, and the default.
@@ -27,7 +27,7 @@ DEFAULT_POINTS = 60
 MAX_RANGE = timedelta(days=366)
 #: What one point reads at most (see the module docstring).
 RUNS_PER_POINT = 2
-SAMPLES_PER_RUN = 10
+SAMPLES_PER_RUN = 6
 
 #: The totals a run's newest sample holds, as each point shows them.
 TOTALS = ("bytes_read", "bytes_written", "shuffle_local_bytes_read", "shuffle_bytes_written",
@@ -103,17 +103,21 @@ def buckets(since: datetime, until: datetime, points: int) -> list[Bucket]:
     return [Bucket(edges[i], edges[i + 1]) for i in range(points)]
 
 
-def run_figures(samples: Sequence[SparkSample]) -> RunFigures:
-    """One run's figures from some of its samples (any order; at least one)."""
-    newest = max(samples, key=lambda s: s.sampled_at)
+def run_figures(samples: Sequence[dict[str, Any]]) -> RunFigures:
+    """One run's figures from some of its samples in their stored form (SparkSample.to_dict
+    of checked samples; any order; at least one). Read as dicts, not rebuilt as samples: a
+    range reads a thousand of them per call, and building them cost more than the rest."""
+    newest = max(samples, key=lambda s: s["sampled_at"])
+    driver = [e for s in samples for e in s["executors"] if e["executor_id"] == "driver"]
+    others = [e for s in samples for e in s["executors"] if e["executor_id"] != "driver"]
     return RunFigures(
-        totals={name: getattr(newest, name) for name in TOTALS},
-        active_executors=max(s.active_executors for s in samples),
-        max_needed_executors=max(s.max_needed_executors for s in samples),
-        driver_heap_usage=_mean(e.heap_usage for e in _driver(samples)),
-        executors_heap_usage=_mean(e.heap_usage for e in _executors(samples)),
-        driver_cpu_load=_mean(e.cpu_load for e in _driver(samples)),
-        executors_cpu_load=_mean(e.cpu_load for e in _executors(samples)),
+        totals={name: newest[name] for name in TOTALS},
+        active_executors=max(s["active_executors"] for s in samples),
+        max_needed_executors=max(s["max_needed_executors"] for s in samples),
+        driver_heap_usage=_mean(_heap_usage(e) for e in driver),
+        executors_heap_usage=_mean(_heap_usage(e) for e in others),
+        driver_cpu_load=_mean(e["cpu_load"] for e in driver),
+        executors_cpu_load=_mean(e["cpu_load"] for e in others),
     )
 
 
@@ -132,24 +136,14 @@ def point(at: datetime, runs: Sequence[RunFigures]) -> RangePoint:
     )
 
 
-def points(
-    spans: Sequence[Bucket], samples: dict[int, list[list[SparkSample]]]
-) -> list[RangePoint]:
-    """Each bucket's point, oldest first, from the samples read per bucket index and run."""
-    out = []
-    for index, span in enumerate(spans):
-        runs = [run_figures(s) for s in samples.get(index, []) if s]
-        if runs:
-            out.append(point(span.start, runs))
-    return out
+def points(spans: Sequence[Bucket], runs: dict[int, list[RunFigures]]) -> list[RangePoint]:
+    """Each bucket's point, oldest first, from its runs' figures (by bucket index)."""
+    return [point(span.start, runs[i]) for i, span in enumerate(spans) if runs.get(i)]
 
 
-def _driver(samples: Iterable[SparkSample]) -> list[ExecutorSample]:
-    return [e for s in samples for e in s.executors if e.executor_id == "driver"]
-
-
-def _executors(samples: Iterable[SparkSample]) -> list[ExecutorSample]:
-    return [e for s in samples for e in s.executors if e.executor_id != "driver"]
+def _heap_usage(executor: dict[str, Any]) -> float | None:
+    heap_max = executor["heap_max_bytes"]
+    return executor["heap_used_bytes"] / heap_max if heap_max else None
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from stoker.aio import Blocking
-from stoker.domain.metricsrange import Bucket, JobMetricsRange, buckets, points
+from stoker.domain.metricsrange import Bucket, JobMetricsRange, RunFigures, buckets, points
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.tasks import Spawner, Supervised, Unsupervised, wait_any
@@ -37,9 +37,7 @@ class SampleStore(Protocol):
 
     def history(self, run_id: str) -> list[SparkSample]: ...
 
-    def job_range(
-        self, job_name: str, spans: Sequence[Bucket]
-    ) -> dict[int, list[list[SparkSample]]]: ...
+    def job_range(self, job_name: str, spans: Sequence[Bucket]) -> dict[int, list[RunFigures]]: ...
 
 
 class RunLookup(Protocol):

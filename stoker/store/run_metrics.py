@@ -29,7 +29,13 @@ from sqlalchemy import (
     union_all,
 )
 
-from stoker.domain.metricsrange import RUNS_PER_POINT, SAMPLES_PER_RUN, Bucket
+from stoker.domain.metricsrange import (
+    RUNS_PER_POINT,
+    SAMPLES_PER_RUN,
+    Bucket,
+    RunFigures,
+    run_figures,
+)
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.store.engine import Database
 from stoker.store.tables import UTCDateTime, job_runs, run_metrics
@@ -72,19 +78,17 @@ class RunMetricsStore:
             texts = conn.execute(_HISTORY, {"run_id": run_id}).scalars().all()
         return [SparkSample.from_dict(json.loads(text)) for text in texts]
 
-    def job_range(
-        self, job_name: str, spans: Sequence[Bucket]
-    ) -> dict[int, list[list[SparkSample]]]:
-        """By bucket index: the newest samples of each of the latest runs of the job that
-        started in that bucket (RUNS_PER_POINT runs, SAMPLES_PER_RUN samples each, at most)."""
+    def job_range(self, job_name: str, spans: Sequence[Bucket]) -> dict[int, list[RunFigures]]:
+        """By bucket index: the figures of the latest runs of the job that started in that
+        bucket (RUNS_PER_POINT at most), each from its newest SAMPLES_PER_RUN samples."""
         with self._db.read() as conn:
             bucket_of = _runs_in(conn, job_name, spans)
-            found: dict[int, list[list[SparkSample]]] = {}
-            by_run: dict[str, list[SparkSample]] = {}
+            by_run: dict[str, list[dict[str, Any]]] = {}
             for run_id, sample in _newest_samples(conn, list(bucket_of)):
-                by_run.setdefault(run_id, []).append(SparkSample.from_dict(json.loads(sample)))
+                by_run.setdefault(run_id, []).append(json.loads(sample))
+        found: dict[int, list[RunFigures]] = {}
         for run_id, samples in by_run.items():
-            found.setdefault(bucket_of[run_id], []).append(samples)
+            found.setdefault(bucket_of[run_id], []).append(run_figures(samples))
         return found
 
 

@@ -133,17 +133,18 @@ def test_a_job_over_a_time_range_reads_the_latest_runs_of_each_bucket(
         at = (run.started_on - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
         heap = ExecutorSample("driver", 100 * k, 1000)
         store.add_many([
+            # The two oldest samples need 9 executors: beyond the newest read, never seen.
             (run.id, sample(at + i, bytes_read=100 * k + i, active_executors=i % 3,
-                            executors=(heap,)))
+                            max_needed_executors=9 if i < 2 else 1, executors=(heap,)))
             for i in range(SAMPLES_PER_RUN + 2)
         ])  # fmt: skip
     spans = buckets(H0, H0 + timedelta(hours=3), 3)
     found = store.job_range("etl", spans)
     assert sorted(found) == [0, 2]
     assert len(found[0]) == RUNS_PER_POINT == 2
-    assert all(len(samples) == SAMPLES_PER_RUN for samples in found[0])
+    assert all(run.max_needed_executors == 1 for run in found[0])
     newest = SAMPLES_PER_RUN + 1
-    assert sorted(max(s.bytes_read for s in r) for r in found[0]) == [300 + newest, 400 + newest]
+    assert sorted(r.totals["bytes_read"] for r in found[0]) == [300 + newest, 400 + newest]
 
     async def scenario() -> JobMetricsRange:
         io = Blocking(threads=1)

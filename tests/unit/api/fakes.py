@@ -19,8 +19,10 @@ from stoker.domain.metricsrange import (
     RUNS_PER_POINT,
     SAMPLES_PER_RUN,
     JobMetricsRange,
+    RunFigures,
     buckets,
     points,
+    run_figures,
 )
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
@@ -245,14 +247,14 @@ class FakeMetricsHistory:
         """As the store reads it: each bucket's latest runs, each run's newest samples."""
         self.ranges.append((job_name, since, until, count))
         spans = buckets(since, until, count)
-        found: dict[int, list[list[SparkSample]]] = {}
+        found: dict[int, list[RunFigures]] = {}
         for i, span in enumerate(spans):
             started = [r for r in self.runs.runs.values()
                        if r.job_name == job_name and span.start <= _aware(r.started_on) < span.end]
             started.sort(key=lambda r: _aware(r.started_on), reverse=True)
             for run in started[:RUNS_PER_POINT]:
                 if kept := self.samples.get(run.id, [])[-SAMPLES_PER_RUN:]:
-                    found.setdefault(i, []).append(kept)
+                    found.setdefault(i, []).append(run_figures([s.to_dict() for s in kept]))
         step = (until - since).total_seconds() / count
         return JobMetricsRange(job_name, since, until, step, points(spans, found))
 

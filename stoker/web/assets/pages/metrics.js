@@ -128,7 +128,7 @@ async function rangeView(panel, toolbar, moreButton, job, view, here, more, sign
   const runs = data.points.reduce((n, p) => n + p.runs, 0);
   const minutes = Math.round(data.bucket_seconds / 60);
   panel.append(h("p", { class: "muted" },
-    `${data.points.length} points from ${runs} runs, ${new Date(data.since).toLocaleString()} to ${new Date(data.until).toLocaleString()}: `
+    `${data.points.length} point${data.points.length === 1 ? "" : "s"} from ${runs} run${runs === 1 ? "" : "s"}, ${new Date(data.since).toLocaleString()} to ${new Date(data.until).toLocaleString()}: `
     + `each point is the mean of the latest runs (a few at most) started in its ${minutes ? `${minutes}-minute` : `${Math.round(data.bucket_seconds)}-second`} span.`),
   rangeGraphs(data, more));
 }

@@ -98,8 +98,10 @@ async function runView(panel, toolbar, moreButton, job, run, here, more, signal)
   if (!runs || signal.aborted) return;
   if (!runs.runs.length) { panel.append(h("p", { class: "empty" }, "No runs yet: metrics are stored per run.")); return; }
   const chosen = run || runs.runs[0].id;
+  // A run older than the latest 50 (History's "View run metrics" on an older page) joins them.
+  const older = runs.runs.some((r) => r.id === chosen) ? [] : [h("option", { value: chosen, selected: true }, chosen)];
   const picker = h("select", { id: "metrics-run", onchange: (e) => navigate(here({ run: e.target.value })) },
-    runs.runs.map((r) => h("option", { value: r.id, selected: r.id === chosen }, `${r.id} — ${r.state} — ${new Date(r.started_on).toLocaleString()}`)));
+    older, runs.runs.map((r) => h("option", { value: r.id, selected: r.id === chosen }, `${r.id} — ${r.state} — ${new Date(r.started_on).toLocaleString()}`)));
   toolbar.append(h("label", { for: "metrics-run" }, " Run "), picker, moreButton);
   const data = await attempt(() => get(`/runs/${enc(chosen)}/metrics`));
   if (!data || signal.aborted) return;

@@ -1,5 +1,5 @@
 """Reading stored runs: one by id, with its job snapshot, pages of a filter, counts by day,
-and the live ones. RunStore (store/runs.py) adds the writes; readers alone use this."""
+and the live ones. RunStore (store/runs.py) adds the writes; these reads are its too."""
 
 from __future__ import annotations
 

@@ -43,6 +43,9 @@ class JobStore:
                     )
                 )
                 _write_tags(conn, job)
+                # A deleted job's runs stay: one of the same name shows them as its own,
+                # as its History does.
+                last_runs.refresh(conn, [job.name])
         except IntegrityError as exc:
             raise Conflict(
                 f"job {job.name!r} already exists; update it or choose another name",

@@ -55,8 +55,14 @@ _NEWEST_TEN = (
     .order_by(job_runs.c.seq.desc())
     .limit(RECENT_RUNS)
 )
-_SET_RECENT = (
-    update_(jobs).where(jobs.c.name == bindparam("job")).values(recent_runs=bindparam("recent"))
+_SET_LATEST = (
+    update_(jobs)
+    .where(jobs.c.name == bindparam("job"))
+    .values(
+        last_run_seq=bindparam("seq"),
+        last_run_state=bindparam("state"),
+        recent_runs=bindparam("recent"),
+    )
 )
 
 
@@ -113,20 +119,23 @@ def _moved(sources: int) -> Update:
     )
 
 
-def refresh(conn: Connection) -> None:
-    """Set every job's latest runs from job_runs (after runs were written in bulk): one
-    index range of (job_name, seq) per job."""
-    newest = select(func.max(job_runs.c.seq)).where(job_runs.c.job_name == jobs.c.name)
-    newest_or_0 = func.coalesce(newest.scalar_subquery(), 0)
-    conn.execute(update_(jobs).values(last_run_seq=newest_or_0))
-    state = select(job_runs.c.state).where(job_runs.c.seq == jobs.c.last_run_seq)
-    conn.execute(update_(jobs).values(last_run_state=state.scalar_subquery()))
+def refresh(conn: Connection, names: Sequence[str] | None = None) -> None:
+    """Set the latest runs of the named jobs (every job by default) from job_runs: one index
+    range of (job_name, seq) per job. After runs were written in bulk, and when a job is
+    created under the name of a deleted one whose runs stay."""
+    if names is None:
+        names = conn.execute(select(jobs.c.name)).scalars().all()
     rows = []
-    for name in conn.execute(select(jobs.c.name)).scalars().all():
-        latest = conn.execute(_NEWEST_TEN, {"job": name})
-        rows.append({"job": name, "recent": "".join(entry(seq, s) for seq, s in latest)})
+    for name in names:
+        latest = conn.execute(_NEWEST_TEN, {"job": name}).all()
+        rows.append({
+            "job": name,
+            "seq": latest[0].seq if latest else 0,
+            "state": latest[0].state if latest else None,
+            "recent": "".join(entry(seq, state) for seq, state in latest),
+        })  # fmt: skip
     if rows:
-        conn.execute(_SET_RECENT, rows)
+        conn.execute(_SET_LATEST, rows)
 
 
 def activity(conn: Connection, names: Sequence[str]) -> dict[str, JobActivity]:

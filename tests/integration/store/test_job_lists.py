@@ -160,3 +160,19 @@ def test_live_runs_keep_the_latest_ten_states(db: Database, jobs: JobStore) -> N
     activity = jobs.activity(["busy"])["busy"]
     assert activity.recent == (S.STARTING, S.FAILED) + (S.SUCCEEDED,) * 8
     assert activity.last is not None and activity.last.id == newest.id
+
+
+def test_a_job_created_under_a_deleted_ones_name_shows_its_runs(
+    db: Database, jobs: JobStore
+) -> None:
+    runs = RunStore(db, EventIdentity(), pool_capacity=2)
+    job = jobs.create(make_job("again"), T0)
+    run = runs.create(new_run(job, T0, arguments={}), job, T0)
+    runs.transition(run.id, S.STARTING, S.RUNNING, T0)
+    runs.transition(run.id, S.RUNNING, S.SUCCEEDED, T0)
+    jobs.delete("again")
+    jobs.create(make_job("again"), T0 + timedelta(days=1))  # its History still lists run
+    activity = jobs.activity(["again"])["again"]
+    assert activity.recent == (S.SUCCEEDED,)
+    assert activity.last is not None and activity.last.id == run.id
+    assert names(jobs, JobFilter(last_state=S.SUCCEEDED)) == ["again"]

@@ -21,8 +21,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, Update, bindparam, case, func, select, type_coerce
-from sqlalchemy import update as update_
+from sqlalchemy import (
+    Connection,
+    String,
+    Update,
+    bindparam,
+    case,
+    func,
+    select,
+    type_coerce,
+    update,
+)
 
 from stoker.domain.runs import JobActivity, JobRun, RunBrief
 from stoker.domain.states import RunState
@@ -37,7 +46,7 @@ _STATE_OF = {s.value: s for s in RunState}
 
 # Built once: these run on every run insert and state change.
 _NEWEST = (
-    update_(jobs)
+    update(jobs)
     .where(jobs.c.name == bindparam("job"), jobs.c.last_run_seq < bindparam("seq"))
     .values(
         last_run_seq=bindparam("seq"),
@@ -56,7 +65,7 @@ _NEWEST_TEN = (
     .limit(RECENT_RUNS)
 )
 _SET_LATEST = (
-    update_(jobs)
+    update(jobs)
     .where(jobs.c.name == bindparam("job"))
     .values(
         last_run_seq=bindparam("seq"),
@@ -110,7 +119,7 @@ def _moved(sources: int) -> Update:
         recent = func.replace(recent, bindparam(f"old{i}"), bindparam("new"))
     newest = jobs.c.last_run_seq == bindparam("seq")
     return (
-        update_(jobs)
+        update(jobs)
         .where(jobs.c.name == bindparam("job"), jobs.c.recent_runs.like(bindparam("pattern")))
         .values(
             recent_runs=recent,

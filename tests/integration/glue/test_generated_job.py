@@ -54,8 +54,8 @@ def test_generated_script_runs_and_writes_the_mapped_output(
     assert ended["state"] == "SUCCEEDED", daemon.logs(ended["id"], "stderr")[-3000:]
 
     got = glue_spark.read.parquet(str(lake_root / "generate-out"))
-    assert got.schema.simpleString() == (
-        "struct<order_id:string,client:string,amount:double,qty:int>")
+    schema = "struct<order_id:string,client:string,amount:double,qty:int>"
+    assert got.schema.simpleString() == schema
     assert sorted(tuple(r) for r in got.collect()) == [
         ("1", "ann", 12.5, 3), ("2", "bob", 8.25, 1), ("3", "cid", 40.0, 12),
         ("4", "dee", 0.5, 7)]  # fmt: skip

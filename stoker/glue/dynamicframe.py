@@ -16,7 +16,7 @@ from pyspark import RDD
 from pyspark.sql import DataFrame, SparkSession
 
 from stoker.glue import gluetypes
-from stoker.glue.transforms import fields, mapping, records, relationalize, resolve
+from stoker.glue.transforms import fields, mapping, records, relationalize, resolve, unions
 from stoker.glue.transforms.collection import DynamicFrameCollection
 from stoker.glue.transforms.errors import ErrorThresholdExceeded, GlueNotSupported
 
@@ -255,8 +255,8 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
-        """The records of both frames."""
-        df = fields.union(self._df, other_frame.toDF())
+        """The records of both frames; a same-named field of different types is a choice."""
+        df = unions.union(self._df, other_frame.toDF())
         return DynamicFrame(df, self.glue_ctx, self.name, (*self._errors, *other_frame._errors))
 
     def mergeDynamicFrame(
@@ -273,7 +273,7 @@ class DynamicFrame:
         keys, stage = list(primary_keys), stage_dynamic_frame.toDF()
         kept = self._df.join(stage, on=keys, how="left_anti")
         replaced = stage.join(self._df.select(*keys), on=keys, how="left_semi")
-        return self._derive(fields.union(kept, replaced))
+        return self._derive(unions.union(kept, replaced))
 
     def unnest(
         self,

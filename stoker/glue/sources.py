@@ -17,7 +17,7 @@ from stoker.glue import connections as conn
 from stoker.glue.choice import typed_frame
 from stoker.glue.dynamicframe import DynamicFrame
 from stoker.glue.errors import InvalidInputException, NotSupported
-from stoker.glue.formats import read_format
+from stoker.glue.formats import read_format, require_source
 
 
 def read(
@@ -36,6 +36,7 @@ def read(
         reader = glue.spark_session.read.format(target.class_name)
         return reader.options(**target.options).load(), False
     spec = read_format(call, fmt, format_options)
+    require_source(call, glue.spark_session, spec.spark)
     frames = []
     for i, path in enumerate(target.paths):
         source_ctx = name if name is None or i == 0 else f"{name}.{i}"
@@ -89,6 +90,7 @@ def _table_files(
     """A file table's frame: partition columns from its key=value directories, CSV columns
     named and typed by the catalog's schema when it has one."""
     spec = read_format(call, table.get("format"), table.get("format_options") or {})
+    require_source(call, glue.spark_session, spec.spark)
     target = conn.resolve(call, "s3", options, glue.run_context, recurse=True)
     assert isinstance(target, conn.Files)
     partitions = list(table.get("partition_keys") or [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "out": {"location": "s3://lake/out/", "format": "parquet", "columns": [],
                 "partition_keys": [{"name": "name", "type": "string"}]},
         "rows": {"connection": "src", "jdbc_table": "t", "location": None},
+        "events": {"location": "s3://lake/events/", "format": "avro", "columns": [],
+                   "partition_keys": []},
     }}}  # fmt: skip
     updates = tmp_path / "updates.jsonl"
     path = write_context(
@@ -110,6 +113,42 @@ def test_jdbc_through_a_named_connection(glue_spark: Any, lake: dict[str, Any]) 
     assert ctx.extract_jdbc_conf("src")["url"].startswith("jdbc:sqlite:")
 
 
+def test_avro_from_options_and_the_catalog(glue_spark: Any, lake: dict[str, Any]) -> None:
+    from awsglue.dynamicframe import DynamicFrame
+
+    ctx = glue(glue_spark)
+    df = glue_spark.createDataFrame(
+        [(1, "ann", 10.5, [1, 2]), (2, "bob", None, [])],
+        "id long, name string, amount double, tags array<int>",
+    )
+    frame = DynamicFrame.fromDF(df, ctx, "events")
+    ctx.write_dynamic_frame.from_options(
+        frame=frame, connection_type="s3", connection_options={"path": "s3://lake/avro/"},
+        format="avro", format_options={"version": "1.8", "compression": "snappy"},
+    )  # fmt: skip
+    assert list((lake["root"] / "avro").glob("*.snappy.avro"))
+    back = ctx.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://lake/avro/"]}, "avro", {"version": "1.8"}
+    ).toDF()
+    assert back.schema.simpleString() == df.schema.simpleString()
+    assert sorted(map(tuple, back.collect())) == sorted(map(tuple, df.collect()))
+    ctx.write_dynamic_frame.from_catalog(frame=frame, database="sales", table_name="events")
+    table = ctx.create_data_frame.from_catalog(database="sales", table_name="events")
+    assert sorted(map(tuple, table.collect())) == sorted(map(tuple, df.collect()))
+
+
+def test_an_external_format_without_its_jar_is_a_clear_error(
+    glue_spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stoker.glue import formats
+    from stoker.glue.errors import NotSupported
+
+    # The lookup the reader makes, of a module this session does not have.
+    monkeypatch.setitem(formats.EXTERNAL, "avro", "org.example.NoSuchAvroFormat")
+    with pytest.raises(NotSupported, match=re.escape("spark-avro_2.13 jar to [spark] conf")):
+        formats.require_source("create_dynamic_frame.from_options", glue_spark, "avro")
+
+
 def test_purge_keeps_recent_files_by_default(glue_spark: Any, lake: dict[str, Any]) -> None:
     ctx = glue(glue_spark)
     ctx.purge_s3_path("s3://lake/in/")
@@ -127,8 +166,8 @@ def test_purge_keeps_recent_files_by_default(glue_spark: Any, lake: dict[str, An
      "Parameter name_space and database are both specified, choose one."),
     (lambda c: c.create_dynamic_frame.from_options("dynamodb", {}),
      "connection_type 'dynamodb' is not supported"),
-    (lambda c: c.create_dynamic_frame.from_options("s3", {"paths": ["s3://lake/in/"]}, "avro"),
-     "format 'avro' is not supported"),
+    (lambda c: c.create_dynamic_frame.from_options("s3", {"paths": ["s3://lake/in/"]}, "ion"),
+     "format 'ion' is not supported"),
     (lambda c: c.create_dynamic_frame.from_options("s3", {"paths": ["s3://nobody/x"]}, "csv"),
      "s3 bucket 'nobody' of s3://nobody/x is not mapped"),
     (lambda c: c.create_dynamic_frame.from_options(
@@ -136,7 +175,7 @@ def test_purge_keeps_recent_files_by_default(glue_spark: Any, lake: dict[str, An
      "format option 'jsonPath' for csv is not supported"),
     (lambda c: c.create_dynamic_frame.from_catalog(database="sales", table_name="nope"),
      "Table nope not found in database sales"),
-], ids=["no-database", "no-table", "both-namespaces", "dynamodb", "avro", "unmapped", "option",
+], ids=["no-database", "no-table", "both-namespaces", "dynamodb", "ion", "unmapped", "option",
         "no-such-table"])  # fmt: skip
 def test_glue_errors(glue_spark: Any, lake: dict[str, Any], call: Any, message: str) -> None:
     with pytest.raises(Exception) as raised:

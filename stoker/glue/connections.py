@@ -4,8 +4,10 @@
 and Glue's JDBC spellings (``postgresql``, ``mysql``, ``sqlserver``, ``oracle``, and
 ``redshift``, which speaks PostgreSQL's protocol) are a JDBC URL and table, from the
 options or a named connection; ``custom.spark`` / ``marketplace.spark`` name a Spark data
-source by ``className``. Every other type (``dynamodb``, ``kafka``, ``mongodb`` …) fails
-with a clear error, as does any option this module does not know.
+source by ``className``. A ``kafka`` stream is ``stoker.glue.streaming``'s, read only by
+``create_data_frame.from_options``; here, like every other type (``dynamodb``,
+``kinesis``, ``mongodb`` …), it fails with a clear error, as does any option this module
+does not know.
 """
 
 from __future__ import annotations

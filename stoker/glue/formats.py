@@ -19,8 +19,13 @@ from stoker.glue.errors import NotSupported
 #: Glue format -> Spark data source.
 FORMATS = {"csv": "csv", "json": "json", "parquet": "parquet", "glueparquet": "parquet",
            "orc": "orc", "avro": "avro"}  # fmt: skip
-#: Spark data sources outside Spark's own jars: the class that proves the module is loaded.
-EXTERNAL = {"avro": "org.apache.spark.sql.avro.AvroFileFormat"}
+#: Spark data sources outside Spark's own jars: the class that proves the module is loaded,
+#: and the jar(s) that bring it.
+EXTERNAL = {
+    "avro": ("org.apache.spark.sql.avro.AvroFileFormat", "spark-avro_2.13 jar"),
+    "kafka": ("org.apache.spark.sql.kafka010.KafkaSourceProvider",
+              "spark-sql-kafka-0-10_2.13 jar and its dependencies"),
+}  # fmt: skip
 #: Accepted everywhere, with no effect on what is read or written (performance hints).
 _HINTS = frozenset({
     "optimizePerformance", "strictCheckForQuoting", "useGlueParquetWriter", "groupFiles",
@@ -48,17 +53,17 @@ def spark_format(call: str, fmt: str | None) -> str:
 
 def require_source(call: str, session: Any, spark: str) -> None:
     """Fail clearly when ``spark`` is an external module whose jar the driver lacks."""
-    name = EXTERNAL.get(spark)
-    if name is None:
+    if spark not in EXTERNAL:
         return
+    name, jars = EXTERNAL[spark]
     jvm = session.sparkContext._jvm
     try:
         jvm.org.apache.spark.util.Utils.classForName(name, True, False)
     except Exception as exc:  # py4j's error: the class is not on the driver's classpath
         raise NotSupported(
-            call, f"format {spark!r} without Spark's spark-{spark} module",
-            f"add the spark-{spark}_2.13 jar to [spark] conf spark.jars "
-            "(scripts/jdbc-drivers.sh fetches it from Maven Central)",
+            call, f"{spark!r} without Spark's {spark} module",
+            f"add the {jars} to [spark] conf spark.jars "
+            "(scripts/jdbc-drivers.sh fetches them from Maven Central)",
         ) from exc  # fmt: skip
 
 

@@ -144,7 +144,7 @@ def test_an_external_format_without_its_jar_is_a_clear_error(
     from stoker.glue.errors import NotSupported
 
     # The lookup the reader makes, of a module this session does not have.
-    monkeypatch.setitem(formats.EXTERNAL, "avro", "org.example.NoSuchAvroFormat")
+    monkeypatch.setitem(formats.EXTERNAL, "avro", ("org.example.NoSuchAvro", "spark-avro_2.13 jar"))
     with pytest.raises(NotSupported, match=re.escape("spark-avro_2.13 jar to [spark] conf")):
         formats.require_source("create_dynamic_frame.from_options", glue_spark, "avro")
 

@@ -11,6 +11,7 @@ the stream starts. Named connections and the other classifications are refused b
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +36,8 @@ _SPARK = frozenset({"subscribePattern", "assign", "startingOffsets", "maxOffsets
 #: Read here, not passed to Spark; ``typeOfData`` only says the stream is Kafka.
 _OURS = frozenset({"classification", "inferSchema", "schema", "typeOfData"})
 _TOPICS = ("topicName", "subscribePattern", "assign")
+#: How often forEachBatch checks that its stream is still running.
+_WAIT_SECONDS = 0.2
 
 
 def kafka_frame(glue: Any, call: str, options: Mapping[str, Any]) -> DataFrame:
@@ -125,7 +128,11 @@ def for_each_batch(
              .trigger(processingTime=str(options.get("windowSize", "100 seconds")))
              .option("checkpointLocation", location).start())  # fmt: skip
     try:
-        query.awaitTermination()
+        # Waiting in time.sleep, not in py4j's awaitTermination, leaves the run's script
+        # thread where a warm driver's stop may interrupt it (never mid-py4j-call).
+        while query.isActive:
+            time.sleep(_WAIT_SECONDS)
+        query.awaitTermination()  # returns at once, raising the stream's failure if any
     finally:
         # A run that ends or is stopped leaves no stream behind in a warm driver.
         query.stop()

@@ -105,3 +105,54 @@ def test_unsupported_streaming_is_a_clear_error(glue: Any, call: Any, message: s
     with pytest.raises(Exception) as raised:
         call(glue)
     assert message in str(raised.value)
+
+
+STREAM_JOB = """\
+import os
+import sys
+from awsglue.context import GlueContext
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "bootstrap", "topic", "checkpoint"])
+glueContext = GlueContext(SparkContext.getOrCreate())
+print("driver", os.getpid(), flush=True)
+frame = glueContext.create_data_frame.from_options(
+    connection_type="kafka",
+    connection_options={"bootstrap.servers": args["bootstrap"], "topicName": args["topic"],
+                        "startingOffsets": "earliest", "classification": "json",
+                        "schema": "`id` INT"})
+
+def process_batch(data_frame, batch_id):
+    print("batch", sorted(r.id for r in data_frame.collect()), flush=True)
+
+options = {"windowSize": "1 seconds", "checkpointLocation": args["checkpoint"]}
+glueContext.forEachBatch(frame=frame, batch_function=process_batch, options=options)
+"""
+
+NEXT_JOB = "import os\nprint('driver', os.getpid(), flush=True)\n"
+
+
+def test_a_streaming_run_on_the_warm_pool_stops_and_leaves_the_driver_warm(
+    daemon: Any, kafka_bootstrap: str, lake_root: Path
+) -> None:
+    topic = f"glue-stream-run-{uuid.uuid4().hex[:8]}"
+    produce(kafka_bootstrap, topic, [{"id": i} for i in range(3)])
+    daemon.create_job("glue-stream", STREAM_JOB, default_arguments={
+        "--bootstrap": kafka_bootstrap, "--topic": topic,
+        "--checkpoint": "s3://lake/stream-checkpoint/"})  # fmt: skip
+    run_id = daemon.start_run("glue-stream")["id"]
+    deadline = time.monotonic() + 180
+    while "batch [0, 1, 2]" not in daemon.logs(run_id):
+        state = daemon.run(run_id)["state"]
+        assert state in ("STARTING", "RUNNING", "WAITING"), daemon.logs(run_id, "stderr")[-3000:]
+        assert time.monotonic() < deadline, daemon.logs(run_id, "stderr")[-3000:]
+        time.sleep(0.5)
+    assert daemon.http.post(f"/runs/{run_id}/stop").status_code == 200
+    assert daemon.wait_state(run_id, timeout=60)["state"] == "STOPPED"
+    driver = daemon.logs(run_id).split()[1]
+    daemon.create_job("glue-after-stream", NEXT_JOB)
+    after = daemon.wait_state(daemon.start_run("glue-after-stream")["id"], timeout=60)
+    assert after["state"] == "SUCCEEDED"
+    # The same warm driver took the next run, and the stream is not writing into it.
+    assert daemon.logs(after["id"]).split() == ["driver", driver]

@@ -349,8 +349,17 @@ class DynamicFrame:
     def spigot(
         self, path: str, options: Mapping[str, Any] | None = None, transformation_ctx: str = ""
     ) -> DynamicFrame:
-        """Not supported: Glue's sampling side-output has no stoker counterpart yet."""
-        raise GlueNotSupported("DynamicFrame.spigot is not supported by stoker")
+        """Write a sample of the records to ``path`` as JSON (``topk`` records, default 100,
+        each kept with probability ``prob``, default 1) and return the frame unchanged."""
+        opts = dict(options or {})
+        unknown = sorted(set(opts) - {"topk", "prob"})
+        if unknown:
+            raise GlueNotSupported(f"spigot option(s) {', '.join(unknown)} are not supported")
+        prob = float(opts.get("prob", 1.0))
+        sample = self._df.sample(fraction=prob) if prob < 1 else self._df
+        DynamicFrame(sample.limit(int(opts.get("topk", 100))), self.glue_ctx, self.name).write(
+            "s3", {"path": path}, "json")  # fmt: skip
+        return self
 
     def write(
         self,

@@ -36,6 +36,9 @@ _FILE_KEYS = frozenset({
     "paths", "path", "recurse", "groupFiles", "groupSize", "compressionType",
     "maxBand", "maxFilesInBand", "boundedFiles", "boundedSize", "partitionKeys",
     "useS3ListImplementation", "compression",
+    # S3-only behaviour with nothing to change on a mapped bucket: storage classes
+    # (Glacier) to skip, failing fast on a malformed file (Spark's reader already does).
+    "excludeStorageClasses", "isFailFast",
 })  # fmt: skip
 
 

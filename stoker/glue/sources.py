@@ -77,10 +77,15 @@ def catalog_read(
     location = table.get("location")
     if not location:
         raise InvalidInputException(f"{call}: table {db}.{name} has no location or connection")
-    options = {"paths": [location], **_file_options(call, additional_options)}
+    extra = dict(additional_options)
+    # Glue evaluates catalogPartitionPredicate in the catalog's partition index; over
+    # key=value directories it prunes the same partitions as push_down_predicate.
+    predicates = [p for p in (push_down_predicate, extra.pop("catalogPartitionPredicate", ""))
+                  if p]  # fmt: skip
+    options = {"paths": [location], **_file_options(call, extra)}
     frame, csv_text = _table_files(glue, call, table, options, ctx)
-    if push_down_predicate:
-        frame = frame.where(push_down_predicate)  # Spark prunes partitions by it
+    for predicate in predicates:
+        frame = frame.where(predicate)  # Spark prunes partitions by it
     return frame, csv_text
 
 
@@ -124,7 +129,8 @@ def _cast(frame: Any, columns: list[Mapping[str, str]]) -> Any:
 
 def _file_options(call: str, options: Mapping[str, Any]) -> dict[str, Any]:
     allowed = {"maxBand", "maxFilesInBand", "boundedFiles", "boundedSize", "groupFiles",
-               "groupSize", "recurse", "useS3ListImplementation"}  # fmt: skip
+               "groupSize", "recurse", "useS3ListImplementation", "isFailFast",
+               "excludeStorageClasses"}  # fmt: skip
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise NotSupported(call, "additional_options " + ", ".join(map(repr, unknown)))

@@ -99,6 +99,12 @@ def test_write_to_catalog_with_partitions_updates_the_catalog(
     assert lines[0]["partition_keys"] == [{"name": "name", "type": "string"}]
     assert [p["values"] for p in lines[1]["partitions"]] == [["ann"], ["bob"], ["cy"]]
     assert lines[1]["partitions"][0]["location"] == "s3://lake/out/name=ann"
+    pruned = ctx.create_dynamic_frame.from_catalog(
+        database="sales", table_name="out", push_down_predicate="name != 'cy'",
+        additional_options={"catalogPartitionPredicate": "name < 'bob'",
+                            "excludeStorageClasses": ["GLACIER"], "isFailFast": True},
+    ).toDF()  # fmt: skip
+    assert [(r["id"], r["name"]) for r in pruned.collect()] == [(1, "ann")]
 
 
 def test_jdbc_through_a_named_connection(glue_spark: Any, lake: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ def read(
         source_ctx = name if name is None or i == 0 else f"{name}.{i}"
         frames.append(job.files(
             path, spec.spark, transformation_ctx=source_ctx, options=spec.options,
-            recurse=target.recurse, **_limits(target.limits),
+            recurse=target.recurse, exclude=target.exclusions, **_limits(target.limits),
         ))  # fmt: skip
     frame = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
     if spec.spark == "csv" and spec.options.get("header") != "true":
@@ -104,7 +104,7 @@ def _table_files(
         reader_options["basePath"] = target.paths[0]
     frame = glue.job_context().files(
         target.paths[0], spec.spark, transformation_ctx=ctx or None, options=reader_options,
-        recurse=True, **_limits(target.limits),
+        recurse=True, exclude=target.exclusions, **_limits(target.limits),
     )  # fmt: skip
     columns = list(table.get("columns") or [])
     if spec.spark != "csv" or not columns:
@@ -130,7 +130,7 @@ def _cast(frame: Any, columns: list[Mapping[str, str]]) -> Any:
 def _file_options(call: str, options: Mapping[str, Any]) -> dict[str, Any]:
     allowed = {"maxBand", "maxFilesInBand", "boundedFiles", "boundedSize", "groupFiles",
                "groupSize", "recurse", "useS3ListImplementation", "isFailFast",
-               "excludeStorageClasses"}  # fmt: skip
+               "excludeStorageClasses", "exclusions"}  # fmt: skip
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise NotSupported(call, "additional_options " + ", ".join(map(repr, unknown)))

@@ -63,6 +63,21 @@ def test_csv_from_options_over_a_mapped_bucket(glue_spark: Any, lake: dict[str, 
     assert sorted(r["name"] for r in frame.toDF().collect()) == ["ann", "bob", "cy"]
 
 
+def test_exclusions_skip_matching_files(glue_spark: Any, lake: dict[str, Any]) -> None:
+    ctx = glue(glue_spark)
+
+    def names(exclusions: Any) -> list[str]:
+        frame = ctx.create_dynamic_frame.from_options("s3", {
+            "paths": ["s3://lake/in/"], "exclusions": exclusions}, "csv", {"withHeader": True})
+        return sorted(r["name"] for r in frame.toDF().collect())  # fmt: skip
+
+    assert names('["**b.csv"]') == ["ann", "bob"]  # Glue's form: a JSON list in a string
+    assert names(["s3://lake/in/a.csv"]) == ["cy"]  # a whole bucket path, mapped
+    assert names("[]") == ["ann", "bob", "cy"]
+    with pytest.raises(Exception, match="exclusions must be a JSON list"):
+        names("**.csv")
+
+
 def test_spark_itself_reads_and_writes_mapped_buckets(
     glue_spark: Any, lake: dict[str, Any]
 ) -> None:

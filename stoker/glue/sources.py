@@ -35,7 +35,9 @@ def read(
     if isinstance(target, conn.Custom):
         reader = glue.spark_session.read.format(target.class_name)
         return reader.options(**target.options).load(), False
-    spec = read_format(call, fmt, format_options)
+    attach = format_options.get("attachFilename")
+    spec = read_format(call, fmt, {k: v for k, v in format_options.items()
+                                   if k != "attachFilename"})  # fmt: skip
     require_source(call, glue.spark_session, spec.spark)
     frames = []
     for i, path in enumerate(target.paths):
@@ -48,7 +50,23 @@ def read(
     if spec.spark == "csv" and spec.options.get("header") != "true":
         # Glue names header-less CSV columns col0, col1, …; Spark says _c0, _c1, …
         frame = frame.toDF(*(f"col{i}" for i in range(len(frame.columns))))
+    if attach:
+        frame = frame.withColumn(str(attach), _source_file(glue.run_context.s3))
     return frame, spec.spark == "csv"
+
+
+def _source_file(buckets: Mapping[str, str]) -> Any:
+    """Each record's file (Glue's ``attachFilename``), as ``s3://bucket/key`` when it is
+    under a mapped bucket, so the column reads as it does in Glue."""
+    from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
+
+    column = F.input_file_name()
+    for bucket, root in buckets.items():
+        local = root.startswith("/")
+        prefix = "^(file:(//)?)?" if local else "^"
+        column = F.regexp_replace(column, prefix + r"\Q" + root.rstrip("/") + r"\E",
+                                  f"s3://{bucket}")  # fmt: skip
+    return column
 
 
 def _limits(limits: Mapping[str, int]) -> dict[str, int]:

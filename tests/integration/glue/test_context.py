@@ -78,6 +78,14 @@ def test_exclusions_skip_matching_files(glue_spark: Any, lake: dict[str, Any]) -
         names("**.csv")
 
 
+def test_attach_filename_names_each_records_file(glue_spark: Any, lake: dict[str, Any]) -> None:
+    frame = glue(glue_spark).create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://lake/in/"]}, "csv", {"withHeader": True, "attachFilename": "src"})
+    got = sorted((r["name"], r["src"]) for r in frame.toDF().collect())
+    assert got == [("ann", "s3://lake/in/a.csv"), ("bob", "s3://lake/in/a.csv"),
+                   ("cy", "s3://lake/in/b.csv")]  # fmt: skip
+
+
 def test_spark_itself_reads_and_writes_mapped_buckets(
     glue_spark: Any, lake: dict[str, Any]
 ) -> None:

@@ -9,6 +9,7 @@ modification time, JDBC rows past ``jobBookmarkKeys``. CSV is read as text and t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import reduce
 from typing import Any
@@ -35,9 +36,11 @@ def read(
     if isinstance(target, conn.Custom):
         reader = glue.spark_session.read.format(target.class_name)
         return reader.options(**target.options).load(), False
-    attach = format_options.get("attachFilename")
+    attach, json_path = format_options.get("attachFilename"), format_options.get("jsonPath")
     spec = read_format(call, fmt, {k: v for k, v in format_options.items()
-                                   if k != "attachFilename"})  # fmt: skip
+                                   if k not in ("attachFilename", "jsonPath")})  # fmt: skip
+    if json_path is not None and spec.spark != "json":
+        raise NotSupported(call, f"format option 'jsonPath' for {spec.spark}")
     require_source(call, glue.spark_session, spec.spark)
     frames = []
     for i, path in enumerate(target.paths):
@@ -50,9 +53,33 @@ def read(
     if spec.spark == "csv" and spec.options.get("header") != "true":
         # Glue names header-less CSV columns col0, col1, …; Spark says _c0, _c1, …
         frame = frame.toDF(*(f"col{i}" for i in range(len(frame.columns))))
+    if json_path is not None:
+        frame = _json_path(call, frame, str(json_path))
     if attach:
         frame = frame.withColumn(str(attach), _source_file(glue.run_context.s3))
     return frame, spec.spark == "csv"
+
+
+_JSON_PATH = re.compile(r"\$((?:\.[A-Za-z_]\w*)*)(\[\*\])?")
+
+
+def _json_path(call: str, frame: Any, json_path: str) -> Any:
+    """The records Glue's ``jsonPath`` picks: ``$`` or ``$[*]`` the documents themselves
+    (Spark already reads a top-level array as one record an element), ``$.a.b`` the
+    fields of that object, ``$.a.b[*]`` the elements of that array."""
+    from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
+
+    match = _JSON_PATH.fullmatch(json_path.strip())
+    if match is None:
+        raise NotSupported(call, f"jsonPath {json_path!r}",
+                           "supported: $, $[*], $.a.b and $.a.b[*]")  # fmt: skip
+    path = match.group(1).lstrip(".")
+    if not path:
+        return frame
+    column = F.col(".".join(f"`{p}`" for p in path.split(".")))
+    if match.group(2):
+        return frame.select(F.explode(column).alias("record")).select("record.*")
+    return frame.select(column.alias("record")).select("record.*")
 
 
 def _source_file(buckets: Mapping[str, str]) -> Any:

@@ -86,6 +86,26 @@ def test_attach_filename_names_each_records_file(glue_spark: Any, lake: dict[str
                    ("cy", "s3://lake/in/b.csv")]  # fmt: skip
 
 
+def test_json_path_picks_the_records(glue_spark: Any, lake: dict[str, Any]) -> None:
+    ctx = glue(glue_spark)
+    (lake["root"] / "doc").mkdir()
+    (lake["root"] / "doc" / "a.json").write_text(
+        '{"meta": {"n": 1}, "records": [{"id": 1}, {"id": 2}]}\n')
+    (lake["root"] / "arr").mkdir()
+    (lake["root"] / "arr" / "a.json").write_text('[{"id": 7}, {"id": 8}]\n')
+
+    def read(folder: str, json_path: str) -> list[tuple[Any, ...]]:
+        frame = ctx.create_dynamic_frame.from_options(
+            "s3", {"paths": [f"s3://lake/{folder}/"]}, "json", {"jsonPath": json_path})
+        return sorted(tuple(r) for r in frame.toDF().collect())
+
+    assert read("doc", "$.records[*]") == [(1,), (2,)]
+    assert read("doc", "$.meta") == [(1,)]
+    assert read("arr", "$[*]") == [(7,), (8,)]
+    with pytest.raises(Exception, match=re.escape("jsonPath '$..id' is not supported")):
+        read("doc", "$..id")
+
+
 def test_spark_itself_reads_and_writes_mapped_buckets(
     glue_spark: Any, lake: dict[str, Any]
 ) -> None:

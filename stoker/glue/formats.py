@@ -123,5 +123,5 @@ def _writer_option(call: str, spark: str, key: str, value: Any) -> dict[str, str
     if spark == "parquet" and key in ("blockSize", "pageSize"):
         return {f"parquet.{key[:-4].lower()}.size": str(value)}
     if key in ("blockSize", "pageSize") or (spark == "avro" and key == "version"):
-        return {}  # Avro's version picks Glue's own writer; Spark writes one Avro
+        return {}  # Glue's Avro version (1.7/1.8) picks its writer; Spark's has one
     raise NotSupported(call, f"format option {key!r} for {spark} output")

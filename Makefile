@@ -6,6 +6,7 @@
 #   make docs    the documentation site into site/ (offline; make docs-serve: on 127.0.0.1:8000)
 #   make pg-up / make pg-down   the test PostgreSQL by hand (scripts/postgres.sh)
 #   make kafka-up / make kafka-down   a local Kafka broker, 127.0.0.1:$KAFKA_PORT (9092) (scripts/kafka.sh)
+#   make spark-up / make spark-down   a local Spark standalone master and worker, spark://127.0.0.1:7077 (scripts/spark.sh)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -23,10 +24,10 @@ TEST_KAFKA_PORT ?= 39092
 # Spark binds to the external interface otherwise.
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: help venv install run test lint bench docs docs-serve pg-up pg-down kafka-up kafka-down test-deps
+.PHONY: help venv install run test lint bench docs docs-serve pg-up pg-down kafka-up kafka-down spark-up spark-down test-deps
 
 help:
-	@sed -n '2,8s/^# *//p' Makefile
+	@sed -n '2,9s/^# *//p' Makefile
 
 venv install: $(STAMP)
 
@@ -95,3 +96,9 @@ kafka-up: $(STAMP)
 
 kafka-down:
 	scripts/kafka.sh down
+
+spark-up: $(STAMP)
+	@scripts/spark.sh up
+
+spark-down:
+	scripts/spark.sh down

@@ -7,11 +7,13 @@ store/history.py's bulk insert). Then drives the real API app (create_app over t
 catalog and run service on that database) in-process and prints the server time p50/p95
 over ``--rounds`` calls of: the Jobs list (first page, and filtered by name and by last run
 state), one job's History page, the runs list filtered by outcome, trigger and a start-time
-range, and the monitoring tiles (/runs/summary over 30 and 365 days). Target: every call
-≤ 50 ms p95. Asserts nothing. SQLite by default (a file in a temporary directory); --pg URL
-for PostgreSQL (its public schema is dropped first).
+range, the monitoring tiles (/runs/summary over 30 and 365 days) and big_job's Metrics tab
+over 7 and 365 days (its runs of the last 30 days get 12 Spark samples each). Target: every
+call ≤ 50 ms p95. Asserts nothing. SQLite by default (a file in a temporary directory);
+--pg URL for PostgreSQL (its public schema is dropped first, unless --keep).
 Usage: .venv/bin/python bench/console.py [--jobs 5000] [--runs 1000000] [--big 10000]
-[--rounds 50] [--pg postgresql+psycopg://…] [--reuse FILE.db (fill once, measure again)]
+[--rounds 50] [--pg postgresql+psycopg://… [--keep]] [--reuse FILE.db (fill once, measure
+again)]
 """
 
 from __future__ import annotations
@@ -38,13 +40,16 @@ from stoker.bus import Bus
 from stoker.config.settings import ApiSettings
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import Job
-from stoker.domain.runs import JobRun, new_run
+from stoker.domain.runs import JobRun, RunFilter, new_run
+from stoker.domain.sparkmetrics import ExecutorSample, SparkSample
 from stoker.domain.states import RunState
 from stoker.jobs.catalog import JobCatalog
+from stoker.metrics.history import MetricsHistory
 from stoker.runs.service import RunService
 from stoker.store.engine import Database, upgrade
 from stoker.store.history import seed_runs
 from stoker.store.jobs import JobStore
+from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -54,11 +59,12 @@ TRIGGERS = ["manual", "nightly", "hourly", "on_upstream"]
 
 @dataclass
 class Services:
-    """The two services the console's read pages reach, plus the bus for streams."""
+    """The services the console's read pages reach, plus the bus for streams."""
 
     jobs: JobCatalog
     runs: RunService
     run_feed: Bus
+    metrics_history: MetricsHistory
 
 
 def job_names(count: int) -> list[str]:
@@ -73,7 +79,30 @@ def fill(db: Database, names: list[str], runs: int, big: int, days: int) -> floa
         job = Job(name=name, script_location="/tmp/x.py", tags={"team": teams[i % 4]})
         store.create(job, NOW - timedelta(days=days))
     seed_runs(db, history(names, runs, big, days))
+    add_samples(db, "big_job", timedelta(days=30))
     return time.perf_counter() - began
+
+
+def add_samples(db: Database, job_name: str, last: timedelta) -> int:
+    """Twelve Spark samples, 10 s apart, for each of the job's runs started in ``last``."""
+    store = RunStore(db, identity=None, pool_capacity=1)  # type: ignore[arg-type]
+    where = RunFilter(job_name=job_name, started_after=NOW - last)
+    added = 0
+    before = None
+    while page := store.list_runs(where, limit=500, before_seq=before):
+        rows = [
+            (run.id, SparkSample(
+                sampled_at=run.started_on.timestamp() + 10 * i, bytes_read=1000 * i,
+                bytes_written=500 * i, completed_stages=i, active_executors=2,
+                max_needed_executors=3, final=i == 11,
+                executors=(ExecutorSample("driver", 100 + i, 1000, 0.5),
+                           ExecutorSample("1", 200 + i, 1000, 0.25)),
+            ))
+            for run in page for i in range(12)
+        ]  # fmt: skip
+        added += RunMetricsStore(db).add_many(rows)
+        before = page[-1].seq
+    return added
 
 
 def history(names: list[str], count: int, big: int, days: int) -> Iterator[tuple[JobRun, Job]]:
@@ -132,11 +161,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--pg", help="a PostgreSQL URL (its public schema is dropped)")
     parser.add_argument("--reuse", help="a SQLite file: filled if missing, else measured as is")
+    parser.add_argument(
+        "--keep", action="store_true", help="with --pg: measure it as an earlier call filled it"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.pg or f"sqlite:///{args.reuse or tmp + '/stoker.db'}"
-        reused = args.reuse is not None and Path(args.reuse).exists()
-        if args.pg:
+        reused = (args.reuse is not None and Path(args.reuse).exists()) or args.keep
+        if args.pg and not args.keep:
             engine = sa.create_engine(args.pg)
             with engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -158,10 +190,12 @@ def main() -> None:
         service = RunService(runs=runs, jobs=jobs, executors={}, bus=Bus(), io=io,
                              logs_dir=Path(tmp), clock=lambda: NOW)  # fmt: skip
         catalog = JobCatalog(jobs=jobs, io=io, scripts_dir=Path(tmp), clock=lambda: NOW)
-        services = Services(catalog, service, Bus())
+        metrics = MetricsHistory(RunMetricsStore(db), runs, io)
+        services = Services(catalog, service, Bus(), metrics)
         app = create_app(services, ApiSettings(), version="bench")  # type: ignore[arg-type]
         month, year = iso(NOW - timedelta(days=30)), iso(NOW - timedelta(days=365))
         last_month, last_year = f"since={month}&until={iso(NOW)}", f"since={year}&until={iso(NOW)}"
+        last_week = f"since={iso(NOW - timedelta(days=7))}&until={iso(NOW)}"
         calls = {
             "GET /jobs (first page of 100)": "/jobs",
             "GET /jobs?name=job_04&tag=team=pay": "/jobs?name=job_04&tag=team%3Dpay",
@@ -176,6 +210,9 @@ def main() -> None:
             "GET /runs/summary (30 days)": f"/runs/summary?{last_month}",
             "GET /runs/summary (365 days)": f"/runs/summary?{last_year}",
             "GET /runs/summary (30 days, big_job)": f"/runs/summary?job=big_job&{last_month}",
+            "GET /jobs/big_job/metrics (7 days)": f"/jobs/big_job/metrics?{last_week}",
+            "GET /jobs/big_job/metrics (365 days, 120 pts)":
+                f"/jobs/big_job/metrics?{last_year}&points=120",
         }
         asyncio.run(measure(app, calls, args.rounds))
         io.close()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# JDBC drivers for Spark's JDBC sources (SQLite, PostgreSQL), from Maven Central, checked
-# against Maven Central's SHA-1 and cached in .cache/jdbc. Prints the jars, comma-separated:
+# JDBC drivers for Spark's JDBC sources (SQLite, PostgreSQL) and Spark's external spark-avro
+# and Kafka data sources (Glue's format "avro", connection type "kafka"), from Maven Central, checked against Maven Central's
+# SHA-1 and cached in .cache/jdbc. Prints the jars, comma-separated:
 # what `[spark] conf` "spark.jars" takes (the tests pass it to their daemons).
 #   scripts/jdbc-drivers.sh        fetch what is missing, print the list
 # Quiet but for the list; on failure says what could not be fetched.
@@ -13,6 +14,15 @@ central="https://repo1.maven.org/maven2"
 drivers=(
   "org/xerial/sqlite-jdbc/3.54.1.0"
   "org/postgresql/postgresql/42.7.14"
+  # The newest spark-avro for Scala 2.13 on Maven Central; pyspark 4.3's Avro 1.12 jars
+  # are what it needs beside it.
+  "org/apache/spark/spark-avro_2.13/4.2.0"
+  # Spark's Kafka source for Glue's streaming reads (connection_type "kafka"), with the
+  # dependencies pyspark's own jars lack.
+  "org/apache/spark/spark-sql-kafka-0-10_2.13/4.2.0"
+  "org/apache/spark/spark-token-provider-kafka-0-10_2.13/4.2.0"
+  "org/apache/kafka/kafka-clients/3.9.2"
+  "org/apache/commons/commons-pool2/2.13.1"
 )
 
 fetch() {

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from stoker.domain.jobs import Job, JobCursor, JobSort
-from stoker.domain.runs import RunBrief
+from stoker.domain.runs import JobActivity
 from stoker.errors import InvalidInput
 
 #: A next_token names one row (a name of at most 255 characters, or a sequence number).
@@ -43,7 +43,7 @@ def _bad(token: str) -> InvalidInput:
     )
 
 
-def job_token(job: Job, recent: list[RunBrief], sort: JobSort, desc: bool) -> str:
+def job_token(job: Job, activity: JobActivity, sort: JobSort, desc: bool) -> str:
     """The next_token after ``job`` in a jobs list in this order (its kind names the order,
     so a token is never read in another)."""
     if sort is JobSort.NAME and not desc:
@@ -53,7 +53,7 @@ def job_token(job: Job, recent: list[RunBrief], sort: JobSort, desc: bool) -> st
         assert job.last_modified_on is not None  # a stored job has its times
         value = json.dumps([job.last_modified_on.isoformat(), job.name])
     elif sort is JobSort.LAST_RUN:
-        value = json.dumps([recent[0].seq if recent else 0, job.name])
+        value = json.dumps([activity.last.seq if activity.last else 0, job.name])
     return encode_token(_job_kind(sort, desc), value)
 
 

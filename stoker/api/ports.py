@@ -15,7 +15,8 @@ from stoker.domain.datacatalog import CatalogDatabase, CatalogTable, Connection,
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
-from stoker.domain.runs import JobRun, RunBrief, RunFilter
+from stoker.domain.metricsrange import JobMetricsRange
+from stoker.domain.runs import JobActivity, JobRun, RunBrief, RunFilter
 from stoker.domain.sessions import Session, SessionSpec, Statement
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
@@ -53,8 +54,8 @@ class JobCatalog(Protocol):
         previous page ended), at most ``limit``."""
         ...
 
-    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
-        """Each named job's latest runs (up to 10), newest first, read in one go."""
+    async def activity(self, names: Sequence[str]) -> dict[str, JobActivity]:
+        """Each named job's newest run and its latest runs' states (up to 10), read in one go."""
         ...
 
     async def delete_job(self, name: str) -> None:
@@ -207,6 +208,13 @@ class RunMetricsReader(Protocol):
 
     async def get(self, run_id: str) -> RunMetricsHistory:
         """Samples oldest first, including any not yet written; NotFound if no such run."""
+        ...
+
+    async def over_range(
+        self, job_name: str, since: datetime, until: datetime, count: int
+    ) -> JobMetricsRange:
+        """The job's runs started in [since, until) as ``count`` points; InvalidInput for a
+        bad range or count."""
         ...
 
 

@@ -58,6 +58,15 @@ class RunBrief:
 
 
 @dataclass(frozen=True)
+class JobActivity:
+    """How a job's runs went, as a jobs list shows it: its newest run, and the states of
+    its latest runs (up to 10, that one's first)."""
+
+    last: RunBrief | None = None
+    recent: tuple[RunState, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunFilter:
     """Which runs a list shows; an empty ``states`` means every state. Times are UTC,
     ``started_after`` inclusive, ``started_before`` exclusive."""

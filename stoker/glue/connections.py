@@ -4,12 +4,15 @@
 and Glue's JDBC spellings (``postgresql``, ``mysql``, ``sqlserver``, ``oracle``, and
 ``redshift``, which speaks PostgreSQL's protocol) are a JDBC URL and table, from the
 options or a named connection; ``custom.spark`` / ``marketplace.spark`` name a Spark data
-source by ``className``. Every other type (``dynamodb``, ``kafka``, ``mongodb`` …) fails
-with a clear error, as does any option this module does not know.
+source by ``className``. A ``kafka`` stream is ``stoker.glue.streaming``'s, read only by
+``create_data_frame.from_options``; here, like every other type (``dynamodb``,
+``kinesis``, ``mongodb`` …), it fails with a clear error, as does any option this module
+does not know.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +37,9 @@ _FILE_KEYS = frozenset({
     "paths", "path", "recurse", "groupFiles", "groupSize", "compressionType",
     "maxBand", "maxFilesInBand", "boundedFiles", "boundedSize", "partitionKeys",
     "useS3ListImplementation", "compression",
+    # S3-only behaviour with nothing to change on a mapped bucket: storage classes
+    # (Glacier) to skip, failing fast on a malformed file (Spark's reader already does).
+    "excludeStorageClasses", "isFailFast", "exclusions",
 })  # fmt: skip
 
 
@@ -44,6 +50,8 @@ class Files:
     limits: dict[str, int] = field(default_factory=dict)
     partition_keys: list[str] = field(default_factory=list)
     compression: str | None = None
+    #: Glue's ``exclusions``: globs of files not to read (bucket paths already mapped).
+    exclusions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,23 @@ def _files(call: str, options: Mapping[str, Any], ctx: RunContext, recurse: bool
     return Files(
         [ctx.path(p) for p in paths], _flag(options.get("recurse", recurse)), limits,
         list(keys), options.get("compression"),
+        [ctx.path(p) for p in _exclusions(call, options.get("exclusions"))],
     )  # fmt: skip
+
+
+def _exclusions(call: str, raw: Any) -> list[str]:
+    """Glue writes exclusions as a JSON list in a string (``'["**.json"]'``); a list works."""
+    if raw is None or raw == "":
+        return []
+    try:
+        found = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as exc:
+        raise InvalidInputException(
+            f"{call}: exclusions must be a JSON list of glob patterns, not {raw!r}"
+        ) from exc
+    if not isinstance(found, list) or not all(isinstance(p, str) for p in found):
+        raise InvalidInputException(f"{call}: exclusions must be a list of glob patterns")
+    return found
 
 
 def jdbc(call: str, kind: str, options: Mapping[str, Any], ctx: RunContext) -> Jdbc:

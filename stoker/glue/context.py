@@ -16,7 +16,7 @@ from typing import Any
 from pyspark.sql import SparkSession, SQLContext
 
 from stoker.glue import connections as conn
-from stoker.glue import runcontext
+from stoker.glue import runcontext, streaming
 from stoker.glue.errors import NotSupported
 from stoker.glue.readers import DataFrameReader, DynamicFrameReader, DynamicFrameWriter
 from stoker.glue.sinks import DataSink
@@ -136,8 +136,11 @@ class GlueContext(SQLContext):
         if location:
             self.purge_s3_path(location, options)
 
-    def forEachBatch(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - Glue's name
-        raise NotSupported("GlueContext.forEachBatch", "streaming (forEachBatch)")
+    def forEachBatch(  # noqa: N802 - Glue's name
+        self, frame: Any, batch_function: Any, options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run ``batch_function(data_frame, batch_id)`` on each window of a streaming frame."""
+        streaming.for_each_batch(self, frame, batch_function, options or {})
 
 
 #: Hadoop's filesystem that serves one scheme from mount tables named by the URI's host.

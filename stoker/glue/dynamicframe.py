@@ -16,7 +16,7 @@ from pyspark import RDD
 from pyspark.sql import DataFrame, SparkSession
 
 from stoker.glue import gluetypes
-from stoker.glue.transforms import fields, mapping, records, relationalize, resolve
+from stoker.glue.transforms import fields, mapping, records, relationalize, resolve, unions
 from stoker.glue.transforms.collection import DynamicFrameCollection
 from stoker.glue.transforms.errors import ErrorThresholdExceeded, GlueNotSupported
 
@@ -255,8 +255,8 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
-        """The records of both frames."""
-        df = fields.union(self._df, other_frame.toDF())
+        """The records of both frames; a same-named field of different types is a choice."""
+        df = unions.union(self._df, other_frame.toDF())
         return DynamicFrame(df, self.glue_ctx, self.name, (*self._errors, *other_frame._errors))
 
     def mergeDynamicFrame(
@@ -273,7 +273,7 @@ class DynamicFrame:
         keys, stage = list(primary_keys), stage_dynamic_frame.toDF()
         kept = self._df.join(stage, on=keys, how="left_anti")
         replaced = stage.join(self._df.select(*keys), on=keys, how="left_semi")
-        return self._derive(fields.union(kept, replaced))
+        return self._derive(unions.union(kept, replaced))
 
     def unnest(
         self,
@@ -349,8 +349,17 @@ class DynamicFrame:
     def spigot(
         self, path: str, options: Mapping[str, Any] | None = None, transformation_ctx: str = ""
     ) -> DynamicFrame:
-        """Not supported: Glue's sampling side-output has no stoker counterpart yet."""
-        raise GlueNotSupported("DynamicFrame.spigot is not supported by stoker")
+        """Write a sample of the records to ``path`` as JSON (``topk`` records, default 100,
+        each kept with probability ``prob``, default 1) and return the frame unchanged."""
+        opts = dict(options or {})
+        unknown = sorted(set(opts) - {"topk", "prob"})
+        if unknown:
+            raise GlueNotSupported(f"spigot option(s) {', '.join(unknown)} are not supported")
+        prob = float(opts.get("prob", 1.0))
+        sample = self._df.sample(fraction=prob) if prob < 1 else self._df
+        DynamicFrame(sample.limit(int(opts.get("topk", 100))), self.glue_ctx, self.name).write(
+            "s3", {"path": path}, "json")  # fmt: skip
+        return self
 
     def write(
         self,

@@ -1,7 +1,9 @@
 """Glue's formats and format options, as Spark reader and writer options.
 
 Glue names: ``withHeader``, ``separator``, ``quoteChar``, ``escaper``, ``multiline``,
-``writeHeader``, ``compression``, ``blockSize``, ``pageSize``, ``useGlueParquetWriter``.
+``writeHeader``, ``compression``, ``blockSize``, ``pageSize``, ``useGlueParquetWriter``,
+Avro's ``version``. Avro is Spark's external ``spark-avro`` module: its jar must be on the
+driver's ``spark.jars`` (:func:`require_source` says so before a read or write).
 Options that only tune Glue's own readers (``optimizePerformance``, ``groupFiles`` …) are
 accepted and change nothing: Spark plans the same read. Any other option fails, naming it.
 """
@@ -16,7 +18,14 @@ from stoker.glue.errors import NotSupported
 
 #: Glue format -> Spark data source.
 FORMATS = {"csv": "csv", "json": "json", "parquet": "parquet", "glueparquet": "parquet",
-           "orc": "orc"}  # fmt: skip
+           "orc": "orc", "avro": "avro"}  # fmt: skip
+#: Spark data sources outside Spark's own jars: the class that proves the module is loaded,
+#: and the jar(s) that bring it.
+EXTERNAL = {
+    "avro": ("org.apache.spark.sql.avro.AvroFileFormat", "spark-avro_2.13 jar"),
+    "kafka": ("org.apache.spark.sql.kafka010.KafkaSourceProvider",
+              "spark-sql-kafka-0-10_2.13 jar and its dependencies"),
+}  # fmt: skip
 #: Accepted everywhere, with no effect on what is read or written (performance hints).
 _HINTS = frozenset({
     "optimizePerformance", "strictCheckForQuoting", "useGlueParquetWriter", "groupFiles",
@@ -40,6 +49,22 @@ def spark_format(call: str, fmt: str | None) -> str:
     if spark is None:
         raise NotSupported(call, f"format {fmt!r}", "supported: " + ", ".join(FORMATS))
     return spark
+
+
+def require_source(call: str, session: Any, spark: str) -> None:
+    """Fail clearly when ``spark`` is an external module whose jar the driver lacks."""
+    if spark not in EXTERNAL:
+        return
+    name, jars = EXTERNAL[spark]
+    jvm = session.sparkContext._jvm
+    try:
+        jvm.org.apache.spark.util.Utils.classForName(name, True, False)
+    except Exception as exc:  # py4j's error: the class is not on the driver's classpath
+        raise NotSupported(
+            call, f"{spark!r} without Spark's {spark} module",
+            f"add the {jars} to [spark] conf spark.jars "
+            "(scripts/jdbc-drivers.sh fetches them from Maven Central)",
+        ) from exc  # fmt: skip
 
 
 def read_format(call: str, fmt: str | None, options: Mapping[str, Any]) -> Format:
@@ -82,7 +107,7 @@ def _reader_option(call: str, spark: str, key: str, value: Any) -> dict[str, str
             return {csv[key]: _text(value)}
     if spark == "json" and key == "multiline":
         return {"multiLine": _text(value)}
-    if key in ("compression", "blockSize", "pageSize"):
+    if key in ("compression", "blockSize", "pageSize") or (spark == "avro" and key == "version"):
         return {}  # Spark reads what it finds: compression is in the file
     raise NotSupported(call, f"format option {key!r} for {spark}")
 
@@ -97,6 +122,6 @@ def _writer_option(call: str, spark: str, key: str, value: Any) -> dict[str, str
             return {csv[key]: _text(value)}
     if spark == "parquet" and key in ("blockSize", "pageSize"):
         return {f"parquet.{key[:-4].lower()}.size": str(value)}
-    if key in ("blockSize", "pageSize"):
-        return {}
+    if key in ("blockSize", "pageSize") or (spark == "avro" and key == "version"):
+        return {}  # Glue's Avro version (1.7/1.8) picks its writer; Spark's has one
     raise NotSupported(call, f"format option {key!r} for {spark} output")

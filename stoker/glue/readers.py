@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stoker.glue import sinks, sources
+from stoker.glue import sinks, sources, streaming
 from stoker.glue.errors import InvalidInputException, NotSupported
 
 
@@ -35,6 +35,9 @@ class DynamicFrameReader:
         transformation_ctx: str = "", push_down_predicate: str = "", **kwargs: Any,
     ) -> Any:  # fmt: skip
         _no_extra("create_dynamic_frame.from_options", kwargs)
+        if (connection_type or "").lower() == "kafka":
+            raise NotSupported("create_dynamic_frame.from_options", "a kafka stream as a "
+                               "DynamicFrame", "use create_data_frame.from_options")  # fmt: skip
         frame, csv_text = sources.read(
             self._glue, "create_dynamic_frame.from_options", connection_type,
             connection_options or {}, format, format_options or {}, transformation_ctx,
@@ -66,9 +69,17 @@ class DataFrameReader:
     """``glueContext.create_data_frame``: the same sources, as Spark DataFrames."""
 
     def __init__(self, glue: Any) -> None:
+        self._glue = glue
         self._dynamic = DynamicFrameReader(glue)
 
     def from_options(self, *args: Any, **kwargs: Any) -> Any:
+        """A DataFrame of the source; a kafka source is a structured stream (for
+        ``forEachBatch``)."""
+        ctype = kwargs.get("connection_type", args[0] if args else "")
+        if str(ctype).lower() == "kafka":
+            options = kwargs.get("connection_options", args[1] if len(args) > 1 else None)
+            return streaming.kafka_frame(
+                self._glue, "create_data_frame.from_options", options or {})
         return self._dynamic.from_options(*args, **kwargs).toDF()
 
     def from_catalog(self, *args: Any, **kwargs: Any) -> Any:

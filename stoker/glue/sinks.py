@@ -13,7 +13,7 @@ from typing import Any
 
 from stoker.glue import connections as conn
 from stoker.glue.errors import InvalidInputException, NotSupported
-from stoker.glue.formats import write_format
+from stoker.glue.formats import require_source, write_format
 
 UPDATE_BEHAVIORS = ("UPDATE_IN_DATABASE", "LOG")
 _CATALOG_OPTIONS = frozenset({"partitionKeys", "enableUpdateCatalog", "updateBehavior"})
@@ -44,6 +44,7 @@ def write(
     if len(target.paths) != 1:
         raise InvalidInputException(f"{call}: an s3 sink takes one 'path'")
     spec = write_format(call, fmt, format_options)
+    require_source(call, glue.spark_session, spec.spark)
     writer = df.write.format(spec.spark).mode("append").options(**spec.options)
     if target.compression:
         writer = writer.option("compression", target.compression)

@@ -62,17 +62,19 @@ class JobContext:
         max_band_ms: int | None = None,
         max_files_in_band: int | None = None,
         bounded_files: int | None = None,
+        exclude: Sequence[str] = (),
     ) -> Any:
         """The files under ``path`` (a directory, a file, or any Hadoop filesystem URI) as a
         DataFrame: with a ``transformation_ctx`` and a bookmark, only those not processed by
-        the runs that committed, selected by modification time and path."""
+        the runs that committed, selected by modification time and path; none matching an
+        ``exclude`` glob (``**.json``, relative to ``path`` or whole)."""
         limits = {"band_ms": max_band_ms, "max_files_in_band": max_files_in_band,
                   "bounded_files": bounded_files}  # fmt: skip
         state = self._state(transformation_ctx, "files")
         frame, element, report = read_files(
             self.spark, path, format, state=state, window=self._window(transformation_ctx),
             start_ms=self.start_ms, limits={k: v for k, v in limits.items() if v is not None},
-            options=options or {}, schema=schema, recurse=recurse,
+            options=options or {}, schema=schema, recurse=recurse, exclude=exclude,
         )  # fmt: skip
         self._remember(transformation_ctx, element, f"{path}: {report}")
         return frame

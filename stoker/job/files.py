@@ -11,7 +11,8 @@ are skipped, as Spark skips them (``_SUCCESS``, ``.crc``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -45,12 +46,17 @@ def read_files(
     options: dict[str, str],
     schema: Any,
     recurse: bool,
+    exclude: Sequence[str] = (),
 ) -> tuple[Any, dict[str, Any] | None, str]:
-    """(the DataFrame, the source's new state or None without a bookmark, a report line)."""
+    """(the DataFrame, the source's new state or None without a bookmark, a report line).
+    Files matching an ``exclude`` glob are not read, nor counted in the bookmark."""
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one stoker reads; allowed: {', '.join(FORMATS)}")
     current = FilesState.from_element(state) if state is not None else FilesState()
     listing = list(list_files(spark, path, recurse, current.low if window is None else None))
+    if exclude:
+        matchers = [glob_regex(p) for p in exclude]
+        listing = [e for e in listing if not excluded(path, e.path, matchers)]
     if state is None:
         chosen = Selection(sorted(listing), 0, 0, current)
     elif window is not None:
@@ -85,6 +91,41 @@ def _frame(
     from pyspark.sql.types import StructType
 
     return spark.createDataFrame([], schema if schema is not None else StructType([]))
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A Unix-style glob as Glue's ``exclusions`` write them: ``**`` crosses directories,
+    ``*`` and ``?`` do not, ``{a,b}`` is either, ``[...]`` a character class."""
+    out, depth, i = [], 0, 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        c = pattern[i]
+        if c == "{":
+            depth += 1
+            out.append("(?:")
+        elif c == "}" and depth:
+            depth -= 1
+            out.append(")")
+        elif c == "," and depth:
+            out.append("|")
+        elif c in "[]":
+            out.append(c)
+        else:
+            out.append({"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c)))
+        i += 1
+    return re.compile("".join(out))
+
+
+def excluded(root: str, path: str, matchers: Sequence[re.Pattern[str]]) -> bool:
+    """Whether ``path`` (listed under ``root``) matches a pattern, relative to the root or
+    whole."""
+    whole = urlsplit(path).path if "://" in path or path.startswith("file:") else path
+    base = urlsplit(root).path if "://" in root or root.startswith("file:") else root
+    relative = whole[len(base):].lstrip("/") if whole.startswith(base) else whole
+    return any(m.fullmatch(relative) or m.fullmatch(whole) for m in matchers)
 
 
 def list_files(spark: Any, path: str, recurse: bool, above: int | None) -> Iterator[FileEntry]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from stoker.aio import Blocking
 from stoker.domain.jobs import Job, JobCursor, JobFilter, validate_job, validate_job_name
 from stoker.domain.limits import script_bytes
-from stoker.domain.runs import RunBrief
+from stoker.domain.runs import JobActivity
 from stoker.errors import InvalidInput, NotFound
 from stoker.jobs.s3scripts import is_s3, read_s3_script
 from stoker.jobs.scripts import ScriptRoots
@@ -65,8 +65,8 @@ class JobCatalog:
     ) -> list[Job]:
         return await self._io(self._jobs.list_jobs, limit, after, where)
 
-    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
-        return await self._io(self._jobs.recent_runs, names)
+    async def activity(self, names: Sequence[str]) -> dict[str, JobActivity]:
+        return await self._io(self._jobs.activity, names)
 
     async def delete_job(self, name: str) -> None:
         validate_job_name(name)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from stoker.aio import Blocking
+from stoker.domain.metricsrange import Bucket, JobMetricsRange, RunFigures, buckets, points
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.tasks import Spawner, Supervised, Unsupervised, wait_any
@@ -34,6 +36,8 @@ class SampleStore(Protocol):
     def add_many(self, samples: Sequence[Pending]) -> int: ...
 
     def history(self, run_id: str) -> list[SparkSample]: ...
+
+    def job_range(self, job_name: str, spans: Sequence[Bucket]) -> dict[int, list[RunFigures]]: ...
 
 
 class RunLookup(Protocol):
@@ -218,3 +222,15 @@ class MetricsHistory:
             waiting = [s for rid, s in self._buffer if rid == run_id]
         samples = sorted([*stored, *waiting], key=lambda s: s.sampled_at)
         return RunMetricsHistory(run_id=run.id, job_name=run.job_name, samples=samples)
+
+    async def over_range(
+        self, job_name: str, since: datetime, until: datetime, count: int
+    ) -> JobMetricsRange:
+        """The job's runs started in [since, until) as ``count`` points (domain/metricsrange.py);
+        InvalidInput for a bad range. A deleted job's history stays readable."""
+        spans = buckets(since, until, count)
+        async with self._lock:
+            await self._drain()  # what drivers sent is in the graphs
+            found = await self._io(self._store.job_range, job_name, spans)
+        step = (until - since).total_seconds() / count
+        return JobMetricsRange(job_name, since, until, step, points(spans, found))

@@ -10,11 +10,11 @@ from sqlalchemy import Connection, Select, bindparam, delete, insert, select, tu
 from sqlalchemy.exc import IntegrityError
 
 from stoker.domain.jobs import Job, JobCursor, JobFilter, JobSort
-from stoker.domain.runs import RunBrief
+from stoker.domain.runs import JobActivity
 from stoker.errors import Conflict, NotFound
+from stoker.store import last_runs
 from stoker.store.codec import job_from_row, job_to_json
 from stoker.store.engine import Database
-from stoker.store.run_queries import RECENT_RUNS, recent_runs
 from stoker.store.tables import job_bookmarks, job_tags, jobs
 
 _EVERY_JOB = JobFilter()
@@ -43,6 +43,9 @@ class JobStore:
                     )
                 )
                 _write_tags(conn, job)
+                # A deleted job's runs stay: one of the same name shows them as its own,
+                # as its History does.
+                last_runs.refresh(conn, [job.name])
         except IntegrityError as exc:
             raise Conflict(
                 f"job {job.name!r} already exists; update it or choose another name",
@@ -100,12 +103,10 @@ class JobStore:
         with self._db.read() as conn:
             return [job_from_row(row) for row in conn.execute(query)]
 
-    def recent_runs(
-        self, names: Sequence[str], count: int = RECENT_RUNS
-    ) -> dict[str, list[RunBrief]]:
-        """Each named job's ``count`` newest runs, newest first (one statement)."""
+    def activity(self, names: Sequence[str]) -> dict[str, JobActivity]:
+        """Each named job's newest run and latest states, from the job rows (one statement)."""
         with self._db.read() as conn:
-            return recent_runs(conn, names, count)
+            return last_runs.activity(conn, names)
 
     def delete(self, name: str) -> None:
         with self._db.write() as conn:

@@ -9,26 +9,13 @@ index range each (a page of each, merged by seq), because no index serves
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    CompoundSelect,
-    Connection,
-    Select,
-    String,
-    bindparam,
-    func,
-    select,
-    text,
-    type_coerce,
-    union_all,
-)
+from sqlalchemy import Connection, Select, func, select, union_all
 
-from stoker.domain.runs import RunBrief, RunFilter
+from stoker.domain.runs import RunFilter
 from stoker.domain.states import RunState
 from stoker.domain.summary import DayCount
 from stoker.store.tables import job_runs
@@ -109,87 +96,6 @@ def page_query(
         .join(newest, job_runs.c.seq == newest.c.seq)
         .order_by(job_runs.c.seq.desc())
     )
-
-
-#: How many of each job's latest runs a jobs page shows.
-RECENT_RUNS = 10
-#: Jobs per statement when reading their recent runs: SQLite allows 500 compound terms.
-_JOBS_PER_STATEMENT = 250
-
-
-def recent_runs(conn: Connection, names: Sequence[str], count: int) -> dict[str, list[RunBrief]]:
-    """Each job's ``count`` newest runs, newest first: one index range of (job_name, seq)
-    per job, all in one statement (for a page of up to 250 jobs)."""
-    found: dict[str, list[tuple[int, RunBrief]]] = {name: [] for name in names}
-    if conn.dialect.name == "postgresql":
-        # One small plan (LATERAL) instead of a 100-part UNION PostgreSQL plans per call.
-        chunks = [conn.execute(_RECENT_LATERAL, {"names": list(names), "count": count})]
-    else:
-        chunks = []
-        for start in range(0, len(names), _JOBS_PER_STATEMENT):
-            chunk = names[start : start + _JOBS_PER_STATEMENT]
-            params = {f"job{i}": name for i, name in enumerate(chunk)}
-            chunks.append(conn.execute(_recent_statement(len(chunk), count), params))
-    time = _utc_text if conn.dialect.name == "sqlite" else _same
-    for rows in chunks:
-        for row in rows:
-            started = time(row.started_on)
-            assert started is not None  # a stored run always has its start
-            state = _STATE_OF[row.state]
-            brief = RunBrief(row.id, state, started, time(row.completed_on), row.seq)
-            found[row.job_name].append((row.seq, brief))
-    return {
-        name: [brief for _, brief in sorted(runs, key=lambda r: r[0], reverse=True)]
-        for name, runs in found.items()
-    }
-
-
-@functools.lru_cache(maxsize=32)
-def _recent_statement(jobs: int, count: int) -> CompoundSelect[Any]:
-    """The statement for ``jobs`` names (bound as job0, job1, …), built once per size:
-    building a 100-part UNION took longer than SQLite took to run it."""
-    parts = [
-        select(*_BRIEF_TEXT)
-        .where(job_runs.c.job_name == bindparam(f"job{i}"))
-        .order_by(job_runs.c.seq.desc())
-        .limit(count)
-        .subquery()
-        for i in range(jobs)
-    ]
-    return union_all(*(select(*part.c) for part in parts))
-
-
-_BRIEF = (
-    job_runs.c.job_name, job_runs.c.seq, job_runs.c.id, job_runs.c.state,
-    job_runs.c.started_on, job_runs.c.completed_on,
-)  # fmt: skip
-# SQLite's times as their stored text, parsed by _utc_text: a page's 2,000 times through
-# the column type's processors cost more than SQLite spent finding the rows.
-_BRIEF_TEXT = (
-    *_BRIEF[:4],
-    type_coerce(job_runs.c.started_on, String).label("started_on"),
-    type_coerce(job_runs.c.completed_on, String).label("completed_on"),
-)
-_STATE_OF = {s.value: s for s in RunState}
-
-
-def _utc_text(stored: str | None) -> datetime | None:
-    """A time as SQLite holds it (UTC, naive text) as an aware datetime."""
-    return None if stored is None else datetime.fromisoformat(stored).replace(tzinfo=UTC)
-
-
-def _same(value: datetime | None) -> datetime | None:
-    return value
-_RECENT_LATERAL = (
-    text(
-        "SELECT r.job_name, r.seq, r.id, r.state, r.started_on, r.completed_on "
-        "FROM unnest(:names) AS j(name) CROSS JOIN LATERAL ("
-        "SELECT job_name, seq, id, state, started_on, completed_on FROM job_runs "
-        "WHERE job_runs.job_name = j.name ORDER BY seq DESC LIMIT :count) AS r"
-    )
-    .bindparams(bindparam("names", type_=ARRAY(String)))
-    .columns(*_BRIEF)
-)
 
 
 def scanned_day_counts(

@@ -1,4 +1,4 @@
-"""Job runs: the writes the run state table allows, each with its outbox event; queries.
+"""Job runs: the writes the run state table allows, each with its outbox event.
 
 The store serves, it does not decide: every write takes its allowed states from the table
 in ``domain/states.py`` (``sources``, ``initial``) — a write the table forbids raises
@@ -9,7 +9,8 @@ InvalidTransition), the outbox row for it, and — when a failed attempt has ret
 the next attempt. On SQLite the transaction holds the write lock from its start (BEGIN
 IMMEDIATE); on PostgreSQL the job row is locked FOR UPDATE, so two actors never both take
 a job's last slot. Callers: the run service (create, transition, promote_waiting) and
-trigger fires (store/firing.py: insert_in, insert_ended).
+trigger fires (store/firing.py: insert_in, insert_ended). What the slot decisions read is
+store/run_slots.py's; the reads of stored runs are store/run_reads.py's (RunReader).
 """
 
 from __future__ import annotations
@@ -19,87 +20,32 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from stoker.domain.bookmarks import BookmarkCommit
 from stoker.domain.events import EventIdentity, run_status_event, state_change_event
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
-from stoker.domain.runs import JobRun, RunFilter, execution_seconds, should_retry
-from stoker.domain.slots import (
-    JobOccupancy,
-    Move,
-    Placement,
-    PoolOccupancy,
-    Queued,
-    Slots,
-    job_blocks,
-    place,
-    promote,
-)
+from stoker.domain.runs import JobRun, execution_seconds, should_retry
+from stoker.domain.slots import Move, Placement, promote
 from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
-from stoker.domain.summary import DayCount
-from stoker.errors import ConcurrentRunsExceeded, InvalidTransition, NotFound
-from stoker.store import last_runs
+from stoker.errors import ConcurrentRunsExceeded, InvalidTransition
+from stoker.store import last_runs, run_slots
 from stoker.store import outbox as outbox_rows
 from stoker.store.bookmarks import BookmarkStore
 from stoker.store.codec import job_from_json, job_from_row, run_from_row, run_values
 from stoker.store.engine import Database
-from stoker.store.run_counts import count_ended, day_counts
-from stoker.store.run_queries import page_query, started_seq_bounds
+from stoker.store.run_counts import count_ended
+from stoker.store.run_reads import RunReader
 from stoker.store.tables import job_runs, jobs
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
-_POOL = ExecutorKind.POOL.value
 
 # Statements built once and executed with parameters: on the run-creation path building
 # them per call (coercion, cache keys) cost several times what SQLite spent executing them.
 _INSERT_RUN = insert(job_runs).returning(*job_runs.c)
 _JOB = select(jobs).where(jobs.c.name == bindparam("name"))
 _JOB_LOCKED = _JOB.with_for_update()
-_OF_JOB = job_runs.c.job_name == bindparam("name")
-_IN_POOL = job_runs.c.executor == _POOL
-_EVERY_RUN = RunFilter()
-
-
-def _active(where: Any) -> Any:
-    active = job_runs.c.state.in_(_ACTIVE)
-    return select(func.count()).select_from(job_runs).where(where, active).scalar_subquery()
-
-
-def _waiting(where: Any) -> Any:
-    return select(job_runs.c.seq).where(job_runs.c.state == RunState.WAITING.value, where).exists()
-
-
-# What the slot decision needs, one statement for the job and, only when the job leaves
-# room, one for the pool: active runs are counted (few), the queue is only probed with
-# EXISTS, so a deep queue costs nothing here.
-_JOB_OCCUPANCY = select(_active(_OF_JOB), _waiting(_OF_JOB))
-_POOL_OCCUPANCY = select(_active(_IN_POOL), _waiting(_IN_POOL))
-# Promotion reads ids, never the rows' JSON, and only as far as domain.slots.promote
-# needs: the queue may hold thousands of runs and this runs on every completion.
-_WAITING_BY_JOB = (
-    select(job_runs.c.job_name, func.count())
-    .where(job_runs.c.state == RunState.WAITING.value)
-    .group_by(job_runs.c.job_name)
-)
-_QUEUE = (
-    select(job_runs.c.id, job_runs.c.job_name, job_runs.c.executor)
-    .where(job_runs.c.state == RunState.WAITING.value)
-    .order_by(job_runs.c.seq)
-)
-_ACTIVE_BY_JOB = (
-    select(job_runs.c.job_name, job_runs.c.executor, func.count())
-    .where(job_runs.c.state.in_(_ACTIVE))
-    .group_by(job_runs.c.job_name, job_runs.c.executor)
-)
-# Locked in name order, so two promotions never wait on each other's locks.
-_LIMITS = (
-    select(jobs.c.name, jobs.c.max_concurrent_runs)
-    .where(jobs.c.name.in_(bindparam("names", expanding=True)))
-    .order_by(jobs.c.name)
-)
-_LIMITS_LOCKED = _LIMITS.with_for_update()
 
 
 @dataclass(frozen=True)
@@ -116,12 +62,13 @@ class Transitioned:
 CompletionHook = Callable[[Connection, JobRun, datetime], list[JobRun]]
 
 
-class RunStore:
-    """Run rows and their state machine. ``pool_capacity`` is how many pool runs may be active:
-    the pool's size less the drivers interactive sessions hold (``pool_reserved``)."""
+class RunStore(RunReader):
+    """Run rows and their state machine (the reads are RunReader's). ``pool_capacity`` is how
+    many pool runs may be active: the pool's size less the drivers interactive sessions hold
+    (``pool_reserved``)."""
 
     def __init__(self, db: Database, identity: EventIdentity, pool_capacity: int) -> None:
-        self._db = db
+        super().__init__(db)
         self._identity = identity
         self._pool_size = pool_capacity
         self.on_completion: CompletionHook | None = None
@@ -194,7 +141,7 @@ class RunStore:
         with self._db.write() as conn:
             before = self._get(conn, run_id)
             # The job's row before the run's: the lock order of every run write.
-            last_runs.moving(conn, before.job_name, before.seq, target)
+            last_runs.moving(conn, before.job_name, before.seq, allowed, target)
             if target.terminal:
                 values["completed_on"] = now
                 values["execution_time"] = execution_seconds(before.running_on, now)
@@ -245,12 +192,13 @@ class RunStore:
         its job snapshot."""
         moved: list[tuple[JobRun, Job]] = []
         with self._db.write() as conn:
-            waiting: dict[str, int] = {job: n for job, n in conn.execute(_WAITING_BY_JOB)}
+            waiting = run_slots.waiting_by_job(conn)
             if not waiting:
                 return moved
-            slots = self._slots(conn, waiting)
-            queue = conn.execute(_QUEUE)
-            moves = promote((Queued(i, j, e == _POOL) for i, j, e in queue), slots)
+            lock = not self._db.is_sqlite  # SQLite's transaction holds the write lock already
+            slots = run_slots.slots(conn, waiting, self.pool_capacity, lock=lock)
+            queue = run_slots.queue(conn)
+            moves = promote(queue, slots)
             queue.close()  # before the updates: the rest of the queue is never read
             for move in moves:
                 done = self._force(conn, move, now)
@@ -258,58 +206,7 @@ class RunStore:
                     moved.append((done[0], job_from_json(done[1])))
         return moved
 
-    # -- reads ----------------------------------------------------------------------------
-
-    def get(self, run_id: str) -> JobRun:
-        with self._db.read() as conn:
-            return self._get(conn, run_id)
-
-    def snapshot(self, run_id: str) -> tuple[JobRun, Job]:
-        """The run and the job definition it runs with (its own copy)."""
-        with self._db.read() as conn:
-            row = conn.execute(select(job_runs).where(job_runs.c.id == run_id)).one_or_none()
-        if row is None:
-            raise _missing(run_id)
-        return run_from_row(row), job_from_json(row.job_snapshot)
-
-    def list_runs(
-        self, where: RunFilter = _EVERY_RUN, *, limit: int = 100, before_seq: int | None = None
-    ) -> list[JobRun]:
-        """Newest first (seq descending), seq < ``before_seq`` (store/run_queries.py)."""
-        with self._db.read() as conn:
-            bounds = started_seq_bounds(conn, where)
-            if bounds is None:
-                return []
-            rows = conn.execute(page_query(where, limit, before_seq, bounds))
-            return [run_from_row(row) for row in rows]
-
-    def day_counts(
-        self, since: datetime, until: datetime, job_name: str | None = None
-    ) -> list[DayCount]:
-        """Runs started in [since, until) by UTC day and state (store/run_counts.py)."""
-        with self._db.read() as conn:
-            return day_counts(conn, since, until, job_name)
-
-    def live(self) -> list[JobRun]:
-        """Every run not in a terminal state, oldest first (what recovery must settle)."""
-        query = (
-            select(job_runs)
-            .where(job_runs.c.state.in_([s.value for s in RunState if s.live]))
-            .order_by(job_runs.c.seq)
-        )
-        with self._db.read() as conn:
-            return [run_from_row(row) for row in conn.execute(query)]
-
     # -- internals ------------------------------------------------------------------------
-
-    def get_in(self, conn: Connection, run_id: str) -> JobRun:
-        return self._get(conn, run_id)
-
-    def _get(self, conn: Connection, run_id: str) -> JobRun:
-        row = conn.execute(select(job_runs).where(job_runs.c.id == run_id)).one_or_none()
-        if row is None:
-            raise _missing(run_id)
-        return run_from_row(row)
 
     def lock_job(self, conn: Connection, name: str) -> Job | None:
         """The job's current definition, its row locked for this transaction (PostgreSQL)."""
@@ -321,28 +218,8 @@ class RunStore:
         self, conn: Connection, job_name: str, limit: int, executor: ExecutorKind, *,
         queuing: bool,
     ) -> Placement:  # fmt: skip
-        """Where a new run of the job starts (domain.slots.place), from the occupancy read
-        after the job row was locked. The pool is not read when the job alone decides."""
-        active, waiting = conn.execute(_JOB_OCCUPANCY, {"name": job_name}).one()
-        job = JobOccupancy(limit, active, bool(waiting))
-        pool = None
-        if executor is ExecutorKind.POOL and not job_blocks(job):
-            pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
-            pool = PoolOccupancy(self.pool_capacity, pool_active, bool(pool_waiting))
-        return place(job_name, job, pool, queuing=queuing)
-
-    def _slots(self, conn: Connection, waiting: dict[str, int]) -> Slots:
-        """The queued jobs' limits (rows locked first, on PostgreSQL) and the active runs."""
-        query = _LIMITS if self._db.is_sqlite else _LIMITS_LOCKED
-        limits: dict[str, int] = {
-            name: limit for name, limit in conn.execute(query, {"names": sorted(waiting)})
-        }
-        active: dict[str, int] = {}
-        pool_active = 0
-        for job_name, executor, count in conn.execute(_ACTIVE_BY_JOB):
-            active[job_name] = active.get(job_name, 0) + count
-            pool_active += count if executor == _POOL else 0
-        return Slots(waiting, limits, active, self.pool_capacity, pool_active)
+        return run_slots.placement(conn, job_name, limit, executor, self.pool_capacity,
+                                   queuing=queuing)  # fmt: skip
 
     def _force(
         self, conn: Connection, move: Move, now: datetime
@@ -359,7 +236,7 @@ class RunStore:
         if row is None:
             return None
         moved = run_from_row(row)
-        last_runs.moving(conn, moved.job_name, moved.seq, moved.state)  # job rows locked
+        last_runs.moving(conn, moved.job_name, moved.seq, allowed, moved.state)  # rows locked
         self._event(conn, moved, RunState.WAITING, now)
         return moved, row.job_snapshot
 
@@ -414,7 +291,3 @@ def _guarded_update(
         .values(**values)
         .returning(*job_runs.c)
     ).one_or_none()
-
-
-def _missing(run_id: str) -> NotFound:
-    return NotFound(f"job run {run_id!r} does not exist", field="run_id", value=run_id)

@@ -91,6 +91,9 @@ jobs = Table(
     #: transaction of each insert and state change: the last-run-state filter reads them.
     Column("last_run_seq", Integer, nullable=False, server_default="0"),  # 0: never ran
     Column("last_run_state", String(16)),
+    #: The latest ten runs' seqs and states, newest first, kept alike (store/last_runs.py):
+    #: what the jobs list shows of each job (migration 0010).
+    Column("recent_runs", String(190), nullable=False, server_default=""),
     Index("ix_jobs_last_run_state_name", "last_run_state", "name"),
     # The jobs list's other orders, as keyset pages (then by name).
     Index("ix_jobs_last_modified_name", "last_modified_on", "name"),

@@ -181,6 +181,16 @@ class JobPage(Console):
     def charts(self) -> Locator:
         return self.page.locator("figure.chart")
 
+    def show_metrics(self, label: str) -> None:
+        """One run, or a time range ("Last 24 hours", "Custom range", …)."""
+        self.page.get_by_label("Show").select_option(label=label)
+
+    def custom_range(self, start: str, end: str) -> None:
+        """Local times as a datetime-local input takes them (2026-12-02T10:00)."""
+        self.page.get_by_label("From").fill(start)
+        self.page.get_by_label("to", exact=True).fill(end)
+        self.page.get_by_role("button", name="Apply").click()
+
 
 class LogPage(Console):
     def open(self, run_id: str, stream: str = "stdout") -> LogPage:

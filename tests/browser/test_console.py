@@ -170,6 +170,32 @@ def test_run_and_watch_history_live(page: Any, daemon: DaemonProcess, printer: s
     expect(job.charts().first.locator("circle.point").first).to_be_attached()
 
 
+def test_metrics_over_a_chosen_time_range(page: Any, daemon: DaemonProcess, printer: str) -> None:
+    run = daemon.start_run(printer)
+    assert daemon.wait_state(run["id"])["state"] == "SUCCEEDED"
+    eventually(
+        lambda: daemon.http.get(f"/runs/{run['id']}/metrics").json()["complete"], "final sample"
+    )
+    job = JobPage(page, daemon.url).open(printer, "metrics")
+    job.show_metrics("Last 24 hours")
+    expect(page).to_have_url(re.compile(r"range=24h"))
+    expect(job.charts()).to_have_count(2)
+    expect(job.charts().first.locator("circle.point").first).to_be_attached()
+    page.reload()  # the range is in the URL: a reload keeps it
+    expect(page.get_by_label("Show")).to_have_value("24h")
+    page.get_by_role("button", name="View additional metrics").click()
+    expect(job.charts()).to_have_count(5)
+    for chart in job.charts().all():  # every graph has points (heap and CPU: the driver's)
+        expect(chart.locator("circle.point").first).to_be_attached()
+    screenshot(page, "metrics_time_range")
+    job.show_metrics("Custom range")  # starts as the last 24 hours, from and to in the URL
+    expect(page).to_have_url(re.compile(r"range=custom&from=.+&to=.+"))
+    expect(job.charts().first.locator("circle.point").first).to_be_attached()
+    job.custom_range("2020-01-01T00:00", "2020-01-02T00:00")
+    expect(page.get_by_text("No run of this job with stored samples started")).to_be_visible()
+    expect(page.get_by_label("From")).to_have_value("2020-01-01T00:00")
+
+
 def test_history_fits_at_1280_and_keeps_its_key_columns_on_a_phone(
     browser: Any, request: pytest.FixtureRequest, daemon: DaemonProcess, printer: str
 ) -> None:

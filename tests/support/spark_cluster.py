@@ -1,18 +1,17 @@
 """A Spark standalone cluster (one master, one worker) from the pip-installed pyspark.
 
-The wheel has no sbin scripts: the master and the worker are started with its
-``bin/spark-class``. Each is ready in ~3.5 s; SIGTERM stops them (the worker first: it
-ends its executors).
+Started and stopped by ``scripts/spark.sh`` (``make spark-up``), so the tests run the same
+commands a developer does: the wheel's ``bin/spark-class`` for the master and the worker,
+ready in ~5 s; stopped worker first (it ends its executors).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
-import time
+import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ import pytest
 from tests.conftest import in_ci
 
 START_SECONDS = 60.0
-STOP_SECONDS = 10.0
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "spark.sh"
 
 
 @dataclass
@@ -76,69 +75,35 @@ def _free_port() -> int:
         return port
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (the worker's shutdown hook kills its executors), then SIGKILL if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_SECONDS)
-
-
 @contextmanager
 def spark_cluster(root: Path, cores: int = 1, memory: str = "1g") -> Iterator[Cluster]:
-    """A running cluster whose worker offers ``cores`` and ``memory``; stopped on exit."""
-    spark_class = _spark_class()
+    """A running cluster whose worker offers ``cores`` and ``memory``, started and stopped by
+    ``scripts/spark.sh`` (what ``make spark-up`` runs) on free ports, its state in ``root``."""
+    _spark_class()
     root.mkdir(parents=True, exist_ok=True)
     port, master_ui_port, worker_ui_port = _free_port(), _free_port(), _free_port()
-    master_url, master_ui = f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{master_ui_port}"
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
-    commands = {
-        "master": [
-            "org.apache.spark.deploy.master.Master",
-            *("--host", "127.0.0.1", "--port", str(port), "--webui-port", str(master_ui_port)),
-        ],
-        "worker": [
-            "org.apache.spark.deploy.worker.Worker",
-            *("--host", "127.0.0.1", "--webui-port", str(worker_ui_port)),
-            *("--cores", str(cores), "--memory", memory, "--work-dir", str(root / "work")),
-            master_url,
-        ],
-    }
-    processes: list[subprocess.Popen[bytes]] = []
-    found = Cluster(master_url, master_ui, [root / f"{name}.log" for name in commands])
+    env = {
+        **os.environ, "SPARK_MASTER_PORT": str(port),
+        "SPARK_MASTER_WEBUI_PORT": str(master_ui_port),
+        "SPARK_WORKER_WEBUI_PORT": str(worker_ui_port), "SPARK_WORKER_CORES": str(cores),
+        "SPARK_WORKER_MEMORY": memory, "SPARK_STATE_DIR": str(root),
+        "SPARK_READY_TIMEOUT": str(int(START_SECONDS)), "SPARK_SH_PYTHON": sys.executable,
+    }  # fmt: skip
+    found = Cluster(
+        f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{master_ui_port}",
+        [root / "master.log", root / "worker.log"],
+    )  # fmt: skip
 
-    def wait_for(what: str, ready: Any) -> None:
-        end = time.monotonic() + START_SECONDS
-        while not ready(found.state()):
-            if any(p.poll() is not None for p in processes):
-                pytest.fail(f"a Spark daemon exited before {what}\n{found.tails()}")
-            if time.monotonic() > end:
-                pytest.fail(f"no {what} within {START_SECONDS}s\n{found.tails()}")
-            time.sleep(0.2)
+    def script(action: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(SCRIPT), action], env=env, capture_output=True, text=True,
+                              timeout=START_SECONDS + 30, check=False)  # fmt: skip
 
     try:
-        for (name, args), log in zip(commands.items(), found.logs, strict=True):
-            with log.open("wb") as out:
-                processes.append(
-                    subprocess.Popen(
-                        [str(spark_class), *args],
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        env=env,
-                        cwd=root,
-                    )
-                )
-            if name == "master":
-                wait_for("ALIVE master", lambda s: s is not None and s.get("status") == "ALIVE")
-        wait_for(
-            "ALIVE worker",
-            lambda s: s is not None and any(w.get("state") == "ALIVE" for w in s["workers"]),
-        )
+        up = script("up")
+        if up.returncode != 0:
+            pytest.fail(f"scripts/spark.sh up failed: {up.stderr}\n{found.tails()}")
+        assert up.stdout.strip() == found.master_url, up.stdout
         yield found
     finally:
-        for process in reversed(processes):  # the worker first: it ends its executors
-            _stop(process)
+        down = script("down")
+        assert down.returncode == 0, down.stderr

@@ -97,18 +97,18 @@ async def list_jobs(
     # One extra row tells whether another page exists, so the last page has no token.
     jobs = await services.jobs.list_jobs(limit + 1, after, where)
     page = jobs[:limit]
-    recent = await services.jobs.recent_runs([j.name for j in page])
+    activity = await services.jobs.activity([j.name for j in page])
     token = None
     if len(jobs) > limit:
-        token = job_token(page[-1], recent[page[-1].name], sort, desc)
-    return JobPage(jobs=[job_activity_out(j, recent[j.name]) for j in page], next_token=token)
+        token = job_token(page[-1], activity[page[-1].name], sort, desc)
+    return JobPage(jobs=[job_activity_out(j, activity[j.name]) for j in page], next_token=token)
 
 
 @router.get("/{name}", responses={404: {"model": ErrorOut}})
 async def get_job(name: str, services: Services) -> JobActivityOut:
     job = await services.jobs.get_job(name)
-    recent = await services.jobs.recent_runs([job.name])
-    return job_activity_out(job, recent[job.name])
+    activity = await services.jobs.activity([job.name])
+    return job_activity_out(job, activity[job.name])
 
 
 @router.put("/{name}", responses={404: {"model": ErrorOut}})

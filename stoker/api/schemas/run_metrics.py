@@ -1,4 +1,5 @@
-"""Wire models for a run's metrics history (GET /runs/{id}/metrics), and the converter."""
+"""Wire models for a run's metrics history (GET /runs/{id}/metrics) and a job's over a time
+range (GET /jobs/{name}/metrics), and their converters."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from stoker.api.schemas.common import UtcTime
+from stoker.domain.metricsrange import JobMetricsRange
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 
 
@@ -74,4 +76,57 @@ def run_metrics_out(history: RunMetricsHistory) -> RunMetricsOut:
         job_name=history.job_name,
         complete=any(s.final for s in history.samples),
         samples=[sample_out(s) for s in history.samples],
+    )
+
+
+class RangePointOut(BaseModel):
+    """The mean figures of the runs read for the bucket starting at ``at``: totals per run
+    (bytes, stages), peak executors, and heap usage and CPU load (0 to 1, null if unknown)."""
+
+    at: UtcTime
+    #: How many of the bucket's runs were read (its latest, a few at most).
+    runs: int
+    bytes_read: float
+    bytes_written: float
+    shuffle_local_bytes_read: float
+    shuffle_bytes_written: float
+    completed_stages: float
+    active_executors: float
+    max_needed_executors: float
+    driver_heap_usage: float | None
+    executors_heap_usage: float | None
+    driver_cpu_load: float | None
+    executors_cpu_load: float | None
+
+
+class JobMetricsOut(BaseModel):
+    """A job's Spark figures over [since, until), one point per bucket that had runs."""
+
+    job_name: str
+    since: UtcTime
+    until: UtcTime
+    bucket_seconds: float
+    points: list[RangePointOut]
+
+
+def job_metrics_out(found: JobMetricsRange) -> JobMetricsOut:
+    return JobMetricsOut(
+        job_name=found.job_name,
+        since=found.since,
+        until=found.until,
+        bucket_seconds=found.bucket_seconds,
+        points=[
+            RangePointOut(
+                at=p.at,
+                runs=p.runs,
+                **p.totals,
+                active_executors=p.active_executors,
+                max_needed_executors=p.max_needed_executors,
+                driver_heap_usage=p.driver_heap_usage,
+                executors_heap_usage=p.executors_heap_usage,
+                driver_cpu_load=p.driver_cpu_load,
+                executors_cpu_load=p.executors_cpu_load,
+            )
+            for p in found.points
+        ],
     )

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from stoker.glue.dynamicframe import DynamicFrame, DynamicFrameCollection
-from stoker.glue.transforms.errors import GlueNotSupported
 from stoker.glue.transforms.fields import null_fields
 
 
@@ -331,10 +330,13 @@ class ErrorsAsDynamicFrame(GlueTransform):
 
 
 class Spigot(GlueTransform):
-    """Not supported: Glue's sampling side-output."""
+    """A sample of the records written to ``path`` as JSON; the frame passes unchanged."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> DynamicFrame:
-        raise GlueNotSupported("the Spigot transform is not supported by stoker")
+    def __call__(
+        self, frame: DynamicFrame, path: str, options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+    ) -> DynamicFrame:  # fmt: skip
+        return frame.spigot(path, options, transformation_ctx)
 
 
 #: Glue transforms stoker does not implement; importing one raises GlueNotSupported.

@@ -1,4 +1,4 @@
-"""Glue's field and row operations: drop, rename, unnest, split rows, null fields, join, union."""
+"""Glue's field and row operations: drop, rename, unnest, split rows, null fields, join."""
 # ruff: noqa: N812 - pyspark's own F/T convention
 
 from __future__ import annotations
@@ -134,11 +134,6 @@ def _no_clash(shared: set[str]) -> None:
             f"join: both frames have the fields {sorted(shared)}; rename or drop them first",
             field="frame2",
         )
-
-
-def union(first: DataFrame, second: DataFrame) -> DataFrame:
-    """The records of both frames, fields matched by name (missing ones null)."""
-    return first.unionByName(second, allowMissingColumns=True)
 
 
 def unbox_json(df: DataFrame, path: str, fmt: str) -> DataFrame:

@@ -21,16 +21,18 @@ function ticks(max, n = 4) {
   return Array.from({ length: n + 1 }, (_, i) => (max * i) / n);
 }
 
-// series: [{name, points: [[ms, value|null], ...]}]; format: value → label.
-export function lineChart(title, series, format, fixedMax = null) {
+// series: [{name, points: [[ms, value|null], ...]}]; format: value → label. A run's graphs
+// count seconds from its first sample; a time range's (span: [from ms, to ms]) show clock
+// times across the whole range chosen, so where runs are missing shows as a gap.
+export function lineChart(title, series, format, fixedMax = null, span = null) {
   const all = series.flatMap((se) => se.points.filter((p) => p[1] !== null && p[1] !== undefined));
   const figure = h("figure", { class: "chart" }, h("figcaption", {}, title));
   if (!all.length) {
     figure.append(h("p", { class: "muted" }, "No data points."));
     return figure;
   }
-  const t0 = Math.min(...all.map((p) => p[0]));
-  const t1 = Math.max(...all.map((p) => p[0]));
+  const t0 = span ? span[0] : Math.min(...all.map((p) => p[0]));
+  const t1 = span ? span[1] : Math.max(...all.map((p) => p[0]));
   const vmax = fixedMax ?? (Math.max(...all.map((p) => p[1])) || 1);
   const x = (t) => PAD.left + ((t - t0) / (t1 - t0 || 1)) * (W - PAD.left - PAD.right);
   const y = (v) => H - PAD.bottom - (v / vmax) * (H - PAD.top - PAD.bottom);
@@ -40,9 +42,10 @@ export function lineChart(title, series, format, fixedMax = null) {
       s("text", { x: PAD.left - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, format(v)));
   }
   const seconds = (t1 - t0) / 1000;
+  const when = (t) => (span ? new Date(t).toLocaleString([], { dateStyle: "short", timeStyle: "short" }) : new Date(t).toLocaleTimeString());
   for (const frac of [0, 0.5, 1]) {
     svg.append(s("text", { x: PAD.left + frac * (W - PAD.left - PAD.right), y: H - 8, class: "axis", "text-anchor": frac === 0 ? "start" : frac === 1 ? "end" : "middle" },
-      `${Math.round(seconds * frac)} s`));
+      span ? when(t0 + frac * (t1 - t0)) : `${Math.round(seconds * frac)} s`));
   }
   const legend = h("ul", { class: "legend" });
   series.forEach((se, i) => {
@@ -52,7 +55,7 @@ export function lineChart(title, series, format, fixedMax = null) {
     g.append(s("polyline", { points: pts.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ") }));
     for (const p of pts) {
       g.append(s("circle", { cx: x(p[0]).toFixed(1), cy: y(p[1]).toFixed(1), r: 2.5, class: "point" },
-        s("title", {}, `${se.name} at ${new Date(p[0]).toLocaleTimeString()}: ${format(p[1])}`)));
+        s("title", {}, `${se.name} at ${when(p[0])}: ${format(p[1])}`)));
     }
     svg.append(g);
     legend.append(h("li", { class: `series-${i % 6}` }, se.name));

@@ -157,3 +157,33 @@ def test_show_prints_a_choice_as_its_value(frame: Any, capsys: pytest.CaptureFix
     assert sorted(capsys.readouterr().out.splitlines()) == sorted(
         ['{"id":"1"}', '{"id":"2"}', '{"id":"x7"}', '{"id":"4"}']
     )
+
+
+def test_union_of_differing_types_is_a_choice(
+    spark: SparkSession, glue_ctx: Any, frame: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import Union
+
+    ints = DynamicFrame.fromDF(spark.createDataFrame([(1, "a"), (2, "b")], "code int, tag string"),
+                               glue_ctx, "ints")  # fmt: skip
+    texts = DynamicFrame.fromDF(spark.createDataFrame([("x9", "c")], "code string, tag string"),
+                                glue_ctx, "texts")  # fmt: skip
+    both = Union.apply(frame1=ints, frame2=texts)
+    both.select_fields(["code", "tag"]).printSchema()
+    shown = ["root", "|-- code: choice", "|    |-- int", "|    |-- string", "|-- tag: string"]
+    assert capsys.readouterr().out.splitlines() == shown
+    assert rows(both.toDF().select("code.int", "code.string", "tag")) == rows_of(
+        [(1, None, "a"), (2, None, "b"), (None, "x9", "c")]
+    )
+    resolved = both.resolveChoice(specs=[("code", "cast:string")]).toDF()
+    assert rows(resolved.select("code")) == rows_of([("1",), ("2",), ("x9",)])
+    # A choice meets a third type: its types and the new one, each value kept in its own.
+    doubles = DynamicFrame.fromDF(spark.createDataFrame([(0.5,)], "id double"), glue_ctx, "d")
+    mixed = frame.select_fields(["id"]).union(doubles)
+    assert sorted(mixed.schema().getField("id").dataType.choices) == ["double", "int", "string"]
+    assert rows(mixed.toDF().select("id.double", "id.int", "id.string")) == rows_of(
+        [(None, 1, None), (None, 2, None), (None, 4, None), (None, None, "x7"), (0.5, None, None)]
+    )
+    # Same types stay plain: no choice where the frames agree.
+    same(ints.union(ints).toDF(), ints.toDF().unionByName(ints.toDF()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "out": {"location": "s3://lake/out/", "format": "parquet", "columns": [],
                 "partition_keys": [{"name": "name", "type": "string"}]},
         "rows": {"connection": "src", "jdbc_table": "t", "location": None},
+        "events": {"location": "s3://lake/events/", "format": "avro", "columns": [],
+                   "partition_keys": []},
     }}}  # fmt: skip
     updates = tmp_path / "updates.jsonl"
     path = write_context(
@@ -58,6 +61,49 @@ def test_csv_from_options_over_a_mapped_bucket(glue_spark: Any, lake: dict[str, 
     )
     assert frame.count() == 3
     assert sorted(r["name"] for r in frame.toDF().collect()) == ["ann", "bob", "cy"]
+
+
+def test_exclusions_skip_matching_files(glue_spark: Any, lake: dict[str, Any]) -> None:
+    ctx = glue(glue_spark)
+
+    def names(exclusions: Any) -> list[str]:
+        frame = ctx.create_dynamic_frame.from_options("s3", {
+            "paths": ["s3://lake/in/"], "exclusions": exclusions}, "csv", {"withHeader": True})
+        return sorted(r["name"] for r in frame.toDF().collect())  # fmt: skip
+
+    assert names('["**b.csv"]') == ["ann", "bob"]  # Glue's form: a JSON list in a string
+    assert names(["s3://lake/in/a.csv"]) == ["cy"]  # a whole bucket path, mapped
+    assert names("[]") == ["ann", "bob", "cy"]
+    with pytest.raises(Exception, match="exclusions must be a JSON list"):
+        names("**.csv")
+
+
+def test_attach_filename_names_each_records_file(glue_spark: Any, lake: dict[str, Any]) -> None:
+    frame = glue(glue_spark).create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://lake/in/"]}, "csv", {"withHeader": True, "attachFilename": "src"})
+    got = sorted((r["name"], r["src"]) for r in frame.toDF().collect())
+    assert got == [("ann", "s3://lake/in/a.csv"), ("bob", "s3://lake/in/a.csv"),
+                   ("cy", "s3://lake/in/b.csv")]  # fmt: skip
+
+
+def test_json_path_picks_the_records(glue_spark: Any, lake: dict[str, Any]) -> None:
+    ctx = glue(glue_spark)
+    (lake["root"] / "doc").mkdir()
+    (lake["root"] / "doc" / "a.json").write_text(
+        '{"meta": {"n": 1}, "records": [{"id": 1}, {"id": 2}]}\n')
+    (lake["root"] / "arr").mkdir()
+    (lake["root"] / "arr" / "a.json").write_text('[{"id": 7}, {"id": 8}]\n')
+
+    def read(folder: str, json_path: str) -> list[tuple[Any, ...]]:
+        frame = ctx.create_dynamic_frame.from_options(
+            "s3", {"paths": [f"s3://lake/{folder}/"]}, "json", {"jsonPath": json_path})
+        return sorted(tuple(r) for r in frame.toDF().collect())
+
+    assert read("doc", "$.records[*]") == [(1,), (2,)]
+    assert read("doc", "$.meta") == [(1,)]
+    assert read("arr", "$[*]") == [(7,), (8,)]
+    with pytest.raises(Exception, match=re.escape("jsonPath '$..id' is not supported")):
+        read("doc", "$..id")
 
 
 def test_spark_itself_reads_and_writes_mapped_buckets(
@@ -96,6 +142,12 @@ def test_write_to_catalog_with_partitions_updates_the_catalog(
     assert lines[0]["partition_keys"] == [{"name": "name", "type": "string"}]
     assert [p["values"] for p in lines[1]["partitions"]] == [["ann"], ["bob"], ["cy"]]
     assert lines[1]["partitions"][0]["location"] == "s3://lake/out/name=ann"
+    pruned = ctx.create_dynamic_frame.from_catalog(
+        database="sales", table_name="out", push_down_predicate="name != 'cy'",
+        additional_options={"catalogPartitionPredicate": "name < 'bob'",
+                            "excludeStorageClasses": ["GLACIER"], "isFailFast": True},
+    ).toDF()  # fmt: skip
+    assert [(r["id"], r["name"]) for r in pruned.collect()] == [(1, "ann")]
 
 
 def test_jdbc_through_a_named_connection(glue_spark: Any, lake: dict[str, Any]) -> None:
@@ -108,6 +160,42 @@ def test_jdbc_through_a_named_connection(glue_spark: Any, lake: dict[str, Any]) 
         "connectionName": "src", "useConnectionProperties": "true", "dbtable": "t2"})
     assert same.count() == 2
     assert ctx.extract_jdbc_conf("src")["url"].startswith("jdbc:sqlite:")
+
+
+def test_avro_from_options_and_the_catalog(glue_spark: Any, lake: dict[str, Any]) -> None:
+    from awsglue.dynamicframe import DynamicFrame
+
+    ctx = glue(glue_spark)
+    df = glue_spark.createDataFrame(
+        [(1, "ann", 10.5, [1, 2]), (2, "bob", None, [])],
+        "id long, name string, amount double, tags array<int>",
+    )
+    frame = DynamicFrame.fromDF(df, ctx, "events")
+    ctx.write_dynamic_frame.from_options(
+        frame=frame, connection_type="s3", connection_options={"path": "s3://lake/avro/"},
+        format="avro", format_options={"version": "1.8", "compression": "snappy"},
+    )  # fmt: skip
+    assert list((lake["root"] / "avro").glob("*.snappy.avro"))
+    back = ctx.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://lake/avro/"]}, "avro", {"version": "1.8"}
+    ).toDF()
+    assert back.schema.simpleString() == df.schema.simpleString()
+    assert sorted(map(tuple, back.collect())) == sorted(map(tuple, df.collect()))
+    ctx.write_dynamic_frame.from_catalog(frame=frame, database="sales", table_name="events")
+    table = ctx.create_data_frame.from_catalog(database="sales", table_name="events")
+    assert sorted(map(tuple, table.collect())) == sorted(map(tuple, df.collect()))
+
+
+def test_an_external_format_without_its_jar_is_a_clear_error(
+    glue_spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stoker.glue import formats
+    from stoker.glue.errors import NotSupported
+
+    # The lookup the reader makes, of a module this session does not have.
+    monkeypatch.setitem(formats.EXTERNAL, "avro", ("org.example.NoSuchAvro", "spark-avro_2.13 jar"))
+    with pytest.raises(NotSupported, match=re.escape("spark-avro_2.13 jar to [spark] conf")):
+        formats.require_source("create_dynamic_frame.from_options", glue_spark, "avro")
 
 
 def test_purge_keeps_recent_files_by_default(glue_spark: Any, lake: dict[str, Any]) -> None:
@@ -127,8 +215,8 @@ def test_purge_keeps_recent_files_by_default(glue_spark: Any, lake: dict[str, An
      "Parameter name_space and database are both specified, choose one."),
     (lambda c: c.create_dynamic_frame.from_options("dynamodb", {}),
      "connection_type 'dynamodb' is not supported"),
-    (lambda c: c.create_dynamic_frame.from_options("s3", {"paths": ["s3://lake/in/"]}, "avro"),
-     "format 'avro' is not supported"),
+    (lambda c: c.create_dynamic_frame.from_options("s3", {"paths": ["s3://lake/in/"]}, "ion"),
+     "format 'ion' is not supported"),
     (lambda c: c.create_dynamic_frame.from_options("s3", {"paths": ["s3://nobody/x"]}, "csv"),
      "s3 bucket 'nobody' of s3://nobody/x is not mapped"),
     (lambda c: c.create_dynamic_frame.from_options(
@@ -136,7 +224,7 @@ def test_purge_keeps_recent_files_by_default(glue_spark: Any, lake: dict[str, An
      "format option 'jsonPath' for csv is not supported"),
     (lambda c: c.create_dynamic_frame.from_catalog(database="sales", table_name="nope"),
      "Table nope not found in database sales"),
-], ids=["no-database", "no-table", "both-namespaces", "dynamodb", "avro", "unmapped", "option",
+], ids=["no-database", "no-table", "both-namespaces", "dynamodb", "ion", "unmapped", "option",
         "no-such-table"])  # fmt: skip
 def test_glue_errors(glue_spark: Any, lake: dict[str, Any], call: Any, message: str) -> None:
     with pytest.raises(Exception) as raised:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -202,10 +203,24 @@ def test_unbox_json(spark: SparkSession, glue_ctx: Any) -> None:
 def test_unsupported_calls_name_themselves(frame: Any) -> None:
     from stoker.glue.transforms.errors import GlueNotSupported
 
-    with pytest.raises(GlueNotSupported, match="spigot"):
-        frame.spigot("s3://bucket/sample", {"topk": 10})
+    with pytest.raises(GlueNotSupported, match="spigot option"):
+        frame.spigot("s3://bucket/sample", {"topk": 10, "sampleSize": 3})
     with pytest.raises(GlueNotSupported, match="FindMatches"):
         from awsglue.transforms import FindMatches  # noqa: F401
+
+
+def test_spigot_writes_a_sample_and_passes_the_frame(
+    glue_context: Any, people: DataFrame, tmp_path: Path
+) -> None:
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import Spigot
+
+    frame = DynamicFrame.fromDF(people, glue_context, "people")
+    sample = tmp_path / "sample"
+    assert Spigot.apply(frame=frame, path=str(sample), options={"topk": 2}) is frame
+    written = glue_context.spark_session.read.json(str(sample))
+    assert written.count() == 2
+    assert set(written.columns) <= set(people.columns)
 
 
 def test_apply_mapping_as_generated_scripts_write_it(frame: Any, people: DataFrame) -> None:

@@ -10,7 +10,7 @@ import pytest
 from stoker.domain.events import EventIdentity
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import JobCursor, JobFilter, JobSort
-from stoker.domain.runs import new_run
+from stoker.domain.runs import JobActivity, new_run
 from stoker.domain.states import RunState
 from stoker.store.engine import Database
 from stoker.store.history import seed_runs
@@ -78,17 +78,16 @@ def test_filters(db: Database, jobs: JobStore) -> None:
     ]  # fmt: skip
 
 
-def test_recent_runs_newest_first_ten_at_most(db: Database, jobs: JobStore) -> None:
+def test_activity_newest_run_and_ten_states_at_most(db: Database, jobs: JobStore) -> None:
     seed(db, jobs)
-    recent = jobs.recent_runs(["Orders_ETL", "orders_backfill", "idle", "missing"])
-    assert [r.state for r in recent["Orders_ETL"]] == [S.SUCCEEDED] * 10
-    assert [r.state for r in recent["orders_backfill"]] == [S.FAILED, S.SUCCEEDED]
-    assert recent["idle"] == [] and recent["missing"] == []
-    newest = recent["orders_backfill"][0]  # its second run: minute 10 + job index 1
+    activity = jobs.activity(["Orders_ETL", "orders_backfill", "idle", "missing"])
+    assert activity["Orders_ETL"].recent == (S.SUCCEEDED,) * 10
+    assert activity["orders_backfill"].recent == (S.FAILED, S.SUCCEEDED)
+    assert activity["idle"] == JobActivity() and activity["missing"] == JobActivity()
+    newest = activity["orders_backfill"].last  # its second run: minute 10 + job index 1
+    assert newest is not None and newest.state is S.FAILED
     assert newest.started_on == T0 + timedelta(minutes=11) and newest.completed_on is None
-    starts = [r.started_on for r in recent["Orders_ETL"]]
-    assert starts == sorted(starts, reverse=True)
-    assert jobs.recent_runs([]) == {}
+    assert jobs.activity([]) == {}
 
 
 def test_filters_follow_live_runs_and_edits(db: Database, jobs: JobStore) -> None:
@@ -101,8 +100,13 @@ def test_filters_follow_live_runs_and_edits(db: Database, jobs: JobStore) -> Non
     second = runs.create(new_run(job, now, arguments={}), job, now)  # queued: one at a time
     runs.transition(run.id, S.RUNNING, S.FAILED, now)  # not the newest run any more
     assert names(jobs, JobFilter(last_state=S.WAITING)) == ["live"]
-    runs.transition(second.id, S.WAITING, S.STOPPED, now)
+    assert jobs.activity(["live"])["live"].recent == (S.WAITING, S.FAILED)
+    runs.transition(second.id, [S.WAITING, S.STARTING], S.STOPPED, now)
     assert names(jobs, JobFilter(last_state=S.STOPPED)) == ["live"]
+    activity = jobs.activity(["live"])["live"]
+    assert activity.recent == (S.STOPPED, S.FAILED)
+    assert activity.last is not None and activity.last.id == second.id
+    assert activity.last.completed_on == now
     assert names(jobs, JobFilter(last_state=S.FAILED)) == []
     jobs.replace(replace(job, tags={"team": "pay", "tier": "2"}), now)
     assert names(jobs, JobFilter(tag_key="team", tag_value="ads")) == []
@@ -126,9 +130,10 @@ def test_every_order_pages_through_every_job(
     while page := jobs.list_jobs(2, after, where):
         seen += [j.name for j in page]
         last = page[-1]
-        recent = jobs.recent_runs([last.name])[last.name]
+        newest = jobs.activity([last.name])[last.name].last
+        last_seq = newest.seq if newest else 0
         value = {JobSort.NAME: None, JobSort.LAST_MODIFIED: last.last_modified_on,
-                 JobSort.LAST_RUN: recent[0].seq if recent else 0}[sort]  # fmt: skip
+                 JobSort.LAST_RUN: last_seq}[sort]  # fmt: skip
         after = JobCursor(last.name, value)
     assert seen == [j.name for j in everyone] and len(seen) == 5
     expected = {
@@ -140,3 +145,34 @@ def test_every_order_pages_through_every_job(
                            "Orders_ETL"],
     }[sort]  # fmt: skip
     assert seen == (expected[::-1] if descending else expected)
+
+
+def test_live_runs_keep_the_latest_ten_states(db: Database, jobs: JobStore) -> None:
+    runs = RunStore(db, EventIdentity(), pool_capacity=2)
+    job = jobs.create(make_job("busy"), T0)
+    for i in range(12):
+        now = T0 + timedelta(minutes=i)
+        run = runs.create(new_run(job, now, arguments={}), job, now)
+        runs.transition(run.id, S.STARTING, S.RUNNING, now)
+        runs.transition(run.id, S.RUNNING, S.FAILED if i == 11 else S.SUCCEEDED, now)
+    assert jobs.activity(["busy"])["busy"].recent == (S.FAILED,) + (S.SUCCEEDED,) * 9
+    newest = runs.create(new_run(job, T0 + timedelta(hours=1), arguments={}), job, T0)
+    activity = jobs.activity(["busy"])["busy"]
+    assert activity.recent == (S.STARTING, S.FAILED) + (S.SUCCEEDED,) * 8
+    assert activity.last is not None and activity.last.id == newest.id
+
+
+def test_a_job_created_under_a_deleted_ones_name_shows_its_runs(
+    db: Database, jobs: JobStore
+) -> None:
+    runs = RunStore(db, EventIdentity(), pool_capacity=2)
+    job = jobs.create(make_job("again"), T0)
+    run = runs.create(new_run(job, T0, arguments={}), job, T0)
+    runs.transition(run.id, S.STARTING, S.RUNNING, T0)
+    runs.transition(run.id, S.RUNNING, S.SUCCEEDED, T0)
+    jobs.delete("again")
+    jobs.create(make_job("again"), T0 + timedelta(days=1))  # its History still lists run
+    activity = jobs.activity(["again"])["again"]
+    assert activity.recent == (S.SUCCEEDED,)
+    assert activity.last is not None and activity.last.id == run.id
+    assert names(jobs, JobFilter(last_state=S.SUCCEEDED)) == ["again"]

@@ -15,7 +15,16 @@ from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_ele
 from stoker.domain.events import OutboxEvent
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job, JobCursor, JobFilter, validate_job
-from stoker.domain.runs import JobRun, RunBrief, RunFilter
+from stoker.domain.metricsrange import (
+    RUNS_PER_POINT,
+    SAMPLES_PER_RUN,
+    JobMetricsRange,
+    RunFigures,
+    buckets,
+    points,
+    run_figures,
+)
+from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sparkmetrics import RunMetricsHistory, SparkSample
 from stoker.domain.states import RunState
 from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
@@ -35,10 +44,10 @@ class FakeJobs:
     jobs: dict[str, Job] = field(default_factory=dict)
     scripts: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, object]] = field(default_factory=list)
-    #: The filter of each list_jobs call, and the runs recent_runs answers per job.
+    #: The filter of each list_jobs call, and what activity answers per job.
     filters: list[JobFilter] = field(default_factory=list)
     cursors: list[str | JobCursor | None] = field(default_factory=list)
-    recent: dict[str, list[RunBrief]] = field(default_factory=dict)
+    activity_of: dict[str, JobActivity] = field(default_factory=dict)
 
     def _store_script(self, job: Job, script: str | None) -> Job:
         if script is not None:
@@ -78,8 +87,8 @@ class FakeJobs:
         names = sorted(n for n in self.jobs if last is None or n > last)
         return [self.jobs[n] for n in names[:limit]]
 
-    async def recent_runs(self, names: Sequence[str]) -> dict[str, list[RunBrief]]:
-        return {name: list(self.recent.get(name, [])) for name in names}
+    async def activity(self, names: Sequence[str]) -> dict[str, JobActivity]:
+        return {name: self.activity_of.get(name, JobActivity()) for name in names}
 
     async def delete_job(self, name: str) -> None:
         await self.get_job(name)
@@ -215,16 +224,39 @@ class FakeEvents:
         return found[:limit]
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the fake's naive starts
+
+
 @dataclass
 class FakeMetricsHistory:
     """Samples per run id; runs must exist in ``runs`` (NotFound otherwise, as the daemon)."""
 
     runs: FakeRuns
     samples: dict[str, list[SparkSample]] = field(default_factory=dict)
+    #: The (job, since, until, points) of each over_range call.
+    ranges: list[tuple[str, datetime, datetime, int]] = field(default_factory=list)
 
     async def get(self, run_id: str) -> RunMetricsHistory:
         run = await self.runs.get_run(run_id)
         return RunMetricsHistory(run.id, run.job_name, list(self.samples.get(run_id, [])))
+
+    async def over_range(
+        self, job_name: str, since: datetime, until: datetime, count: int
+    ) -> JobMetricsRange:
+        """As the store reads it: each bucket's latest runs, each run's newest samples."""
+        self.ranges.append((job_name, since, until, count))
+        spans = buckets(since, until, count)
+        found: dict[int, list[RunFigures]] = {}
+        for i, span in enumerate(spans):
+            started = [r for r in self.runs.runs.values()
+                       if r.job_name == job_name and span.start <= _aware(r.started_on) < span.end]
+            started.sort(key=lambda r: _aware(r.started_on), reverse=True)
+            for run in started[:RUNS_PER_POINT]:
+                if kept := self.samples.get(run.id, [])[-SAMPLES_PER_RUN:]:
+                    found.setdefault(i, []).append(run_figures([s.to_dict() for s in kept]))
+        step = (until - since).total_seconds() / count
+        return JobMetricsRange(job_name, since, until, step, points(spans, found))
 
 
 @dataclass

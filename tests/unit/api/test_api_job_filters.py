@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from stoker.domain.jobs import JobCursor, JobFilter, JobSort
-from stoker.domain.runs import RunBrief
+from stoker.domain.runs import JobActivity, RunBrief
 from stoker.domain.states import RunState
 from tests.unit.api.fakes import FakeServices, make_job
 
@@ -33,10 +33,9 @@ def test_each_job_carries_its_last_run_and_recent_states(
     client: httpx.Client, services: FakeServices
 ) -> None:
     services.jobs.jobs = {"etl": make_job("etl"), "idle": make_job("idle")}
-    services.jobs.recent["etl"] = [
-        RunBrief("jr_new", S.RUNNING, T2, None),
-        RunBrief("jr_old", S.FAILED, T1, T2),
-    ]
+    services.jobs.activity_of["etl"] = JobActivity(
+        RunBrief("jr_new", S.RUNNING, T2, None), (S.RUNNING, S.FAILED)
+    )
     listed = {j["name"]: j for j in client.get("/jobs").json()["jobs"]}
     assert listed["etl"]["last_run"] == {
         "id": "jr_new", "state": "RUNNING", "started_on": "2026-12-01T11:00:00+00:00",
@@ -67,7 +66,9 @@ def test_sort_and_direction_reach_the_catalog_and_tokens_keep_their_order(
     client: httpx.Client, services: FakeServices
 ) -> None:
     services.jobs.jobs = {n: make_job(n) for n in ("a", "b", "c")}
-    services.jobs.recent["a"] = [RunBrief("jr_1", S.SUCCEEDED, T1, T2, seq=41)]
+    services.jobs.activity_of["a"] = JobActivity(
+        RunBrief("jr_1", S.SUCCEEDED, T1, T2, seq=41), (S.SUCCEEDED,)
+    )
     first = client.get("/jobs?sort=last_run&desc=true&limit=1").json()
     assert services.jobs.filters[-1] == JobFilter(sort=JobSort.LAST_RUN, descending=True)
     token = first["next_token"]

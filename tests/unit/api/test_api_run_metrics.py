@@ -1,10 +1,13 @@
-"""GET /runs/{id}/metrics: the run's samples on the wire, 404 for unknown runs, auth."""
+"""GET /runs/{id}/metrics: the run's samples on the wire, 404 for unknown runs, auth; GET
+/jobs/{name}/metrics: a job's over a time range, its defaults and refusals."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
+import pytest
 
 from stoker.api.app import create_app
 from stoker.config.settings import ApiSettings
@@ -85,3 +88,51 @@ def test_needs_the_token_like_other_run_routes(services: FakeServices) -> None:
 def test_documented_in_openapi(client: httpx.Client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "404" in paths["/runs/{run_id}/metrics"]["get"]["responses"]
+
+
+def test_a_job_over_a_time_range(client: httpx.Client, services: FakeServices) -> None:
+    driver = (ExecutorSample("driver", 256, 1024, 0.5),)
+    run_with_samples(
+        services,
+        SparkSample(sampled_at=T0, bytes_read=10, active_executors=1, executors=driver),
+        SparkSample(sampled_at=T0 + 10, bytes_read=4096, completed_stages=3, final=True),
+    )
+    resp = client.get(
+        "/jobs/etl/metrics?since=2024-05-01T11:00:00Z&until=2024-05-01T13:00:00%2B00:00&points=2"
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["since"] == "2024-05-01T11:00:00+00:00" and body["bucket_seconds"] == 3600
+    # The run started at 12:00: the second bucket's point; the first had no runs.
+    [point] = body["points"]
+    assert point["at"] == "2024-05-01T12:00:00+00:00" and point["runs"] == 1
+    assert point["bytes_read"] == 4096 and point["completed_stages"] == 3  # its totals
+    assert point["active_executors"] == 1 and point["driver_heap_usage"] == 0.25
+    assert point["executors_cpu_load"] is None
+
+
+def test_a_range_defaults_to_the_last_day_in_sixty_points(
+    client: httpx.Client, services: FakeServices
+) -> None:
+    assert client.get("/jobs/deleted_long_ago/metrics").json()["points"] == []
+    job, since, until, points = services.metrics_history.ranges[-1]
+    assert job == "deleted_long_ago" and until - since == timedelta(days=1) and points == 60
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("since=yesterday", "since"),
+        ("until=2024-05-01T12:00:00", "until"),  # no offset
+        ("since=2024-05-02T00:00:00Z&until=2024-05-01T00:00:00Z", "since"),
+        ("since=2023-01-01T00:00:00Z&until=2024-05-01T00:00:00Z", "since"),  # over 366 days
+        ("points=0", "points"),
+        ("points=121", "points"),
+    ],
+)
+def test_a_bad_range_is_refused_naming_its_field(
+    client: httpx.Client, query: str, field: str
+) -> None:
+    resp = client.get(f"/jobs/etl/metrics?{query}")
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["code"] == "InvalidInput" and resp.json()["field"] == field

@@ -1,7 +1,7 @@
 """Interactive sessions: one row per session, its spec, state and times.
 
-Revision ID: 0012
-Revises: 0009 (chained there in this branch; 0011 once migrations 0010 and 0011 land)
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from stoker.store.tables import UTCDateTime
 
-revision = "0012"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

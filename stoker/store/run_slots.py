@@ -1,0 +1,114 @@
+"""What the slot decisions read: a job's and the pool's occupancy, and the WAITING queue.
+
+store/runs.py reads these inside the transaction that acts on them (after the job rows are
+locked), and domain/slots.py decides from them: where a new run starts (``place``) and which
+queued runs move (``promote``). Active runs are counted (few); the queue is only probed with
+EXISTS, or read as ids in FIFO order, never as its rows' JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from stoker.domain.jobs import ExecutorKind
+from stoker.domain.slots import (
+    JobOccupancy,
+    Placement,
+    PoolOccupancy,
+    Queued,
+    Slots,
+    job_blocks,
+    place,
+)
+from stoker.domain.states import ACTIVE_STATES, RunState
+from stoker.store.tables import job_runs, jobs
+
+_ACTIVE = [s.value for s in ACTIVE_STATES]
+_POOL = ExecutorKind.POOL.value
+_OF_JOB = job_runs.c.job_name == bindparam("name")
+_IN_POOL = job_runs.c.executor == _POOL
+
+
+def _active(where: Any) -> Any:
+    active = job_runs.c.state.in_(_ACTIVE)
+    return select(func.count()).select_from(job_runs).where(where, active).scalar_subquery()
+
+
+def _waiting(where: Any) -> Any:
+    return select(job_runs.c.seq).where(job_runs.c.state == RunState.WAITING.value, where).exists()
+
+
+# One statement for the job and, only when the job leaves room, one for the pool.
+_JOB_OCCUPANCY = select(_active(_OF_JOB), _waiting(_OF_JOB))
+_POOL_OCCUPANCY = select(_active(_IN_POOL), _waiting(_IN_POOL))
+# Promotion runs on every completion: the queue may hold thousands of runs.
+_WAITING_BY_JOB = (
+    select(job_runs.c.job_name, func.count())
+    .where(job_runs.c.state == RunState.WAITING.value)
+    .group_by(job_runs.c.job_name)
+)
+_QUEUE = (
+    select(job_runs.c.id, job_runs.c.job_name, job_runs.c.executor)
+    .where(job_runs.c.state == RunState.WAITING.value)
+    .order_by(job_runs.c.seq)
+)
+_ACTIVE_BY_JOB = (
+    select(job_runs.c.job_name, job_runs.c.executor, func.count())
+    .where(job_runs.c.state.in_(_ACTIVE))
+    .group_by(job_runs.c.job_name, job_runs.c.executor)
+)
+# Locked in name order, so two promotions never wait on each other's locks.
+_LIMITS = (
+    select(jobs.c.name, jobs.c.max_concurrent_runs)
+    .where(jobs.c.name.in_(bindparam("names", expanding=True)))
+    .order_by(jobs.c.name)
+)
+_LIMITS_LOCKED = _LIMITS.with_for_update()
+
+
+def placement(
+    conn: Connection, job_name: str, limit: int, executor: ExecutorKind, pool_capacity: int,
+    *, queuing: bool,
+) -> Placement:  # fmt: skip
+    """Where a new run of the job starts (domain.slots.place), from the occupancy read
+    after the job row was locked. The pool is not read when the job alone decides."""
+    active, waiting = conn.execute(_JOB_OCCUPANCY, {"name": job_name}).one()
+    job = JobOccupancy(limit, active, bool(waiting))
+    pool = None
+    if executor is ExecutorKind.POOL and not job_blocks(job):
+        pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
+        pool = PoolOccupancy(pool_capacity, pool_active, bool(pool_waiting))
+    return place(job_name, job, pool, queuing=queuing)
+
+
+def waiting_by_job(conn: Connection) -> dict[str, int]:
+    """How many WAITING runs each job has (jobs with none are absent)."""
+    return {job: n for job, n in conn.execute(_WAITING_BY_JOB)}
+
+
+def slots(conn: Connection, waiting: dict[str, int], pool_capacity: int, *, lock: bool) -> Slots:
+    """The queued jobs' limits (their rows locked first when ``lock``) and the active runs."""
+    query = _LIMITS_LOCKED if lock else _LIMITS
+    limits: dict[str, int] = {
+        name: limit for name, limit in conn.execute(query, {"names": sorted(waiting)})
+    }
+    active: dict[str, int] = {}
+    pool_active = 0
+    for job_name, executor, count in conn.execute(_ACTIVE_BY_JOB):
+        active[job_name] = active.get(job_name, 0) + count
+        pool_active += count if executor == _POOL else 0
+    return Slots(waiting, limits, active, pool_capacity, pool_active)
+
+
+def queue(conn: Connection) -> Generator[Queued]:
+    """The WAITING runs, oldest first, as ids; the caller stops reading when it has enough
+    (the result is closed when the generator is)."""
+    result = conn.execute(_QUEUE)
+    try:
+        for run_id, job_name, executor in result:
+            yield Queued(run_id, job_name, executor == _POOL)
+    finally:
+        result.close()

@@ -16,7 +16,7 @@ from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
 from stoker.domain.metricsrange import JobMetricsRange
-from stoker.domain.runs import JobActivity, JobRun, RunBrief, RunFilter
+from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sessions import Session, SessionSpec, Statement
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary

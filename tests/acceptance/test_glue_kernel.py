@@ -15,23 +15,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _TEST_SETTINGS
+from tests.conftest import _TEST_SETTINGS, service_unavailable
 from tests.support.daemon import REPO, DaemonProcess
 from tests.support.glue import KEY_ID, SECRET, glue_client, glue_env
 
 pytestmark = pytest.mark.spark
 
 # STOKER_TEST_* are taken out of the environment by tests/conftest.py, kept there.
-KERNEL_PYTHON = _TEST_SETTINGS.get("STOKER_TEST_GLUE_KERNEL_PYTHON",
-                                   str(REPO / ".venv-glue-kernel" / "bin" / "python"))
+KERNEL_PYTHON = _TEST_SETTINGS.get(
+    "STOKER_TEST_GLUE_KERNEL_PYTHON", str(REPO / ".venv-glue-kernel" / "bin" / "python")
+)
 CELL = Path(__file__).resolve().parents[1] / "support" / "glue_kernel_cell.py"
 
 
-@pytest.mark.skipif(not Path(KERNEL_PYTHON).exists(),
-                    reason="no Glue kernel venv: run scripts/glue-kernel.sh")  # fmt: skip
 def test_a_notebook_cell_runs_in_a_stoker_session(
     start_daemon: Callable[..., DaemonProcess], tmp_path: Path
 ) -> None:
+    if not Path(KERNEL_PYTHON).exists():
+        service_unavailable(f"no Glue kernel venv at {KERNEL_PYTHON}: run scripts/glue-kernel.sh")
     daemon = start_daemon("kernel", pool_size=1, env=glue_env())
     home = tmp_path / "home"
     home.mkdir()

@@ -180,7 +180,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     data_catalog = CatalogService(CatalogStore(db), io, utcnow, cfg.glue.s3_buckets)
     sessions = SessionService(
         store=SessionStore(db), jobs=jobs, pool=warm, io=io, clock=utcnow, tasks=supervisor,
-        settings=cfg.sessions,
+        settings=cfg.sessions, credentials=credentials,
     )  # fmt: skip
     # Before the pool closes (the stack unwinds in reverse): sessions end STOPPED first.
     stack.push_async_callback(sessions.aclose)

@@ -67,8 +67,23 @@ class DriverPool(Protocol):
     async def reserve(self, session_id: str) -> DriverLease: ...
 
 
+class Credentials(Protocol):
+    """Short-lived Glue endpoint credentials (``RunCredentials``), minted per session."""
+
+    def environment(self, holder: str) -> dict[str, str]: ...
+
+    def revoke(self, holder: str) -> None: ...
+
+
+def _holder(session_id: str) -> str:
+    # Runs are keyed by run id; a prefix no run id has keeps a session's apart.
+    return f"session:{session_id}"
+
+
 class SessionService:
-    """Glue's session and statement operations over the warm pool."""
+    """Glue's session and statement operations over the warm pool. With ``credentials``,
+    statements reach stoker's Glue endpoint through the AWS SDKs (``boto3.client("glue")``)
+    with keys that live as long as the session, as a run's do."""
 
     def __init__(
         self,
@@ -80,8 +95,10 @@ class SessionService:
         clock: Callable[[], datetime],
         tasks: Spawner,
         settings: SessionSettings,
+        credentials: Credentials | None = None,
     ) -> None:
         self._store = store
+        self._credentials = credentials
         self._jobs = jobs
         self._pool = pool
         self._io = io
@@ -149,7 +166,8 @@ class SessionService:
             raise SessionLimitExceeded(
                 f"all {size} warm pool drivers are already reserved by sessions "
                 f"(spark.pool_size = {size}); stop a session first",
-                field="id", value=session_id,
+                field="id",
+                value=session_id,
             )
 
     async def _provision(self, live: LiveSession, properties: SessionProperties) -> None:
@@ -164,8 +182,9 @@ class SessionService:
         if live.session.state is not SessionState.PROVISIONING:
             lease.release("stopped while provisioning")
             return
+        env = self._credentials.environment(_holder(live.session.id)) if self._credentials else {}
         try:
-            await lease.open(properties.arguments, properties.sql_conf, properties.py_files)
+            await lease.open(properties.arguments, properties.sql_conf, properties.py_files, env)
         except StokerError as exc:
             await self.end(live, SessionState.FAILED, exc.message)
             return
@@ -190,6 +209,8 @@ class SessionService:
         live.poked.set()
         if live.lease is not None:
             live.lease.release(state.value.lower())
+        if self._credentials is not None:
+            self._credentials.revoke(_holder(live.session.id))
         self._live.pop(live.session.id, None)
         self._ended[live.session.id] = live
         while len(self._ended) > _ENDED_KEPT:
@@ -213,7 +234,8 @@ class SessionService:
             session = await self.get(session_id)
             raise IllegalSessionState(
                 f"session {session_id!r} is {session.state.value}, not running",
-                field="id", value=session_id,
+                field="id",
+                value=session_id,
             )
         await self._move(live, SessionState.STOPPING)
         await self.end(live, SessionState.STOPPED)
@@ -300,7 +322,8 @@ class SessionService:
             raise IllegalSessionState(
                 f"statement {statement_id} of session {session_id!r} is "
                 f"{statement.state.value}; only a waiting or running one can be cancelled",
-                field="statement_id", value=statement_id,
+                field="statement_id",
+                value=statement_id,
             )
         return live.statements[statement_id]
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import botocore.exceptions
 import pytest
 
@@ -104,6 +105,19 @@ def test_a_session_runs_statements_with_spark_and_keeps_its_namespace(
     assert [s["Id"] for s in listed] == [0, 1, 2]
     assert session_id in glue.list_sessions(Tags={"t": "1"})["Ids"]
 
+    # boto3 inside a statement reaches stoker's Glue endpoint with the session's own keys.
+    database = unique("from_session").replace("-", "_")
+    called = run(glue, session_id, (
+        "import boto3, os\nclient = boto3.client('glue')\n"
+        f"client.create_database(DatabaseInput={{'Name': {database!r}}})\n"
+        "print(os.environ['AWS_ACCESS_KEY_ID'], os.environ['AWS_SECRET_ACCESS_KEY'],"
+        " os.environ['AWS_SESSION_TOKEN'])\n"
+        f"client.get_database(Name={database!r})['Database']['Name']"))  # fmt: skip
+    assert called["Output"]["Status"] == "ok", called["Output"]
+    keys, name = called["Output"]["Data"]["TextPlain"].splitlines()
+    assert name == repr(database) and keys.startswith("ASIA")
+    assert glue.get_database(Name=database)["Database"]["Name"] == database
+
     # A long statement is cancelled; the session stays usable, its namespace too.
     long_id = glue.run_statement(SessionId=session_id, Code=(
         "import time\nfor _ in range(600):\n    time.sleep(0.1)"))["Id"]  # fmt: skip
@@ -123,6 +137,13 @@ def test_a_session_runs_statements_with_spark_and_keeps_its_namespace(
     assert queued["state"] == "WAITING", queued
 
     assert glue.stop_session(Id=session_id)["Id"] == session_id
+    # The session's keys ended with it.
+    key_id, secret, token = keys.split()
+    ended_keys = boto3.client(
+        "glue", endpoint_url=f"{daemon.url}/glue", region_name="us-east-1",
+        aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token,
+    )  # fmt: skip
+    assert error_code(ended_keys.get_databases) == "UnrecognizedClientException"
     stopped = glue.get_session(Id=session_id)["Session"]
     assert stopped["Status"] == "STOPPED" and stopped["CompletedOn"] >= stopped["CreatedOn"]
     assert error_code(glue.run_statement, SessionId=session_id, Code="1") == (

@@ -217,6 +217,8 @@ class Driver:
         ))  # fmt: skip
 
     def _open(self, message: protocol.OpenSession) -> str | None:
+        # For the session's life: this driver serves nothing else and retires after it.
+        os.environ.update(message.env)
         try:
             for key, value in message.conf.items():
                 self._session.conf.set(key, value)

@@ -41,9 +41,13 @@ class DriverLease:
         #: Why the driver is gone (it exited, or was released); None while it serves.
         self.gone: str | None = None
 
-    async def open(self, arguments: dict[str, str], conf: dict[str, str], py_files: str) -> None:
-        """Make the session's namespace; ExecutorError with the driver's traceback if not."""
-        self._send(protocol.OpenSession(self.session_id, arguments, conf, py_files))
+    async def open(
+        self, arguments: dict[str, str], conf: dict[str, str], py_files: str,
+        env: dict[str, str],
+    ) -> None:  # fmt: skip
+        """Make the session's namespace (``env`` set in the driver's environment);
+        ExecutorError with the driver's traceback if not."""
+        self._send(protocol.OpenSession(self.session_id, arguments, conf, py_files, env))
         error = await self._opened
         if error is not None:
             raise ExecutorError(f"the session could not start on its driver: {error}")

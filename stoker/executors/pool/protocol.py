@@ -59,6 +59,8 @@ class OpenSession:
     arguments: dict[str, str]
     conf: dict[str, str]
     py_files: str
+    #: Set in the driver's environment for the session's life (the driver retires after it).
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs on a fresh Debian machine, installed only when absent:
-# Java 17+ (Spark, through scripts/java.sh), the JDBC drivers (scripts/jdbc-drivers.sh), systemd-analyze (unit file test), promtool
+# Java 17+ (Spark, through scripts/java.sh), the JDBC drivers (scripts/jdbc-drivers.sh), Glue's
+# Jupyter kernel's venv (scripts/glue-kernel.sh), systemd-analyze (unit file test), promtool
 # (Prometheus rules and dashboard tests, Debian's prometheus), chromium (the console's browser
 # tests, driven by Playwright), the venv module for $PYTHON.
 # PostgreSQL is installed by scripts/postgres.sh. Quiet when everything is there.
@@ -27,7 +28,14 @@ if [ "$(command -v "$python")" = /usr/bin/python3 ] && ! "$python" -c 'import en
   missing+=(python3-venv)
 fi
 
-[ "${#missing[@]}" -eq 0 ] && exit 0
+# Glue's Jupyter kernel in a venv of its own (tests/acceptance/test_glue_kernel.py), once
+# the venv module is there.
+glue_kernel() { PYTHON="$python" "$(dirname "$0")/glue-kernel.sh" >/dev/null; }
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  glue_kernel
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "test-deps.sh: missing packages: ${missing[*]} (install them with apt-get as root)" >&2
@@ -39,3 +47,4 @@ if ! out=$(export DEBIAN_FRONTEND=noninteractive
   echo "test-deps.sh: apt-get install ${missing[*]} failed" >&2
   exit 1
 fi
+glue_kernel

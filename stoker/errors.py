@@ -84,6 +84,20 @@ class BookmarkConflict(Conflict):
     code = "BookmarkConflict"
 
 
+class IllegalSessionState(Conflict):
+    """Raised when an interactive session is not in a state that allows the request (a
+    statement on a session that is not READY, deleting one that still holds its driver)."""
+
+    code = "IllegalSessionState"
+
+
+class SessionLimitExceeded(Conflict):
+    """Raised when a new interactive session would need a warm driver and every one the
+    pool has is already reserved by a session."""
+
+    code = "SessionLimitExceeded"
+
+
 class InvalidTransition(Conflict):
     """Raised when a run is not in the state a transition expects (someone else won)."""
 

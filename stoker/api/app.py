@@ -26,6 +26,7 @@ from stoker.api.routes import (
     run_metrics,
     runs,
     scripts,
+    sessions,
     stream,
     triggers,
 )
@@ -112,6 +113,7 @@ def create_app(
         bookmarks.router,
         catalog.router,
         scripts.router,
+        sessions.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
 from stoker.domain.metricsrange import JobMetricsRange
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
+from stoker.domain.sessions import Session, SessionSpec, Statement
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
 from stoker.domain.triggers import Trigger
@@ -304,6 +305,38 @@ class RunFeed(Protocol):
         ...
 
 
+class Sessions(Protocol):
+    """Interactive sessions and their statements (stoker.sessions.service). NotFound for an
+    unknown session or statement; IllegalSessionState when the session's state forbids the
+    request; SessionLimitExceeded when no warm driver is left for a new one."""
+
+    async def create(self, spec: SessionSpec) -> Session: ...
+
+    async def get(self, session_id: str) -> Session: ...
+
+    async def list_sessions(self, limit: int, after: str | None) -> list[Session]:
+        """By id, after ``after``."""
+        ...
+
+    async def stop(self, session_id: str) -> Session: ...
+
+    async def delete(self, session_id: str) -> None: ...
+
+    async def run_statement(self, session_id: str, code: str) -> int: ...
+
+    async def get_statement(self, session_id: str, statement_id: int) -> Statement: ...
+
+    async def wait_statement(
+        self, session_id: str, statement_id: int, timeout: float
+    ) -> Statement:
+        """Once it has ended, or as it is after ``timeout`` seconds."""
+        ...
+
+    async def list_statements(self, session_id: str) -> list[Statement]: ...
+
+    async def cancel_statement(self, session_id: str, statement_id: int) -> Statement: ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -337,6 +370,9 @@ class ApiServices(Protocol):
 
     @property
     def run_feed(self) -> RunFeed: ...
+
+    @property
+    def sessions(self) -> Sessions: ...
 
     @property
     def accepting_runs(self) -> bool:

@@ -296,6 +296,14 @@ class StokerClient:
         result: Json = self._request("POST", "/jobs/generate", json=body)
         return result
 
+    # --- interactive sessions -------------------------------------------------------------
+
+    def session_request(self, method: str, *segments: str | int, body: Json | None = None,
+                        params: Json | None = None) -> Any:  # fmt: skip
+        """A call under ``/sessions``, e.g. ``("POST", session_id, "stop")``."""
+        path = "".join(f"/{_seg(str(s))}" for s in segments)
+        return self._request(method, f"/sessions{path}", json=body, params=params)
+
     # --- events ---------------------------------------------------------------------------
 
     def list_events_page(

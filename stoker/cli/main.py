@@ -13,6 +13,7 @@ from stoker.cli.definitions import apply_command, export_command
 from stoker.cli.events import events_group
 from stoker.cli.jobs import jobs_group
 from stoker.cli.runs import runs_group
+from stoker.cli.sessions import sessions_group
 from stoker.cli.triggers import triggers_group
 
 EXIT_CODES = """\b
@@ -80,6 +81,7 @@ cli.add_command(events_group)
 cli.add_command(triggers_group)
 cli.add_command(bookmarks_group)
 cli.add_command(catalog_group)
+cli.add_command(sessions_group)
 cli.add_command(apply_command)
 cli.add_command(export_command)
 

@@ -11,8 +11,8 @@ _PATH = re.compile(r"(?:/[A-Za-z0-9._~\-]+)+")
 #: AWS access key ids are 16-128 word characters (IAM's documented limits).
 ACCESS_KEY_ID = re.compile(r"\w{16,128}")
 #: Paths of the HTTP API and the console the Glue endpoint must not take over.
-_TAKEN = ("/jobs", "/runs", "/triggers", "/events", "/definitions", "/scripts", "/console",
-          "/health", "/metrics", "/docs", "/openapi.json")  # fmt: skip
+_TAKEN = ("/jobs", "/runs", "/triggers", "/events", "/definitions", "/scripts", "/sessions",
+          "/console", "/health", "/metrics", "/docs", "/openapi.json")  # fmt: skip
 
 
 class GlueApiSettings(BaseModel):

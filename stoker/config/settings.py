@@ -29,6 +29,7 @@ from pydantic_settings.exceptions import SettingsError
 from stoker.config.display import describe_error, masked
 from stoker.config.environment import ENV_PREFIX, check_environment
 from stoker.config.glue import GlueApiSettings
+from stoker.config.sessions import SessionSettings
 from stoker.errors import ConfigError
 
 #: The database URLs stoker can open (SQLAlchemy drivers it ships with).
@@ -386,6 +387,7 @@ class Settings(BaseSettings):
     daemon: DaemonSettings = DaemonSettings()
     glue_api: GlueApiSettings = GlueApiSettings()
     glue: GlueSettings = GlueSettings()
+    sessions: SessionSettings = SessionSettings()
 
     toml_file: ClassVar[Path | None] = None
 

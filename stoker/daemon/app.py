@@ -168,6 +168,7 @@ class Daemon:
         )
         if any(counts.values()):
             log.warning("recovered runs", extra={"action": "daemon.recovered", **counts})
+        await built.services.sessions.recover()
 
     def _announce_ready(self, address: str, examples: list[str]) -> None:
         url = self.settings.api_url

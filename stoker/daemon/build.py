@@ -43,6 +43,7 @@ from stoker.notifications.relay import OutboxRelay
 from stoker.runs.credentials import RunCredentials
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.service import RunService
+from stoker.sessions.service import SessionService
 from stoker.store.bookmarks import BookmarkStore
 from stoker.store.datacatalog import CatalogStore
 from stoker.store.definitions import DefinitionsStore
@@ -53,6 +54,7 @@ from stoker.store.jobs import JobStore
 from stoker.store.outbox import OutboxStore
 from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
+from stoker.store.sessions import SessionStore
 from stoker.store.triggers import TriggerStore
 from stoker.tasks import TaskStatus
 from stoker.triggers.event import EventTriggers
@@ -78,6 +80,7 @@ class Services:
     catalog: CatalogService
     #: Run changes as they happen, for the API's streams.
     run_feed: Bus
+    sessions: SessionService
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -175,9 +178,16 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         store=BookmarkStore(db, identity), jobs=jobs, io=io, clock=utcnow
     )
     data_catalog = CatalogService(CatalogStore(db), io, utcnow, cfg.glue.s3_buckets)
+    sessions = SessionService(
+        store=SessionStore(db), jobs=jobs, pool=warm, io=io, clock=utcnow, tasks=supervisor,
+        settings=cfg.sessions, credentials=credentials,
+    )  # fmt: skip
+    # Before the pool closes (the stack unwinds in reverse): sessions end STOPPED first.
+    stack.push_async_callback(sessions.aclose)
+    runs.pool_reserved = lambda: sessions.held
     services = Services(
         catalog, service, events, triggers, definitions, history, supervisor, bookmarks,
-        data_catalog, bus, warm,
+        data_catalog, bus, sessions, warm,
     )  # fmt: skip
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)

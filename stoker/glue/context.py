@@ -20,6 +20,7 @@ from stoker.glue import runcontext, streaming
 from stoker.glue.errors import NotSupported
 from stoker.glue.readers import DataFrameReader, DynamicFrameReader, DynamicFrameWriter
 from stoker.glue.sinks import DataSink
+from stoker.glue.transforms.collection import DynamicFrameCollection
 from stoker.job.context import JobContext
 
 #: purge_s3_path keeps files newer than this many hours unless told otherwise (Glue's 168).
@@ -103,6 +104,14 @@ class GlueContext(SQLContext):
 
     def write_dynamic_frame_from_catalog(self, *args: Any, **kwargs: Any) -> Any:
         return self.write_dynamic_frame.from_catalog(*args, **kwargs)
+
+    def write_from_options(self, frame_or_dfc: Any, *args: Any, **kwargs: Any) -> Any:
+        """Glue's ``write_from_options``: a DynamicFrame (or DataFrame) is written as
+        ``write_dynamic_frame.from_options`` writes it."""
+        if isinstance(frame_or_dfc, DynamicFrameCollection):
+            raise NotSupported("write_from_options", "a DynamicFrameCollection (write each "
+                               "frame with write_dynamic_frame.from_options)")  # fmt: skip
+        return self.write_dynamic_frame.from_options(frame_or_dfc, *args, **kwargs)
 
     def write_dynamic_frame_from_jdbc_conf(self, *args: Any, **kwargs: Any) -> Any:
         return self.write_dynamic_frame.from_jdbc_conf(*args, **kwargs)

@@ -1,7 +1,8 @@
 """Glue's formats and format options, as Spark reader and writer options.
 
-Glue names: ``withHeader``, ``separator``, ``quoteChar``, ``escaper``, ``multiline``,
-``writeHeader``, ``compression``, ``blockSize``, ``pageSize``, ``useGlueParquetWriter``,
+Glue names: ``withHeader``, ``separator``, ``quoteChar``, ``escaper``, ``multiline`` (or
+``multiLine``), ``writeHeader``, ``compression``, ``blockSize``, ``pageSize``,
+``useGlueParquetWriter``,
 Avro's ``version``. Avro is Spark's external ``spark-avro`` module: its jar must be on the
 driver's ``spark.jars`` (:func:`require_source` says so before a read or write).
 Options that only tune Glue's own readers (``optimizePerformance``, ``groupFiles`` …) are
@@ -99,13 +100,13 @@ def _text(value: Any) -> str:
 def _reader_option(call: str, spark: str, key: str, value: Any) -> dict[str, str]:
     if spark == "csv":
         csv = {"withHeader": "header", "separator": "sep", "escaper": "escape",
-               "multiline": "multiLine"}  # fmt: skip
+               "multiline": "multiLine", "multiLine": "multiLine"}  # fmt: skip
         if key == "quoteChar":
             # Glue's quoteChar -1 turns quoting off; Spark's way is the NUL character.
             return {"quote": "\u0000" if str(value) == "-1" else str(value)}
         if key in csv:
             return {csv[key]: _text(value)}
-    if spark == "json" and key == "multiline":
+    if spark == "json" and key in ("multiline", "multiLine"):
         return {"multiLine": _text(value)}
     if key in ("compression", "blockSize", "pageSize") or (spark == "avro" and key == "version"):
         return {}  # Spark reads what it finds: compression is in the file

@@ -63,15 +63,22 @@ CompletionHook = Callable[[Connection, JobRun, datetime], list[JobRun]]
 
 
 class RunStore(RunReader):
-    """Run rows and their state machine (the reads are RunReader's). ``pool_capacity`` is
-    how many pool runs may be active."""
+    """Run rows and their state machine (the reads are RunReader's). ``pool_capacity`` is how
+    many pool runs may be active: the pool's size less the drivers interactive sessions hold
+    (``pool_reserved``)."""
 
     def __init__(self, db: Database, identity: EventIdentity, pool_capacity: int) -> None:
         super().__init__(db)
         self._identity = identity
-        self.pool_capacity = pool_capacity
+        self._pool_size = pool_capacity
         self.on_completion: CompletionHook | None = None
+        #: How many pool drivers are reserved outside runs (the session service's count).
+        self.pool_reserved: Callable[[], int] = lambda: 0
         self._bookmarks = BookmarkStore(db, identity)
+
+    @property
+    def pool_capacity(self) -> int:
+        return max(0, self._pool_size - self.pool_reserved())
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -327,3 +327,15 @@ catalog_connections = Table(
     Column("description", Text, nullable=False),
     Column("created_on", UTCDateTime(), nullable=False),
 )
+
+#: Interactive sessions (docs/sessions.md); their statements live with the session's driver.
+interactive_sessions = Table(
+    "interactive_sessions",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("error_message", Text),
+    Column("created_on", UTCDateTime(), nullable=False),
+    Column("completed_on", UTCDateTime()),
+)

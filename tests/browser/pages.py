@@ -289,3 +289,22 @@ class TriggersPage(Console):
     def error_beside(self, name: str) -> Locator:
         """The API's message beside the form's field ``name`` (e.g. event.batch_size)."""
         return self.page.locator(f".field[data-for='{name}'] .field-error")
+
+
+class SessionPage(Console):
+    """A session's statement console."""
+
+    def open(self, session_id: str) -> SessionPage:
+        self.goto(f"/console/sessions/{session_id}")
+        expect(self.page.get_by_role("heading", name=f"Session {session_id}")).to_be_visible()
+        return self
+
+    def state(self) -> Locator:
+        return self.page.locator(".session-state .state")
+
+    def run(self, code: str) -> Locator:
+        """Type and run ``code``; the statement's item in the list."""
+        count = self.page.locator("li.statement").count()
+        self.page.get_by_label("Python to run").fill(code)
+        self.page.get_by_role("button", name="Run", exact=True).click()
+        return self.page.locator("li.statement").nth(count)

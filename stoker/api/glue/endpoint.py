@@ -23,6 +23,7 @@ from stoker.api.glue import (
     ops_other,
     ops_runs,
     ops_triggers,
+    sessions,
 )
 from stoker.api.glue.caller import SIGNED_BY
 from stoker.api.glue.errors import (
@@ -55,6 +56,7 @@ OPERATIONS: dict[str, Handler] = {
     **ops_other.OPERATIONS,
     **ops_catalog.OPERATIONS,
     **ops_connections.OPERATIONS,
+    **sessions.OPERATIONS,
 }
 #: AWS JSON 1.1 is what the SDKs send; 1.0 and plain JSON are accepted for hand-made calls.
 _MEDIA_TYPES = frozenset({"application/x-amz-json-1.1", "application/x-amz-json-1.0",

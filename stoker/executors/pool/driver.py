@@ -31,6 +31,7 @@ from stoker.domain.runs import Outcome
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.logs import open_log
 from stoker.executors.pool import protocol
+from stoker.executors.pool.statements import StatementResult, run_statement, session_namespace
 from stoker.executors.private import remove
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
 from stoker.executors.sparksampler import RunSampler, open_sampler
@@ -44,13 +45,16 @@ _RECANCEL_SECONDS = 0.5
 
 @dataclass
 class _Run:
-    """The run the worker thread executes, and whether a stop was asked for."""
+    """The run (or session message) the worker thread executes, and whether a stop was
+    asked for."""
 
-    message: protocol.Run
+    message: protocol.Run | protocol.OpenSession | protocol.Statement
     stop_requested: bool = False
 
     @property
     def run_id(self) -> str:
+        if isinstance(self.message, protocol.OpenSession):
+            return self.message.session_id
         return self.message.run_id
 
 
@@ -89,6 +93,8 @@ class Driver:
         self._saved_fds = (os.dup(1), os.dup(2))
         self._saved_streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
         self._open_files: list[TextIO] = []
+        #: Given to an interactive session (OpenSession): its namespace, then no more runs.
+        self._namespace: dict[str, Any] | None = None
 
     def serve(self) -> None:
         self._worker.start()
@@ -103,14 +109,14 @@ class Driver:
             if message is None:
                 os._exit(0)  # the supervisor is gone: nobody will read our results
             match message:
-                case protocol.Run():
+                case protocol.Run() | protocol.OpenSession() | protocol.Statement():
                     self._accept(message)
                 case protocol.Cancel(run_id=run_id):
                     self._cancel(run_id)
                 case protocol.Ping():
                     self._channel.send(protocol.Pong())
 
-    def _accept(self, run: protocol.Run) -> None:
+    def _accept(self, run: protocol.Run | protocol.OpenSession | protocol.Statement) -> None:
         with self._lock:
             self._current = _Run(run)
         self._runs.put(self._current)
@@ -166,6 +172,12 @@ class Driver:
             self._warm.set()
         while True:
             run = self._runs.get()
+            if not isinstance(run.message, protocol.Run):
+                try:
+                    self._session_step(run)
+                except StopRequested:  # a cancel that landed as the statement ended
+                    self._late_cancel(run)
+                continue
             try:
                 result = self._execute(run)
             except StopRequested:  # landed just after the script ended
@@ -176,8 +188,70 @@ class Driver:
                 result = ScriptResult(Outcome.FAILED, "DriverError", repr(exc))
             self._finish(run, result)
 
+    def _session_step(self, current: _Run) -> None:
+        """Open the session's namespace, or run one statement in it (on this thread, which
+        is the one ``Cancel`` interrupts)."""
+        message = current.message
+        if isinstance(message, protocol.OpenSession):
+            self._channel.send(protocol.SessionOpened(message.session_id, self._open(message)))
+            with self._lock:
+                self._current = None
+            return
+        assert isinstance(message, protocol.Statement)
+        result = self._statement(current, message)
+        retire = None if self._context_alive() else "the statement stopped the SparkContext"
+        self._channel.send(protocol.StatementDone(
+            message.run_id, result.status, result.text, result.error_name, result.error_value,
+            result.traceback, retire,
+        ))  # fmt: skip
+        if retire is not None:
+            os._exit(0)
+
+    def _late_cancel(self, current: _Run) -> None:
+        with self._lock:
+            self._in_script = False
+            _async_raise(threading.get_ident(), None)
+            self._current = None
+        self._channel.send(protocol.StatementDone(
+            current.run_id, "cancelled", "", "StatementCancelled", "the statement was cancelled"
+        ))  # fmt: skip
+
+    def _open(self, message: protocol.OpenSession) -> str | None:
+        # For the session's life: this driver serves nothing else and retires after it.
+        os.environ.update(message.env)
+        try:
+            for key, value in message.conf.items():
+                self._session.conf.set(key, value)
+            self._namespace = session_namespace(self._session, message.arguments,
+                                                message.py_files)  # fmt: skip
+        except Exception:
+            return traceback.format_exc()
+        return None
+
+    def _statement(self, current: _Run, message: protocol.Statement) -> StatementResult:
+        if self._namespace is None:
+            return StatementResult("error", "", "SessionNotOpen", "no session was opened")
+        try:
+            self._sc.setJobGroup(message.run_id, f"stoker statement {message.run_id}",
+                                 interruptOnCancel=True)  # fmt: skip
+            with self._lock:
+                self._in_script = True
+            result = run_statement(message.code, self._namespace, message.number)
+        except StopRequested:  # landed between the statement and the lock below
+            result = StatementResult("cancelled", "", "StatementCancelled", "cancelled")
+        finally:
+            with self._lock:
+                self._in_script = False
+                _async_raise(threading.get_ident(), None)
+                self._current = None
+        if current.stop_requested and result.status != "cancelled":
+            return StatementResult("cancelled", result.text, "StatementCancelled",
+                                   "the statement was cancelled")  # fmt: skip
+        return result
+
     def _execute(self, current: _Run) -> ScriptResult:
         run = current.message
+        assert isinstance(run, protocol.Run)
         self._channel.send(protocol.Started(run.run_id))
         self._redirect(run)
         try:

@@ -15,6 +15,7 @@ from stoker.executors.launch import write_properties
 from stoker.executors.lineage import Lineage
 from stoker.executors.logs import open_log
 from stoker.executors.pool.handle import PoolRunHandle
+from stoker.executors.pool.lease import DriverLease
 from stoker.executors.pool.protocol import AsyncChannel
 from stoker.executors.private import remove
 from stoker.executors.spawning import spawn_options
@@ -67,6 +68,8 @@ class DriverProcess:
         self.state = DriverState.STARTING
         self.runs_done = 0
         self.handle: PoolRunHandle | None = None
+        #: The interactive session this driver is reserved for (it is BUSY meanwhile).
+        self.lease: DriverLease | None = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pong: asyncio.Future[None] | None = None
         #: Sampling on: the run whose final Spark sample is still to come (it is taken after

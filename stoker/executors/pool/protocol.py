@@ -1,10 +1,12 @@
 """The parent↔driver protocol: typed messages, sent as newline-delimited JSON over a socketpair.
 
-Parent → driver: ``Run``, ``Cancel``, ``Ping``. Driver → parent: ``Ready``, ``Fatal``,
-``Started`` (before the script's first line), ``Finished``, ``Pong``, ``Metrics`` (a
-SparkSample; the run's final one may come after its ``Finished``, hence the job name
-travels with it). On the wire each is a JSON object whose ``type`` names the class.
-The socket is not stdin/stdout: the driver points fds 1/2 at run logs during a run.
+Parent → driver: ``Run``, ``Cancel``, ``Ping``, and for an interactive session
+``OpenSession`` then ``Statement``s. Driver → parent: ``Ready``, ``Fatal``, ``Started``
+(before the script's first line), ``Finished``, ``Pong``, ``Metrics`` (a SparkSample;
+the run's final one may come after its ``Finished``, hence the job name travels with
+it), ``SessionOpened`` and ``StatementDone``. On the wire each is a JSON object whose
+``type`` names the class. The socket is not stdin/stdout: the driver points fds 1/2 at
+run logs during a run.
 """
 
 from __future__ import annotations
@@ -44,6 +46,32 @@ class Cancel:
 
     type: ClassVar[str] = "cancel"
     run_id: str
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """Give this driver to an interactive session from now on: a namespace of its own with
+    ``spark``, ``sc``, ``glueContext`` and ``args``, the session's Spark SQL conf set on
+    its ``spark``; ``py_files`` (comma-separated, as ``--extra-py-files``) added to it."""
+
+    type: ClassVar[str] = "open_session"
+    session_id: str
+    arguments: dict[str, str]
+    conf: dict[str, str]
+    py_files: str
+    #: Set in the driver's environment for the session's life (the driver retires after it).
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Run ``code`` in the session's namespace; ``run_id`` names it for ``Cancel``,
+    ``number`` (Glue's statement id) in its traceback."""
+
+    type: ClassVar[str] = "statement"
+    run_id: str
+    code: str
+    number: int
 
 
 @dataclass(frozen=True)
@@ -90,6 +118,31 @@ class Pong:
 
 
 @dataclass(frozen=True)
+class SessionOpened:
+    """The session's namespace is ready; ``error`` says why it could not be made."""
+
+    type: ClassVar[str] = "session_opened"
+    session_id: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementDone:
+    """A statement's output, as Glue's StatementOutput has it; ``status`` is ``ok``,
+    ``error`` or ``cancelled``; ``traceback`` is the formatted lines joined."""
+
+    type: ClassVar[str] = "statement_done"
+    run_id: str
+    status: str
+    text: str
+    error_name: str | None = None
+    error_value: str | None = None
+    traceback: str | None = None
+    #: Why the driver cannot serve the session on (the statement stopped the SparkContext).
+    retire: str | None = None
+
+
+@dataclass(frozen=True)
 class Metrics:
     type: ClassVar[str] = "metrics"
     run_id: str
@@ -97,12 +150,14 @@ class Metrics:
     sample: SparkSample
 
 
-ToDriver = Run | Cancel | Ping
-FromDriver = Ready | Fatal | Started | Finished | Pong | Metrics
+ToDriver = Run | Cancel | Ping | OpenSession | Statement
+FromDriver = Ready | Fatal | Started | Finished | Pong | Metrics | SessionOpened | StatementDone
 Message = ToDriver | FromDriver
 
 _CLASSES: dict[str, type[Message]] = {
-    cls.type: cls for cls in (Run, Cancel, Ping, Ready, Fatal, Started, Finished, Pong, Metrics)
+    cls.type: cls
+    for cls in (Run, Cancel, Ping, Ready, Fatal, Started, Finished, Pong, Metrics,
+                OpenSession, Statement, SessionOpened, StatementDone)
 }
 #: What each field must be on the wire (the annotations are strings under __future__).
 _WIRE_TYPES: dict[str, tuple[type, ...]] = {

@@ -18,6 +18,7 @@ from stoker.executors.logs import prepare_run_logs
 from stoker.executors.pool import protocol
 from stoker.executors.pool.handle import DriverGoneError, PoolRunHandle
 from stoker.executors.pool.health import PoolHealth, summarize
+from stoker.executors.pool.lease import DriverLease
 from stoker.executors.pool.process import RUNNING_STATES, DriverProcess, DriverState
 from stoker.executors.pool.roster import Roster
 from stoker.executors.pool.sampling import await_final_sample, note_sample
@@ -192,6 +193,31 @@ class WarmPool:
             return handle
         raise ExecutorError(f"run {spec.run_id}: pool drivers kept dying before it could start")
 
+    async def reserve(self, session_id: str) -> DriverLease:
+        """A warm driver for an interactive session, waited for as ``start`` waits (and
+        refused with ExecutorError as it is); busy until the lease is released."""
+        if self.settings.pool_size == 0:
+            raise ExecutorError("the warm pool has no drivers (spark.pool_size = 0)")
+        await self.open()
+        driver = await self._take_idle()
+        self._roster.set_state(driver, DriverState.BUSY)
+
+        def release(reason: str) -> None:
+            driver.lease = None
+            if driver.state in RUNNING_STATES:
+                self._retire(driver, f"session {session_id} ended: {reason}")
+                self._starter.top_up()
+
+        def kill(reason: str) -> None:
+            self.kill_driver(driver, reason)
+
+        lease = DriverLease(session_id, driver.serial, driver.channel.send, release, kill,
+                            self.settings.stop_grace_seconds)  # fmt: skip
+        driver.lease = lease
+        log.info("driver %s reserved for session %s", driver.serial, session_id,
+                 extra=_extra("pool.session.reserve", driver))  # fmt: skip
+        return lease
+
     async def _take_idle(self) -> DriverProcess:
         problem = self._starter.runtime_problem
         if problem is not None and self.idle == 0 and self.busy == 0:
@@ -268,12 +294,25 @@ class WarmPool:
                     driver.pong.set_result(None)
             case protocol.Ready():
                 self._on_ready(driver)
+            case protocol.SessionOpened() | protocol.StatementDone():
+                self._session_message(driver, message)
             case protocol.Fatal(error=error):
                 driver.fatal = f"{summarize(error)}; see {driver.log_path}"
                 log.error(
                     "driver %s failed to start: %s", driver.serial, error[-2000:],
                     extra=_extra("pool.driver.fatal", driver),
                 )  # fmt: skip
+
+    @staticmethod
+    def _session_message(
+        driver: DriverProcess, message: protocol.SessionOpened | protocol.StatementDone
+    ) -> None:
+        if driver.lease is None:
+            return  # released meanwhile: the session has ended
+        if isinstance(message, protocol.SessionOpened):
+            driver.lease.session_opened(message)
+        else:
+            driver.lease.statement_done(message)
 
     def _on_ready(self, driver: DriverProcess) -> None:
         if driver.state is not DriverState.STARTING:
@@ -355,6 +394,11 @@ class WarmPool:
         self._roster.remove(driver)
         remove(driver.properties_path)
         how = describe_exit(returncode)
+        if driver.lease is not None:
+            closed = self._roster.closed
+            driver.lease.driver_gone("the warm pool shut down" if closed
+                                     else f"its driver process exited with {how}")  # fmt: skip
+            driver.lease = None
         handle = driver.handle
         if handle is not None and not handle.done:
             closed = self._roster.closed

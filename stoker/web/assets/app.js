@@ -15,6 +15,7 @@ const jobPage = lazy(() => import("./pages/job.js"), "jobPage");
 const logPage = lazy(() => import("./pages/logs.js"), "logPage");
 const runsPage = lazy(() => import("./pages/runs.js"), "runsPage");
 const triggersPage = lazy(() => import("./pages/triggers.js"), "triggersPage");
+const sessionsPage = lazy(() => import("./pages/sessions.js"), "sessionsPage");
 
 // [pattern, page, navigation section]; a page is (main, params, url, signal) => void.
 const ROUTES = [
@@ -28,6 +29,7 @@ const ROUTES = [
   [/^\/triggers$/, triggersPage, "triggers"],
   [/^\/triggers\/(new)$/, triggersPage, "triggers"],
   [/^\/triggers\/([^/]+)\/edit$/, triggersPage, "triggers"],
+  [/^\/sessions(?:\/([^/]+))?$/, sessionsPage, "sessions"],
 ];
 
 let current = null;

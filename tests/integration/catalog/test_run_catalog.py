@@ -100,7 +100,7 @@ def test_the_run_gets_a_private_context_and_its_writes_reach_the_catalog(
     assert lake["tables"]["orders"] == {
         "location": "s3://raw/orders/", "connection": None, "jdbc_table": None, "format": "csv",
         "format_options": {}, "columns": [{"name": "id", "type": "bigint"}],
-        "partition_keys": [], "parameters": {},
+        "partition_keys": [], "parameters": {}, "description": "",
     }  # fmt: skip
     assert lake["tables"]["customers"]["connection"] == "pg"
     assert context["connections"]["pg"] == {

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from stoker.glue.errors import NotSupported
 from stoker.glue.testing import use_context, write_context
+from stoker.glue.transforms.collection import DynamicFrameCollection
 
 pytestmark = pytest.mark.spark
 
@@ -61,6 +63,27 @@ def test_csv_from_options_over_a_mapped_bucket(glue_spark: Any, lake: dict[str, 
     )
     assert frame.count() == 3
     assert sorted(r["name"] for r in frame.toDF().collect()) == ["ann", "bob", "cy"]
+
+
+def test_multiline_in_either_spelling_and_write_from_options(
+    glue_spark: Any, lake: dict[str, Any]
+) -> None:
+    ctx = glue(glue_spark)
+    (lake["root"] / "quoted").mkdir()
+    (lake["root"] / "quoted" / "a.csv").write_text('id,note\n1,"two\nlines"\n2,one\n')
+    for spelling in ("multiline", "multiLine"):
+        frame = ctx.create_dynamic_frame.from_options(
+            "s3", {"paths": ["s3://lake/quoted/"]}, "csv", {"withHeader": True, spelling: True})
+        assert sorted(r["note"] for r in frame.toDF().collect()) == ["one", "two\nlines"]
+    written = ctx.write_from_options(frame_or_dfc=frame, connection_type="s3",
+                                     connection_options={"path": "s3://lake/wfo/"},
+                                     format="json")  # fmt: skip
+    assert written is frame
+    assert glue_spark.read.json(str(lake["root"] / "wfo")).count() == 2
+    collection = DynamicFrameCollection({"a": frame}, ctx)
+    with pytest.raises(NotSupported, match="write_from_options"):
+        ctx.write_from_options(collection, connection_type="s3",
+                               connection_options={"path": "s3://lake/wfo2/"}, format="json")
 
 
 def test_exclusions_skip_matching_files(glue_spark: Any, lake: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ import { STATES, attempt, h, link, localTime, spinner, stateBadge } from "../ui.
 import { navigate } from "../app.js";
 import { bookmarkDialog, deleteJobs, runDialog, stopRuns, triggersDialog } from "./actions.js";
 import { apiPathOf, filtersFrom, urlOf } from "../jobsurl.js";
+import { openSessionDialog } from "./sessions.js";
 
 function recentDots(recent) {
   if (!recent?.length) return h("span", { class: "muted" }, "—");
@@ -34,9 +35,10 @@ export async function jobsPage(main, _params, url, signal) {
     edit: h("button", { type: "button", onclick: () => navigate(`/console/jobs/${enc(selected()[0].name)}/edit`) }, "Edit job"),
     script: h("button", { type: "button", onclick: () => navigate(`/console/jobs/${enc(selected()[0].name)}/script?edit=1`) }, "Edit script"),
     bookmark: h("button", { type: "button", onclick: one(bookmarkDialog) }, "Reset job bookmark"),
+    endpoint: h("button", { type: "button", onclick: () => openSessionDialog(selected()[0].name) }, "Create development endpoint"),
     delete: h("button", { type: "button", class: "danger", onclick: async () => { if (await deleteJobs(selected().map((j) => j.name))) reload(); } }, "Delete"),
   };
-  const single = ["run", "triggers", "edit", "script", "bookmark"];
+  const single = ["run", "triggers", "edit", "script", "bookmark", "endpoint"];
   const refresh = () => {
     const n = selected().length;
     for (const [k, b] of Object.entries(buttons)) b.disabled = single.includes(k) ? n !== 1 : n === 0;

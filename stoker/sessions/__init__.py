@@ -1,0 +1,1 @@
+"""Interactive sessions: warm pool drivers reserved for one user, and their statements."""

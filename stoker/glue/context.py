@@ -13,8 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession, SQLContext
+from pyspark.sql import SparkSession, SQLContext
 
 from stoker.glue import connections as conn
 from stoker.glue import runcontext, streaming
@@ -63,7 +62,6 @@ class GlueContext(SQLContext):
         self.run_context = runcontext.load(sys.argv)
         mount_buckets(self._jsc.hadoopConfiguration(), self.run_context.s3)
         self._job: JobContext | None = None
-        self._held: list[DataFrame] = []
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.create_data_frame = DataFrameReader(self)
         self.write_dynamic_frame = DynamicFrameWriter(self)
@@ -81,24 +79,6 @@ class GlueContext(SQLContext):
 
     def attach_job(self, job: JobContext) -> None:
         self._job = job
-
-    # -- CSV text kept parsed between its typing pass and the job -----------------------
-
-    def hold(self, frame: DataFrame) -> DataFrame:
-        """``frame`` persisted until the next write or ``job.commit()``: CSV's typing pass
-        (:func:`stoker.glue.choice.typed_frame`) reads every value once, and the job then
-        reads the parsed rows instead of parsing the files again. Memory and disk, so a
-        source larger than memory spills rather than failing; a warm driver also drops the
-        cache when the run ends."""
-        held = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        self._held.append(held)
-        return held
-
-    def release(self) -> None:
-        """Drop what :meth:`hold` kept: the frames are written, or the job is over. A
-        frame used again after this re-reads its source, with the same result."""
-        while self._held:
-            self._held.pop().unpersist()
 
     # -- Glue's methods ------------------------------------------------------------------
 

@@ -54,4 +54,3 @@ class Job:
         if self._context is None:
             raise RuntimeError("job.commit() before job.init(): call job.init(name, args) first")
         self._context.commit()
-        self._glue.release()

@@ -103,7 +103,6 @@ class DynamicFrameWriter:
         df = sinks.to_df(call, frame)
         sinks.write(self._glue, call, df, connection_type, connection_options or {}, format,
                     format_options or {})  # fmt: skip
-        self._glue.release()
         return frame
 
     def from_catalog(
@@ -116,7 +115,6 @@ class DynamicFrameWriter:
         db, name = sources.check_names(call, _database(database, kwargs), table_name)
         sinks.write_catalog(self._glue, call, sinks.to_df(call, frame), db, name,
                             additional_options or {})  # fmt: skip
-        self._glue.release()
         return frame
 
     def from_jdbc_conf(
@@ -127,7 +125,6 @@ class DynamicFrameWriter:
         call = "write_dynamic_frame.from_jdbc_conf"
         options = {**(connection_options or {}), "connectionName": catalog_connection}
         sinks.write(self._glue, call, sinks.to_df(call, frame), "jdbc", options, None, {})
-        self._glue.release()
         return frame
 
 

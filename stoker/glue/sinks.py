@@ -158,7 +158,6 @@ class DataSink:
                 self._glue, df, *self._catalog, location=str(location), fmt=self._format,
                 keys=target.partition_keys, behavior=self._behavior,
             )  # fmt: skip
-        self._glue.release()
         return dynamic_frame
 
     def write(self, dynamic_frame: Any) -> Any:

@@ -104,7 +104,7 @@ def _limits(limits: Mapping[str, int]) -> dict[str, int]:
 
 def dynamic(glue: Any, frame: Any, csv_text: bool, name: str) -> DynamicFrame:
     if csv_text:
-        return typed_frame(glue.hold(frame), glue, name)
+        return typed_frame(frame, glue, name)
     return DynamicFrame.fromDF(frame, glue, name)
 
 

@@ -43,7 +43,8 @@ GLUE_METHODS = frozenset({
     "cancel_transaction", "coalesce", "commit", "commit_transaction",
     "create_data_frame_from_catalog", "create_data_frame_from_options",
     "create_dynamic_frame_from_catalog", "create_dynamic_frame_from_options",
-    "create_dynamic_frame_from_rdd", "create_sample_dynamic_frame_from_catalog", "drop_fields",
+    "create_dynamic_frame_from_rdd", "create_sample_dynamic_frame_from_catalog",
+    "create_sample_dynamic_frame_from_options", "drop_fields",
     "errorsAsDynamicFrame", "errorsCount", "extract_jdbc_conf", "filter", "forEachBatch", "fromDF",
     "getNumPartitions", "getSink", "getSource", "get_catalog_schema_as_spark_schema", "get_logger",
     "init", "isInitialized", "join", "keys", "map", "mergeDynamicFrame", "printSchema",
@@ -52,7 +53,7 @@ GLUE_METHODS = frozenset({
     "split_rows", "stageErrorsCount", "toDF", "transition_s3_path", "transition_table", "unbox",
     "union", "unnest", "unnest_ddb_json", "values", "writeFrame", "write_data_frame_from_catalog",
     "write_dynamic_frame_from_catalog", "write_dynamic_frame_from_jdbc_conf",
-    "write_dynamic_frame_from_options", "write_from_jdbc_conf",
+    "write_dynamic_frame_from_options", "write_from_jdbc_conf", "write_from_options",
 })  # fmt: skip
 #: GlueContext's reader/writer attributes (set per instance) and stoker's classes for them.
 READERS: dict[str, type] = {

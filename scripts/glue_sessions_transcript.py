@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,7 @@ from typing import Any
 import botocore.exceptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.glue_transcript import DOC, Recorder
-from tests.support.daemon import DaemonProcess
-from tests.support.glue import glue_client, glue_env
+from scripts.glue_transcript import Recorder, record
 
 BEGIN, END = "<!-- sessions-transcript: begin -->", "<!-- sessions-transcript: end -->"
 COMMAND = {"Name": "glueetl", "PythonVersion": "3"}
@@ -59,22 +56,7 @@ def conversation(glue: Any, recorder: Recorder) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        daemon = DaemonProcess(Path(tmp), pool_size=1, env=glue_env()).start()
-        try:
-            glue = glue_client(daemon)
-            recorder = Recorder()
-            glue.meta.events.register("before-send.glue", recorder.sent)
-            glue.meta.events.register("after-call.glue", recorder.received)
-            conversation(glue, recorder)
-        finally:
-            daemon.stop()
-    body = "\n".join(f"```text\n{entry}```\n" for entry in recorder.entries)
-    text = DOC.read_text(encoding="utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(f"{head}{BEGIN}\n{body}{END}{tail}", encoding="utf-8")
-    print(f"{len(recorder.entries)} exchanges written to {DOC}")
+    record(conversation, pool_size=1, markers=(BEGIN, END))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import contextlib
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -96,23 +97,31 @@ def catalog(glue: Any) -> None:
                         Expression="day = '2026-12-02'", ExcludeColumnSchema=True)  # fmt: skip
 
 
-def main() -> None:
+def record(talk: Callable[[Any, Recorder], None], *, pool_size: int,
+           markers: tuple[str, str]) -> None:  # fmt: skip
+    """Run ``talk`` against a fresh daemon and write what was said between ``markers`` in
+    docs/glue-api.md."""
+    begin, end = markers
     with tempfile.TemporaryDirectory() as tmp:
-        daemon = DaemonProcess(Path(tmp), pool_size=0, env=glue_env()).start()
+        daemon = DaemonProcess(Path(tmp), pool_size=pool_size, env=glue_env()).start()
         try:
             glue = glue_client(daemon)
             recorder = Recorder()
             glue.meta.events.register("before-send.glue", recorder.sent)
             glue.meta.events.register("after-call.glue", recorder.received)
-            conversation(glue, recorder)
+            talk(glue, recorder)
         finally:
             daemon.stop()
     body = "\n".join(f"```text\n{entry}```\n" for entry in recorder.entries)
     text = DOC.read_text(encoding="utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(f"{head}{BEGIN}\n{body}{END}{tail}", encoding="utf-8")
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    DOC.write_text(f"{head}{begin}\n{body}{end}{tail}", encoding="utf-8")
     print(f"{len(recorder.entries)} exchanges written to {DOC}")
+
+
+def main() -> None:
+    record(conversation, pool_size=0, markers=(BEGIN, END))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import botocore.exceptions
 import pytest
 
 from tests.support.daemon import DaemonProcess
-from tests.support.glue import aws, data_url, glue_client, glue_env, wait_run
+from tests.support.glue import aws, data_url, glue_client, glue_daemon, wait_run
 from tests.support.waiting import unique
 
 TOKEN = "native-api-token"
@@ -55,13 +55,10 @@ def bucket(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory, bucket: Path) -> Iterator[DaemonProcess]:
-    env = {**glue_env(), "STOKER_GLUE__S3_BUCKETS": json.dumps({"scripts": str(bucket)}),
+    env = {"STOKER_GLUE__S3_BUCKETS": json.dumps({"scripts": str(bucket)}),
            "STOKER_API__TOKENS": json.dumps([TOKEN])}  # fmt: skip
-    process = DaemonProcess(tmp_path_factory.mktemp("glue-catalog"), pool_size=0, env=env,
-                            token=TOKEN)  # fmt: skip
-    process.start()
-    yield process
-    process.stop()
+    with glue_daemon(tmp_path_factory.mktemp("glue-catalog"), env=env, token=TOKEN) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

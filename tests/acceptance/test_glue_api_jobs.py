@@ -14,7 +14,7 @@ import pytest
 
 from tests.acceptance.conftest import SLEEPER
 from tests.support.daemon import DaemonProcess
-from tests.support.glue import aws, data_url, glue_client, glue_env, wait_run
+from tests.support.glue import aws, data_url, glue_client, glue_daemon, wait_run
 from tests.support.waiting import unique
 
 HELLO = """\
@@ -26,10 +26,8 @@ print("hello", get_resolved_options(sys.argv, ["day"])["day"], flush=True)
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
-    process = DaemonProcess(tmp_path_factory.mktemp("glue-jobs"), pool_size=0, env=glue_env())
-    process.start()
-    yield process
-    process.stop()
+    with glue_daemon(tmp_path_factory.mktemp("glue-jobs")) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import botocore.exceptions
 import pytest
 
 from tests.support.daemon import DaemonProcess
-from tests.support.glue import glue_client, glue_env
+from tests.support.glue import glue_client, glue_daemon
 from tests.support.waiting import eventually, unique
 
 pytestmark = pytest.mark.spark
@@ -29,11 +29,9 @@ ENDED = ("AVAILABLE", "CANCELLED", "ERROR")
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
-    env = {**glue_env(), "STOKER_SESSIONS__MAX_IDLE_SECONDS": str(IDLE_SECONDS)}
-    process = DaemonProcess(tmp_path_factory.mktemp("glue-sessions"), pool_size=1, env=env)
-    process.start()
-    yield process
-    process.stop()
+    env = {"STOKER_SESSIONS__MAX_IDLE_SECONDS": str(IDLE_SECONDS)}
+    with glue_daemon(tmp_path_factory.mktemp("glue-sessions"), pool_size=1, env=env) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import botocore.exceptions
 import pytest
 
 from tests.support.daemon import DaemonProcess
-from tests.support.glue import data_url, glue_client, glue_env, wait_run
+from tests.support.glue import data_url, glue_client, glue_daemon, wait_run
 from tests.support.waiting import eventually, unique
 
 QUICK = "print('done', flush=True)\n"
@@ -28,11 +28,8 @@ ENABLE = {"--job-bookmark-option": "job-bookmark-enable"}
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
-    process = DaemonProcess(tmp_path_factory.mktemp("glue-triggers"), pool_size=0,
-                            env=glue_env())  # fmt: skip
-    process.start()
-    yield process
-    process.stop()
+    with glue_daemon(tmp_path_factory.mktemp("glue-triggers")) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from alembic import command
 
 from stoker.domain.events import EventIdentity
@@ -19,19 +17,9 @@ from stoker.store.history import seed_runs
 from stoker.store.jobs import JobStore
 from stoker.store.run_queries import scanned_day_counts
 from stoker.store.runs import RunStore
-from tests.integration.store.conftest import reset_postgres
 
 S = RunState
 T0 = datetime(2026, 11, 1, 20, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "sqlite":
-        return Database(f"sqlite:///{tmp_path / 'm.db'}")
-    url = request.getfixturevalue("pg_url")
-    reset_postgres(url)
-    return Database(url)
 
 
 def test_upgrade_from_0007_backfills_what_the_console_reads(db: Database) -> None:

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from stoker.store.engine import Database, alembic_config, current_revision, head_revision, upgrade
-from tests.integration.store.conftest import reset_postgres
 
 CATALOG = {"catalog_databases", "catalog_tables", "catalog_partitions", "catalog_connections"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "sqlite":
-        return Database(f"sqlite:///{tmp_path / 'm.db'}")
-    url = request.getfixturevalue("pg_url")
-    reset_postgres(url)
-    return Database(url)
 
 
 def tables(db: Database) -> set[str]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -17,19 +15,9 @@ from stoker.domain.states import RunState
 from stoker.store.engine import Database, alembic_config, current_revision, head_revision, upgrade
 from stoker.store.history import seed_runs
 from stoker.store.jobs import JobStore
-from tests.integration.store.conftest import reset_postgres
 
 S = RunState
 T0 = datetime(2026, 11, 1, 20, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "sqlite":
-        return Database(f"sqlite:///{tmp_path / 'm.db'}")
-    url = request.getfixturevalue("pg_url")
-    reset_postgres(url)
-    return Database(url)
 
 
 def job_columns(db: Database) -> set[str]:

@@ -8,7 +8,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,22 @@ TERMINAL = ("SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR")
 def glue_env() -> dict[str, str]:
     """The daemon settings that give it one access key."""
     return {"STOKER_GLUE_API__ACCESS_KEYS": json.dumps({KEY_ID: SECRET})}
+
+
+@contextmanager
+def glue_daemon(
+    workdir: Path, *, pool_size: int = 0, env: dict[str, str] | None = None,
+    token: str | None = None,
+) -> Iterator[DaemonProcess]:  # fmt: skip
+    """A started daemon whose Glue endpoint takes the one access key, plus ``env``; stopped
+    when the block ends (a module fixture's daemon)."""
+    process = DaemonProcess(workdir, pool_size=pool_size, env={**glue_env(), **(env or {})},
+                            token=token)  # fmt: skip
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def endpoint(daemon: DaemonProcess) -> str:

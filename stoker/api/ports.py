@@ -83,6 +83,7 @@ class RunService(Protocol):
         notify_delay_after: int | None = None,
         queuing: bool | None = None,
         triggered_by: str = "manual",
+        retry_of: str | None = None,
     ) -> JobRun:
         """Raises NotFound, InvalidInput, ConcurrentRunsExceeded, ShuttingDown."""
         ...

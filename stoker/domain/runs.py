@@ -119,6 +119,19 @@ def _check_minutes(name: str, value: int | None) -> None:
         )
 
 
+def check_retryable(run: JobRun, job_name: str) -> None:
+    """``run`` may be retried as a run of ``job_name``: one of its runs that ended without
+    succeeding (a live run is still trying; a succeeded one has nothing to retry)."""
+    if run.job_name != job_name:
+        raise InvalidInput(f"run {run.id} is a run of job {run.job_name!r}, not of "
+                           f"{job_name!r}", field="retry_of", value=run.id)  # fmt: skip
+    if not run.state.terminal or run.state is RunState.SUCCEEDED:
+        raise InvalidInput(
+            f"run {run.id} is {run.state.value}; only a run that ended FAILED, TIMEOUT, "
+            "STOPPED or ERROR can be retried", field="retry_of", value=run.id,
+        )  # fmt: skip
+
+
 def new_run(
     job: Job,
     now: datetime,
@@ -129,11 +142,16 @@ def new_run(
     queuing: bool | None = None,
     triggered_by: str = MANUAL,
     predecessor_runs: list[dict[str, str]] | None = None,
+    retry_of: JobRun | None = None,
 ) -> JobRun:
-    """A first attempt of ``job``: arguments validated and resolved, overrides checked.
+    """A first attempt of ``job`` (or, with ``retry_of``, the next attempt of that ended
+    run, as Glue's StartJobRun with a JobRunId starts): arguments validated and resolved,
+    overrides checked.
 
     The state is a placeholder; the store decides STARTING or WAITING when it inserts.
     """
+    if retry_of is not None:
+        check_retryable(retry_of, job.name)
     if job.load_error is not None:
         raise InvalidInput(
             f"job {job.name!r} cannot be run: {job.load_error}; replace its definition "
@@ -150,8 +168,8 @@ def new_run(
         id=new_run_id(),
         job_name=job.name,
         state=RunState.WAITING,
-        attempt=0,
-        previous_run_id=None,
+        attempt=retry_of.attempt + 1 if retry_of else 0,
+        previous_run_id=retry_of.id if retry_of else None,
         triggered_by=triggered_by,
         arguments=run_args,
         resolved_arguments=resolved,

@@ -116,14 +116,19 @@ class RunService:
         notify_delay_after: int | None = None,
         queuing: bool | None = None,
         triggered_by: str = MANUAL,
+        retry_of: str | None = None,
     ) -> JobRun:
+        """Start a run of ``job_name``; with ``retry_of``, the next attempt of that ended run
+        (its arguments unless others are given)."""
         if not self.accepting_runs:
             raise ShuttingDown("the daemon is shutting down and does not start new runs")
         job = await self._io(self._jobs.get, job_name)
+        previous = await self.get_run(retry_of) if retry_of is not None else None
         run = new_run(
             job,
             self._clock(),
-            arguments=arguments,
+            arguments=arguments or (previous.arguments if previous else {}),
+            retry_of=previous,
             timeout=timeout,
             notify_delay_after=notify_delay_after,
             queuing=queuing,

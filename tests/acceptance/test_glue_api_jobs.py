@@ -22,6 +22,11 @@ import sys
 from stoker.job import get_resolved_options
 print("hello", get_resolved_options(sys.argv, ["day"])["day"], flush=True)
 """
+#: Fails on Mondays: its first run fails, a retry with the same arguments too.
+MONDAYS_FAIL = HELLO + """\
+if get_resolved_options(sys.argv, ["day"])["day"] == "mon":
+    raise SystemExit("closed on Mondays")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +74,27 @@ def test_a_job_created_over_boto3_runs_to_succeeded(glue: Any, daemon: DaemonPro
     assert run["CompletedOn"] >= run["StartedOn"] and "ExecutionTime" in run
     assert daemon.logs(run_id).strip() == "hello tue"  # the run the native API shows
     assert daemon.run(run_id)["state"] == "SUCCEEDED"
+
+
+def test_an_ended_run_is_retried_by_its_job_run_id(glue: Any) -> None:
+    name = create(glue, MONDAYS_FAIL)
+    failed = glue.start_job_run(JobName=name, Arguments={"--day": "mon"})["JobRunId"]
+    assert wait_run(glue, name, failed)["JobRunState"] == "FAILED"
+    # The next attempt of that run, with its arguments.
+    retry = glue.start_job_run(JobName=name, JobRunId=failed)["JobRunId"]
+    again = wait_run(glue, name, retry)
+    assert (again["JobRunState"], again["Attempt"], again["PreviousRunId"], again["Arguments"]) == (
+        "FAILED", 1, failed, {"--day": "mon"})  # fmt: skip
+    # Arguments given replace them.
+    fixed = glue.start_job_run(JobName=name, JobRunId=retry, Arguments={"--day": "tue"})
+    done = wait_run(glue, name, fixed["JobRunId"])
+    assert (done["JobRunState"], done["Attempt"], done["PreviousRunId"]) == ("SUCCEEDED", 2, retry)
+    # Nothing to retry in a succeeded run, an unknown one, or another job's.
+    assert code(glue.start_job_run, JobName=name, JobRunId=fixed["JobRunId"]) == (
+        "InvalidInputException")  # fmt: skip
+    assert code(glue.start_job_run, JobName=name, JobRunId="jr_nope") == "EntityNotFoundException"
+    other = create(glue)
+    assert code(glue.start_job_run, JobName=other, JobRunId=failed) == "InvalidInputException"
 
 
 def test_jobs_are_listed_paged_updated_and_deleted(glue: Any) -> None:

@@ -23,7 +23,7 @@ MAX_STOP_BATCH = 25
 
 async def start_job_run(services: ApiServices, members: Members) -> dict[str, Any]:
     name = members.required_string("JobName")
-    members.refuse("JobRunId", why="retrying a given run is done by the job's MaxRetries")
+    retry_of = members.string("JobRunId", max_len=255)
     if not services.accepting_runs:
         raise ShuttingDown("the daemon is shutting down and accepts no new runs; retry later")
     run = await services.runs.start_run(
@@ -32,6 +32,7 @@ async def start_job_run(services: ApiServices, members: Members) -> dict[str, An
         timeout=members.integer("Timeout", 1, MAX_TIMEOUT_MINUTES),
         notify_delay_after=notify_delay(members),
         queuing=members.boolean("JobRunQueuingEnabled"),
+        retry_of=retry_of,
     )
     return {"JobRunId": run.id}
 

@@ -128,17 +128,19 @@ class FakeRuns:
         notify_delay_after: int | None = None,
         queuing: bool | None = None,
         triggered_by: str = "manual",
+        retry_of: str | None = None,
     ) -> JobRun:
         job = await self.jobs.get_job(job_name)
         if self.start_error is not None:
             raise self.start_error
+        previous = await self.get_run(retry_of) if retry_of is not None else None
         self.seq += 1
         run = JobRun(
             id=new_run_id(),
             job_name=job_name,
             state=self.start_state,
-            attempt=0,
-            previous_run_id=None,
+            attempt=previous.attempt + 1 if previous else 0,
+            previous_run_id=retry_of,
             triggered_by=triggered_by,
             arguments=dict(arguments),
             resolved_arguments={**job.default_arguments, **arguments},

@@ -20,6 +20,37 @@ from typing import Any
 from stoker.executors.gluesite import add_glue_site
 from stoker.executors.runner import StopRequested
 
+#: What a statement's output, error value or traceback keeps (characters): a careless
+#: ``print(df.collect())`` must not hold gigabytes in the driver, the protocol and the daemon.
+MAX_OUTPUT = 1_000_000
+
+
+class _Capped(io.StringIO):
+    """Keeps the first MAX_OUTPUT characters written and counts the rest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def write(self, text: str) -> int:
+        room = max(MAX_OUTPUT - self.tell(), 0)
+        if room < len(text):
+            self.dropped += len(text) - room
+        super().write(text[:room])
+        return len(text)  # all of it taken: writers must not retry the rest
+
+    def text(self) -> str:
+        value = self.getvalue()
+        if self.dropped:
+            value += f"\n[stoker: output cut at {MAX_OUTPUT} characters; {self.dropped} more]"
+        return value
+
+
+def _cap(text: str) -> str:
+    if len(text) <= MAX_OUTPUT:
+        return text
+    return text[:MAX_OUTPUT] + f"\n[stoker: cut at {MAX_OUTPUT} characters]"
+
 
 @dataclass(frozen=True)
 class StatementResult:
@@ -68,7 +99,7 @@ def run_statement(code: str, namespace: dict[str, Any], number: int) -> Statemen
     filename = f"<statement {number}>"
     # Tracebacks show the statement's own lines, as a notebook's do.
     linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
-    out = io.StringIO()
+    out = _Capped()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             body, last = _compile(code, filename)
@@ -78,11 +109,11 @@ def run_statement(code: str, namespace: dict[str, Any], number: int) -> Statemen
                 if value is not None:
                     print(repr(value))
     except StopRequested:
-        return StatementResult("cancelled", out.getvalue(), "StatementCancelled",
+        return StatementResult("cancelled", out.text(), "StatementCancelled",
                                "the statement was cancelled")  # fmt: skip
     except BaseException as exc:  # the statement's failure is its output, whatever it is
-        return _failure(exc, out.getvalue(), filename)
-    return StatementResult("ok", out.getvalue())
+        return _failure(exc, out.text(), filename)
+    return StatementResult("ok", out.text())
 
 
 def _failure(exc: BaseException, text: str, filename: str) -> StatementResult:
@@ -94,4 +125,5 @@ def _failure(exc: BaseException, text: str, filename: str) -> StatementResult:
         while tb is not None and tb.tb_frame.f_code.co_filename != filename:
             tb = tb.tb_next
         lines = traceback.format_exception(type(exc), exc, tb or exc.__traceback__)
-    return StatementResult("error", text, type(exc).__name__, str(exc), "".join(lines))
+    return StatementResult("error", text, type(exc).__name__, _cap(str(exc)),
+                           _cap("".join(lines)))  # fmt: skip

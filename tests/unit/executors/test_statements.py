@@ -9,7 +9,7 @@ from typing import Any
 
 from stoker.executors.pool import protocol
 from stoker.executors.pool.driver import _async_raise
-from stoker.executors.pool.statements import run_statement
+from stoker.executors.pool.statements import MAX_OUTPUT, run_statement
 from stoker.executors.runner import StopRequested
 
 
@@ -36,6 +36,15 @@ def test_a_syntax_error_and_output_before_an_error_are_kept() -> None:
     assert broken.error_name == "SyntaxError" and broken.traceback
     partial = run_statement("print('before')\n1/0", {}, 2)
     assert (partial.text, partial.error_name) == ("before\n", "ZeroDivisionError")
+
+
+def test_huge_output_and_error_values_are_cut_and_say_so() -> None:
+    printed = run_statement(f"for _ in range(3):\n    print('x' * {MAX_OUTPUT})", {}, 1)
+    assert printed.status == "ok" and printed.text.startswith("x" * MAX_OUTPUT + "\n[stoker:")
+    assert f"{2 * MAX_OUTPUT + 3} more" in printed.text  # two lines and three newlines
+    failed = run_statement(f"raise ValueError('v' * {2 * MAX_OUTPUT})", {}, 2)
+    assert failed.error_value is not None and len(failed.error_value) < MAX_OUTPUT + 100
+    assert failed.error_value.endswith(f"cut at {MAX_OUTPUT} characters]")
 
 
 def test_a_stop_raised_in_the_statements_thread_is_a_cancel() -> None:

@@ -297,7 +297,7 @@ def test_the_image_creates_every_directory_a_volume_is_mounted_on(
 def test_dockerignore_leaves_out_local_state() -> None:
     ignored = {line for line in (REPO / ".dockerignore").read_text().splitlines()
                if line and not line.startswith("#")}  # fmt: skip
-    assert {".git", ".venv", ".cache", "stoker-data"} <= ignored
+    assert {".git", ".venv", ".cache", "stoker-data", "docker/.env"} <= ignored
 
 
 @pytest.mark.parametrize("name", DAEMONS)

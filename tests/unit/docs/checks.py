@@ -22,6 +22,7 @@ import click
 import click.testing
 import httpx
 import jsonschema
+import yaml
 
 from stoker.api.app import create_app
 from stoker.api.auth import check_bind_allowed
@@ -42,7 +43,13 @@ PLAIN_PROGRAMS = frozenset(
     {"aws", "cat", "cp", "curl", "echo", "journalctl", "promtool", "systemctl"}
 )
 #: Top-level entries of the repository: an argument starting with one is a path to check.
-REPO_ENTRIES = frozenset({"bench", "deploy", "docs", "examples", "scripts", "stoker", "tests"})
+REPO_ENTRIES = frozenset(
+    {"bench", "deploy", "docker", "docs", "examples", "scripts", "stoker", "tests"}
+)
+#: `docker compose` subcommands the documentation may use, and those that name services.
+COMPOSE_COMMANDS = frozenset({"up", "down", "ps", "logs", "exec", "restart", "stop", "start",
+                              "build", "config", "pull"})  # fmt: skip
+COMPOSE_SERVICE_COMMANDS = frozenset({"logs", "exec", "restart", "stop", "start"})
 _MAKE_TARGET = re.compile(r"^([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)*):(?!=)", re.MULTILINE)
 _API = re.compile(r"^https?://(127\.0\.0\.1|localhost):8421(?P<path>/[^\s]*)?$")
 
@@ -147,6 +154,35 @@ def check_script(command: Command) -> None:
     check_paths(command)
 
 
+def check_docker(command: Command) -> None:
+    """`docker build -f docker/Dockerfile` or `docker compose -f docker/compose.yaml SUB`:
+    the files exist; the services named are the compose file's; a command run in a
+    container (`exec SERVICE stoker ...`) is checked as itself."""
+    line = " ".join(command.argv)
+    check_paths(command)
+    words = command.argv[1:]
+    assert words[:1] in (["build"], ["compose"]), f"{line}: only docker build and compose"
+    assert "-f" in words, f"{line}: name the file (-f docker/...), the examples run from the root"
+    if words[0] == "build":
+        return
+    compose = yaml.safe_load((REPO / words[words.index("-f") + 1]).read_text())
+    rest = words[words.index("-f") + 2 :]
+    assert rest and rest[0] in COMPOSE_COMMANDS, f"{line}: not a compose command this checks"
+    services = set(compose["services"])
+    for i, word in enumerate(rest[:-1]):
+        if word == "--scale":
+            assert rest[i + 1].split("=")[0] in services, f"{line}: no service {rest[i + 1]}"
+    if rest[0] not in COMPOSE_SERVICE_COMMANDS:
+        return
+    named = [w for w in rest[1:] if not w.startswith("-")]
+    if rest[0] == "exec":
+        assert named[0] in services, f"{line}: no service {named[0]!r}"
+        if named[1:2] == ["stoker"]:
+            check_stoker(Command(named[1:]))
+        return
+    assert set(named) <= services, f"{line}: no service {', '.join(sorted(set(named) - services))}"
+
+
 def curl_request(argv: list[str]) -> tuple[str, str, dict[str, str], str | None]:
     """(method, path, headers, body) of a curl command line."""
     method, headers, body, url = None, {}, None, None
@@ -187,6 +223,8 @@ def check_command(command: Command, *, partial: bool = False) -> None:
         check_curl(command)
     elif program.startswith("scripts/"):
         check_script(command)
+    elif program == "docker":
+        check_docker(command)
     elif program == "python" or program in PLAIN_PROGRAMS:
         check_paths(command)
     else:

@@ -54,6 +54,12 @@ def test_here_documents_are_refused() -> None:
         ("curl -s -X DELETE http://127.0.0.1:8421/runs", "MethodNotAllowed"),
         ("curl -s https://example.org/", "not a URL of the daemon's API"),
         ("rm -rf /", "no check knows the program 'rm'"),
+        ("docker compose -f docker/compose.yml up", "docker/compose.yml does not exist"),
+        ("docker compose up", "name the file"),
+        ("docker compose -f docker/compose.yaml logs stoker-3", "no service stoker-3"),
+        ("docker compose -f docker/compose.yaml up --scale stoker-9=0", "no service stoker-9"),
+        ("docker compose -f docker/compose.yaml exec stoker-1 stoker jobs lst", "No such command"),
+        ("docker run stoker:local", "only docker build and compose"),
     ],
 )
 def test_a_wrong_command_line_fails(line: str, says: str) -> None:

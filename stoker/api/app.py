@@ -23,6 +23,7 @@ from stoker.api.routes import (
     index,
     jobs,
     metrics,
+    roles,
     run_metrics,
     runs,
     scripts,
@@ -114,6 +115,7 @@ def create_app(
         catalog.router,
         scripts.router,
         sessions.router,
+        roles.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

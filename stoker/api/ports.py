@@ -16,6 +16,7 @@ from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
 from stoker.domain.metricsrange import JobMetricsRange
+from stoker.domain.roles import Role
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.sessions import Session, SessionSpec, Statement
 from stoker.domain.sparkmetrics import RunMetricsHistory
@@ -338,6 +339,23 @@ class Sessions(Protocol):
     async def cancel_statement(self, session_id: str, statement_id: int) -> Statement: ...
 
 
+class Roles(Protocol):
+    """Roles (stoker.roles.service): every role comes back masked. NotFound (field
+    "role"), Conflict for an existing name, InvalidInput naming the bad field."""
+
+    async def create_role(self, role: Role) -> Role: ...
+
+    async def update_role(self, role: Role) -> Role:
+        """Replace it; values given as '****' keep the stored ones."""
+        ...
+
+    async def get_role(self, name: str) -> Role: ...
+
+    async def list_roles(self, limit: int, after: str | None) -> list[Role]: ...
+
+    async def delete_role(self, name: str) -> None: ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -374,6 +392,9 @@ class ApiServices(Protocol):
 
     @property
     def sessions(self) -> Sessions: ...
+
+    @property
+    def roles(self) -> Roles: ...
 
     @property
     def accepting_runs(self) -> bool:

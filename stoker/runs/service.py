@@ -39,6 +39,7 @@ from stoker.errors import (
     StokerError,
 )
 from stoker.executors.base import Executor, RunSpec
+from stoker.roles.runs import RoleGrant, RunRoles
 from stoker.runs.attempt import Attempt
 from stoker.runs.credentials import RunCredentials
 from stoker.runs.delays import DelayNotices
@@ -83,8 +84,11 @@ class RunService:
         bookmarks: RunBookmarks | None = None,
         catalog: RunCatalog | None = None,
         credentials: RunCredentials | None = None,
+        roles: RunRoles | None = None,
     ) -> None:
         self._runs = runs
+        #: The job's role, read at each launch (a role's change reaches later runs only).
+        self._roles = roles
         #: Each attempt's AWS credentials for the Glue endpoint, revoked when it ends.
         self._credentials = credentials
         self._bookmarks = bookmarks
@@ -309,6 +313,15 @@ class RunService:
                                         f"{exc.message}")
             await asyncio.shield(self._settle_exit(run, failed))
             return
+        try:
+            grant = await self._io(self._roles.grant, job.role) if self._roles else RoleGrant()
+        except StokerError as exc:
+            failed = Exit(Outcome.LOST, f"the job's role cannot be read: {exc.message}")
+            await asyncio.shield(self._settle_exit(run, failed))
+            return
+        env = grant.env
+        if self._credentials is not None:
+            env = {**env, **self._credentials.environment(run_id)}
         spec = RunSpec(
             run_id=run.id,
             job_name=run.job_name,
@@ -320,7 +333,8 @@ class RunService:
             stderr_path=self.log_path(run.id, "stderr"),
             resources=job.resources,
             spark_conf=job.spark_conf,
-            env=self._credentials.environment(run_id) if self._credentials else {},
+            env=env,
+            hadoop_conf=grant.hadoop_conf,
         )
         attempt = Attempt(spec, self._executors[run.executor], self._stop_grace)
         self._attempts[run_id] = attempt

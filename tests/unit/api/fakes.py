@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from stoker.aio import Blocking
 from stoker.bus import Bus
+from stoker.config.security import SecuritySettings
 from stoker.datacatalog.service import CatalogService
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
@@ -31,8 +32,11 @@ from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
+from stoker.roles.service import RoleService
+from stoker.security.keyring import load_keyring
 from stoker.store.datacatalog import CatalogStore
 from stoker.store.engine import Database, upgrade
+from stoker.store.roles import RoleStore
 from stoker.tasks import TaskStatus
 from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
@@ -339,6 +343,7 @@ class FakeServices:
         self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
         self._data_dir = log_dir.parent
         self._catalog: CatalogService | None = None
+        self._roles: RoleService | None = None
         self.s3_buckets: dict[str, str] = {}
 
     @property
@@ -351,6 +356,16 @@ class FakeServices:
             self._catalog = CatalogService(CatalogStore(db), Blocking(1), lambda: T0,
                                            self.s3_buckets)  # fmt: skip
         return self._catalog
+
+    @property
+    def roles(self) -> RoleService:
+        """The real role service over the catalog's SQLite file and a key ring beside it."""
+        if self._roles is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            ring = load_keyring(SecuritySettings(), self._data_dir)
+            self._roles = RoleService(RoleStore(db, ring), Blocking(1), lambda: T0)
+        return self._roles
 
     def pool_health(self) -> PoolHealth | None:
         return self.pool

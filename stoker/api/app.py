@@ -22,6 +22,7 @@ from stoker.api.routes import (
     health,
     index,
     jobs,
+    keys,
     metrics,
     roles,
     run_metrics,
@@ -116,6 +117,7 @@ def create_app(
         scripts.router,
         sessions.router,
         roles.router,
+        keys.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

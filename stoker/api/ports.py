@@ -23,6 +23,7 @@ from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
 from stoker.domain.triggers import Trigger
 from stoker.executors.pool.health import PoolHealth
+from stoker.roles.keys import KeyInfo, Reencrypted
 from stoker.tasks import TaskStatus
 
 LogStream = Literal["stdout", "stderr"]
@@ -356,6 +357,21 @@ class Roles(Protocol):
     async def delete_role(self, name: str) -> None: ...
 
 
+class Keys(Protocol):
+    """The key ring (stoker.roles.keys): never any key material, ids only."""
+
+    async def list_keys(self) -> list[KeyInfo]: ...
+
+    async def rotate(self) -> str:
+        """The new primary key's id; InvalidInput when the ring comes from the environment."""
+        ...
+
+    async def reencrypt(self) -> Reencrypted:
+        """Everything under the primary key, older keys retired; DecryptionFailed (nothing
+        retired) when some item cannot be opened."""
+        ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -395,6 +411,9 @@ class ApiServices(Protocol):
 
     @property
     def roles(self) -> Roles: ...
+
+    @property
+    def keys(self) -> Keys: ...
 
     @property
     def accepting_runs(self) -> bool:

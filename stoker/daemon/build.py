@@ -40,6 +40,7 @@ from stoker.metrics.spark import SparkMetrics
 from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
+from stoker.roles.keys import KeyService
 from stoker.roles.runs import RunRoles
 from stoker.roles.service import RoleService
 from stoker.runs.credentials import RunCredentials
@@ -86,6 +87,7 @@ class Services:
     run_feed: Bus
     sessions: SessionService
     roles: RoleService
+    keys: KeyService
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -128,7 +130,8 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     lineage = private_files(cfg, stack)
     io, db = await _database(cfg, stack)
     # Before anything reads a secret: a missing or too open key file stops the start here.
-    role_store = RoleStore(db, load_keyring(cfg.security, cfg.data_dir))
+    ring = load_keyring(cfg.security, cfg.data_dir)
+    role_store = RoleStore(db, ring)
     # Runs after every component has stopped its own tasks, before the database closes.
     stack.push_async_callback(supervisor.aclose)
     identity = EventIdentity(
@@ -194,7 +197,8 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     runs.pool_reserved = lambda: sessions.held
     services = Services(
         catalog, service, events, triggers, definitions, history, supervisor, bookmarks,
-        data_catalog, bus, sessions, RoleService(role_store, io, utcnow), warm,
+        data_catalog, bus, sessions, RoleService(role_store, io, utcnow),
+        KeyService(ring, [role_store], io), warm,
     )  # fmt: skip
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)

@@ -31,6 +31,9 @@ def _dumps(value: Any) -> str:
 class RoleStore:
     """Blocking reads and writes; callers pass validated roles and get them decrypted."""
 
+    #: What the key service calls these rows (stoker.roles.keys.Sealed).
+    name = "roles"
+
     def __init__(self, db: Database, ring: KeyRing) -> None:
         self._db = db
         self._ring = ring

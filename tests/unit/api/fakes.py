@@ -32,6 +32,7 @@ from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
+from stoker.roles.keys import KeyService
 from stoker.roles.service import RoleService
 from stoker.security.keyring import load_keyring
 from stoker.store.datacatalog import CatalogStore
@@ -343,7 +344,7 @@ class FakeServices:
         self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
         self._data_dir = log_dir.parent
         self._catalog: CatalogService | None = None
-        self._roles: RoleService | None = None
+        self._security_services: tuple[RoleService, KeyService] | None = None
         self.s3_buckets: dict[str, str] = {}
 
     @property
@@ -357,15 +358,25 @@ class FakeServices:
                                            self.s3_buckets)  # fmt: skip
         return self._catalog
 
-    @property
-    def roles(self) -> RoleService:
-        """The real role service over the catalog's SQLite file and a key ring beside it."""
-        if self._roles is None:
+    def _security(self) -> tuple[RoleService, KeyService]:
+        """The real role and key services over the catalog's SQLite file and a key ring
+        beside it, made on first use."""
+        if self._security_services is None:
             db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
             upgrade(db)
             ring = load_keyring(SecuritySettings(), self._data_dir)
-            self._roles = RoleService(RoleStore(db, ring), Blocking(1), lambda: T0)
-        return self._roles
+            store = RoleStore(db, ring)
+            self._security_services = (RoleService(store, Blocking(1), lambda: T0),
+                                       KeyService(ring, [store], Blocking(1)))  # fmt: skip
+        return self._security_services
+
+    @property
+    def roles(self) -> RoleService:
+        return self._security()[0]
+
+    @property
+    def keys(self) -> KeyService:
+        return self._security()[1]
 
     def pool_health(self) -> PoolHealth | None:
         return self.pool

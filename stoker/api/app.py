@@ -28,6 +28,7 @@ from stoker.api.routes import (
     run_metrics,
     runs,
     scripts,
+    security_configs,
     sessions,
     stream,
     triggers,
@@ -118,6 +119,7 @@ def create_app(
         sessions.router,
         roles.router,
         keys.router,
+        security_configs.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

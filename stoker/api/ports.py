@@ -18,6 +18,7 @@ from stoker.domain.jobs import Job, JobCursor, JobFilter
 from stoker.domain.metricsrange import JobMetricsRange
 from stoker.domain.roles import Role
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
+from stoker.domain.security_configs import SecurityConfiguration
 from stoker.domain.sessions import Session, SessionSpec, Statement
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
@@ -113,6 +114,12 @@ class RunService(Protocol):
 
     def log_path(self, run_id: str, stream: LogStream) -> Path:
         """Where the run's stream is (or will be) written; the file may not exist yet."""
+        ...
+
+    async def sealed_log(self, run_id: str, stream: LogStream) -> bytes | None:
+        """The stream decrypted when its job's security configuration sealed it (then
+        ``log_path`` holds ciphertext); None for a plain file. DecryptionFailed names the
+        configuration when the key ring cannot open it."""
         ...
 
 
@@ -372,6 +379,20 @@ class Keys(Protocol):
         ...
 
 
+class SecurityConfigurations(Protocol):
+    """Security configurations (stoker.roles.configurations): NotFound (field
+    "security_configuration"), Conflict, InvalidInput naming the bad field."""
+
+    async def create(self, config: SecurityConfiguration) -> SecurityConfiguration: ...
+
+    async def get(self, name: str) -> SecurityConfiguration: ...
+
+    async def list_configs(self, limit: int, after: str | None) -> list[SecurityConfiguration]:
+        ...
+
+    async def delete(self, name: str) -> None: ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -414,6 +435,9 @@ class ApiServices(Protocol):
 
     @property
     def keys(self) -> Keys: ...
+
+    @property
+    def security_configurations(self) -> SecurityConfigurations: ...
 
     @property
     def accepting_runs(self) -> bool:

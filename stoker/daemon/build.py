@@ -40,7 +40,9 @@ from stoker.metrics.spark import SparkMetrics
 from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
+from stoker.roles.configurations import SecurityConfigService
 from stoker.roles.keys import KeyService
+from stoker.roles.runlogs import RunSecurity
 from stoker.roles.runs import RunRoles
 from stoker.roles.service import RoleService
 from stoker.runs.credentials import RunCredentials
@@ -59,6 +61,7 @@ from stoker.store.outbox import OutboxStore
 from stoker.store.roles import RoleStore
 from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
+from stoker.store.security_configs import SecurityConfigStore
 from stoker.store.sessions import SessionStore
 from stoker.store.triggers import TriggerStore
 from stoker.tasks import TaskStatus
@@ -88,6 +91,7 @@ class Services:
     sessions: SessionService
     roles: RoleService
     keys: KeyService
+    security_configurations: SecurityConfigService
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -132,6 +136,8 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     # Before anything reads a secret: a missing or too open key file stops the start here.
     ring = load_keyring(cfg.security, cfg.data_dir)
     role_store = RoleStore(db, ring)
+    config_store = SecurityConfigStore(db)
+    run_security = RunSecurity(config_store, ring, cfg.logs_dir)
     # Runs after every component has stopped its own tasks, before the database closes.
     stack.push_async_callback(supervisor.aclose)
     identity = EventIdentity(
@@ -159,7 +165,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         stop_grace_seconds=cfg.spark.stop_grace_seconds,
         bookmarks=RunBookmarks(BookmarkStore(db, identity), utcnow),
         catalog=RunCatalog(CatalogStore(db), cfg.glue.s3_buckets, utcnow),
-        credentials=credentials, roles=RunRoles(role_store),
+        credentials=credentials, roles=RunRoles(role_store), security=run_security,
     )  # fmt: skip
     catalog = JobCatalog(
         jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots,
@@ -198,7 +204,8 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     services = Services(
         catalog, service, events, triggers, definitions, history, supervisor, bookmarks,
         data_catalog, bus, sessions, RoleService(role_store, io, utcnow),
-        KeyService(ring, [role_store], io), warm,
+        KeyService(ring, [role_store, run_security], io),
+        SecurityConfigService(config_store, io, utcnow), warm,
     )  # fmt: skip
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)

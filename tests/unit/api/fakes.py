@@ -32,12 +32,14 @@ from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
+from stoker.roles.configurations import SecurityConfigService
 from stoker.roles.keys import KeyService
 from stoker.roles.service import RoleService
 from stoker.security.keyring import load_keyring
 from stoker.store.datacatalog import CatalogStore
 from stoker.store.engine import Database, upgrade
 from stoker.store.roles import RoleStore
+from stoker.store.security_configs import SecurityConfigStore
 from stoker.tasks import TaskStatus
 from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
@@ -214,6 +216,10 @@ class FakeRuns:
     def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
         return self.log_dir / run_id / f"{stream}.log"
 
+    async def sealed_log(self, run_id: str, stream: Literal["stdout", "stderr"]) -> bytes | None:
+        """No fake run's job has a security configuration: every log is a plain file."""
+        return None
+
 
 @dataclass
 class FakeEvents:
@@ -345,6 +351,7 @@ class FakeServices:
         self._data_dir = log_dir.parent
         self._catalog: CatalogService | None = None
         self._security_services: tuple[RoleService, KeyService] | None = None
+        self._configs: SecurityConfigService | None = None
         self.s3_buckets: dict[str, str] = {}
 
     @property
@@ -369,6 +376,15 @@ class FakeServices:
             self._security_services = (RoleService(store, Blocking(1), lambda: T0),
                                        KeyService(ring, [store], Blocking(1)))  # fmt: skip
         return self._security_services
+
+    @property
+    def security_configurations(self) -> SecurityConfigService:
+        if self._configs is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            self._configs = SecurityConfigService(SecurityConfigStore(db), Blocking(1),
+                                                  lambda: T0)  # fmt: skip
+        return self._configs
 
     @property
     def roles(self) -> RoleService:

@@ -68,3 +68,17 @@ def test_sealed_logs_read_back_survive_rotation_and_name_the_configuration(
     assert failed.returncode != 0 and "security configuration 'sealed'" in failed.stderr
     assert again.http.get("/health").status_code == 200
     assert "PlainText" in again.logs(plain)
+
+
+def test_a_missing_role_or_configuration_ends_the_run_at_launch_saying_so(
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    daemon = start_daemon(pool_size=0)
+    daemon.create_job("no-config", SCRIPT, command=PYSHELL, security_configuration="gone")
+    daemon.create_job("no-role", SCRIPT, command=PYSHELL, role="nobody")
+    for job, expected in (("no-config", "security configuration 'gone' does not exist"),
+                          ("no-role", "role 'nobody' does not exist")):  # fmt: skip
+        run_id = daemon.start_run(job, arguments={"--marker": "m"})["id"]
+        ended = daemon.wait_state(run_id, timeout=60)
+        assert ended["state"] == "ERROR" and expected in ended["error_message"], ended
+        assert not (daemon.workdir / "data" / "logs" / "runs" / run_id / "stdout.log").exists()

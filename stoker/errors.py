@@ -148,3 +148,11 @@ class ExecutorError(StokerError):
 
     code = "ExecutorError"
 
+
+class DecryptionFailed(StokerError):
+    """Raised when stored ciphertext cannot be opened: its key is not in the key ring (a
+    missing or retired key, a wrong key file) or it fails authentication (tampered with,
+    or sealed under another key of the same id). The message names what cannot be read."""
+
+    code = "DecryptionFailed"
+    http_status = 500

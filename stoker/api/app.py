@@ -22,10 +22,13 @@ from stoker.api.routes import (
     health,
     index,
     jobs,
+    keys,
     metrics,
+    roles,
     run_metrics,
     runs,
     scripts,
+    security_configs,
     sessions,
     stream,
     triggers,
@@ -114,6 +117,9 @@ def create_app(
         catalog.router,
         scripts.router,
         sessions.router,
+        roles.router,
+        keys.router,
+        security_configs.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

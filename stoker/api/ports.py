@@ -16,12 +16,15 @@ from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
 from stoker.domain.metricsrange import JobMetricsRange
+from stoker.domain.roles import Role
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
+from stoker.domain.security_configs import SecurityConfiguration
 from stoker.domain.sessions import Session, SessionSpec, Statement
 from stoker.domain.sparkmetrics import RunMetricsHistory
 from stoker.domain.summary import RunSummary
 from stoker.domain.triggers import Trigger
 from stoker.executors.pool.health import PoolHealth
+from stoker.roles.keys import KeyInfo, Reencrypted
 from stoker.tasks import TaskStatus
 
 LogStream = Literal["stdout", "stderr"]
@@ -111,6 +114,12 @@ class RunService(Protocol):
 
     def log_path(self, run_id: str, stream: LogStream) -> Path:
         """Where the run's stream is (or will be) written; the file may not exist yet."""
+        ...
+
+    async def sealed_log(self, run_id: str, stream: LogStream) -> bytes | None:
+        """The stream decrypted when its job's security configuration sealed it (then
+        ``log_path`` holds ciphertext); None for a plain file. DecryptionFailed names the
+        configuration when the key ring cannot open it."""
         ...
 
 
@@ -338,6 +347,52 @@ class Sessions(Protocol):
     async def cancel_statement(self, session_id: str, statement_id: int) -> Statement: ...
 
 
+class Roles(Protocol):
+    """Roles (stoker.roles.service): every role comes back masked. NotFound (field
+    "role"), Conflict for an existing name, InvalidInput naming the bad field."""
+
+    async def create_role(self, role: Role) -> Role: ...
+
+    async def update_role(self, role: Role) -> Role:
+        """Replace it; values given as '****' keep the stored ones."""
+        ...
+
+    async def get_role(self, name: str) -> Role: ...
+
+    async def list_roles(self, limit: int, after: str | None) -> list[Role]: ...
+
+    async def delete_role(self, name: str) -> None: ...
+
+
+class Keys(Protocol):
+    """The key ring (stoker.roles.keys): never any key material, ids only."""
+
+    async def list_keys(self) -> list[KeyInfo]: ...
+
+    async def rotate(self) -> str:
+        """The new primary key's id; InvalidInput when the ring comes from the environment."""
+        ...
+
+    async def reencrypt(self) -> Reencrypted:
+        """Everything under the primary key, older keys retired; DecryptionFailed (nothing
+        retired) when some item cannot be opened."""
+        ...
+
+
+class SecurityConfigurations(Protocol):
+    """Security configurations (stoker.roles.configurations): NotFound (field
+    "security_configuration"), Conflict, InvalidInput naming the bad field."""
+
+    async def create(self, config: SecurityConfiguration) -> SecurityConfiguration: ...
+
+    async def get(self, name: str) -> SecurityConfiguration: ...
+
+    async def list_configs(self, limit: int, after: str | None) -> list[SecurityConfiguration]:
+        ...
+
+    async def delete(self, name: str) -> None: ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -374,6 +429,15 @@ class ApiServices(Protocol):
 
     @property
     def sessions(self) -> Sessions: ...
+
+    @property
+    def roles(self) -> Roles: ...
+
+    @property
+    def keys(self) -> Keys: ...
+
+    @property
+    def security_configurations(self) -> SecurityConfigurations: ...
 
     @property
     def accepting_runs(self) -> bool:

@@ -296,6 +296,12 @@ class StokerClient:
         result: Json = self._request("POST", "/jobs/generate", json=body)
         return result
 
+    def call(self, method: str, root: str, *segments: str, body: Json | None = None,
+             params: Json | None = None) -> Any:  # fmt: skip
+        """A call under ``/<root>`` (``roles``, ``keys``), each segment quoted."""
+        path = "".join(f"/{_seg(s)}" for s in segments)
+        return self._request(method, f"/{root}{path}", json=body, params=params)
+
     # --- interactive sessions -------------------------------------------------------------
 
     def session_request(self, method: str, *segments: str | int, body: Json | None = None,

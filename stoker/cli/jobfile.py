@@ -31,6 +31,8 @@ class JobFlags:
     notify_delay_after: int | None = None
     executor: str | None = None
     queuing: bool | None = None
+    role: str | None = None
+    security_configuration: str | None = None
     arguments: dict[str, str] = field(default_factory=dict)
     non_overridable: dict[str, str] = field(default_factory=dict)
 
@@ -86,6 +88,8 @@ def apply_flags(base: Json, flags: JobFlags) -> Json:
         "notify_delay_after": flags.notify_delay_after,
         "executor": flags.executor,
         "job_run_queuing_enabled": flags.queuing,
+        "role": flags.role,
+        "security_configuration": flags.security_configuration,
     }
     body.update({k: v for k, v in plain.items() if v is not None})
     if flags.command is not None:

@@ -46,6 +46,9 @@ _DEFINITION_OPTIONS: list[Callable[[F], F]] = [
                  help="Argument runs cannot override (repeatable)."),
     click.option("--queuing/--no-queuing", "queuing", default=None,
                  help="Queue runs over max concurrent runs (default) or refuse them."),
+    click.option("--role", help="The role whose credentials its runs receive (stoker roles)."),
+    click.option("--security-configuration",
+                 help="The security configuration encrypting its runs' logs and bookmarks."),
 ]  # fmt: skip
 
 
@@ -73,6 +76,8 @@ def render_job(job: Json) -> str:
         ("Timeout (min)", text(job.get("timeout"))),
         ("Notify delay after", text(job.get("notify_delay_after"))),
         ("Queuing", text(job.get("job_run_queuing_enabled"))),
+        ("Role", text(job.get("role"))),
+        ("Security configuration", text(job.get("security_configuration"))),
         *mapping_lines("Default arguments", job.get("default_arguments") or {}),
         *mapping_lines("Non-overridable", job.get("non_overridable_arguments") or {}),
         *mapping_lines("Resources", resources),

@@ -12,7 +12,10 @@ from stoker.cli.config import config_group
 from stoker.cli.definitions import apply_command, export_command
 from stoker.cli.events import events_group
 from stoker.cli.jobs import jobs_group
+from stoker.cli.keys import keys_group
+from stoker.cli.roles import roles_group
 from stoker.cli.runs import runs_group
+from stoker.cli.security_configs import security_configs_group
 from stoker.cli.sessions import sessions_group
 from stoker.cli.triggers import triggers_group
 
@@ -82,6 +85,9 @@ cli.add_command(triggers_group)
 cli.add_command(bookmarks_group)
 cli.add_command(catalog_group)
 cli.add_command(sessions_group)
+cli.add_command(roles_group)
+cli.add_command(keys_group)
+cli.add_command(security_configs_group)
 cli.add_command(apply_command)
 cli.add_command(export_command)
 

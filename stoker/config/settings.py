@@ -29,6 +29,7 @@ from pydantic_settings.exceptions import SettingsError
 from stoker.config.display import describe_error, masked
 from stoker.config.environment import ENV_PREFIX, check_environment
 from stoker.config.glue import GlueApiSettings
+from stoker.config.security import SecuritySettings
 from stoker.config.sessions import SessionSettings
 from stoker.errors import ConfigError
 
@@ -388,6 +389,7 @@ class Settings(BaseSettings):
     glue_api: GlueApiSettings = GlueApiSettings()
     glue: GlueSettings = GlueSettings()
     sessions: SessionSettings = SessionSettings()
+    security: SecuritySettings = SecuritySettings()
 
     toml_file: ClassVar[Path | None] = None
 

@@ -40,9 +40,15 @@ from stoker.metrics.spark import SparkMetrics
 from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
+from stoker.roles.configurations import SecurityConfigService
+from stoker.roles.keys import KeyService
+from stoker.roles.runlogs import RunSecurity
+from stoker.roles.runs import RunRoles
+from stoker.roles.service import RoleService
 from stoker.runs.credentials import RunCredentials
 from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.service import RunService
+from stoker.security.keyring import load_keyring
 from stoker.sessions.service import SessionService
 from stoker.store.bookmarks import BookmarkStore
 from stoker.store.datacatalog import CatalogStore
@@ -52,8 +58,10 @@ from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import Firing
 from stoker.store.jobs import JobStore
 from stoker.store.outbox import OutboxStore
+from stoker.store.roles import RoleStore
 from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
+from stoker.store.security_configs import SecurityConfigStore
 from stoker.store.sessions import SessionStore
 from stoker.store.triggers import TriggerStore
 from stoker.tasks import TaskStatus
@@ -81,6 +89,9 @@ class Services:
     #: Run changes as they happen, for the API's streams.
     run_feed: Bus
     sessions: SessionService
+    roles: RoleService
+    keys: KeyService
+    security_configurations: SecurityConfigService
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -122,6 +133,11 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     """Every component, wired; the database upgraded and the warm pool opened."""
     lineage = private_files(cfg, stack)
     io, db = await _database(cfg, stack)
+    # Before anything reads a secret: a missing or too open key file stops the start here.
+    ring = load_keyring(cfg.security, cfg.data_dir)
+    role_store = RoleStore(db, ring)
+    config_store = SecurityConfigStore(db)
+    run_security = RunSecurity(config_store, ring, cfg.logs_dir)
     # Runs after every component has stopped its own tasks, before the database closes.
     stack.push_async_callback(supervisor.aclose)
     identity = EventIdentity(
@@ -149,7 +165,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         stop_grace_seconds=cfg.spark.stop_grace_seconds,
         bookmarks=RunBookmarks(BookmarkStore(db, identity), utcnow),
         catalog=RunCatalog(CatalogStore(db), cfg.glue.s3_buckets, utcnow),
-        credentials=credentials,
+        credentials=credentials, roles=RunRoles(role_store), security=run_security,
     )  # fmt: skip
     catalog = JobCatalog(
         jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots,
@@ -187,7 +203,9 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     runs.pool_reserved = lambda: sessions.held
     services = Services(
         catalog, service, events, triggers, definitions, history, supervisor, bookmarks,
-        data_catalog, bus, sessions, warm,
+        data_catalog, bus, sessions, RoleService(role_store, io, utcnow),
+        KeyService(ring, [role_store, run_security], io),
+        SecurityConfigService(config_store, io, utcnow), warm,
     )  # fmt: skip
     relay = _relay(cfg, db, io, bus, supervisor)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)

@@ -39,7 +39,7 @@ JOB_FIELDS = (
     "name", "description", "command", "script", "default_arguments",
     "non_overridable_arguments", "max_concurrent_runs", "max_retries", "timeout",
     "notify_delay_after", "resources", "spark_conf", "tags", "executor",
-    "job_run_queuing_enabled",
+    "job_run_queuing_enabled", "role", "security_configuration",
 )  # fmt: skip
 #: What reads of a job add besides its definition; a file saved from one may carry them.
 JOB_READ_ONLY = (

@@ -10,6 +10,7 @@ from typing import Any
 
 from stoker.domain.arguments import validate_arguments
 from stoker.domain.limits import CONF_KEY, check_string_map, check_text, quote
+from stoker.domain.roles import validate_role_name
 from stoker.domain.states import RunState
 from stoker.errors import InvalidInput
 
@@ -76,6 +77,10 @@ class Job:
     tags: dict[str, str] = field(default_factory=dict)
     executor: ExecutorKind = ExecutorKind.POOL
     job_run_queuing_enabled: bool = True
+    #: The role whose credentials its runs receive (Glue's ``Role``; docs/security.md).
+    role: str | None = None
+    #: The security configuration that encrypts what stoker keeps of its runs.
+    security_configuration: str | None = None
     created_on: datetime | None = None
     last_modified_on: datetime | None = None
     #: Why the stored definition cannot be loaded (no run starts from it); None when it can.
@@ -158,6 +163,16 @@ def validate_job(job: Job) -> Job:
     check_string_map(job.tags, "tags", max_entries=MAX_TAGS, max_key=MAX_TAG_KEY,
                      max_value=MAX_TAG_VALUE)  # fmt: skip
     _check_kinds(job)
+    if job.role is not None:
+        validate_role_name(job.role, "role")
+    if job.security_configuration is not None:
+        check_text(job.security_configuration, "security_configuration", 255)
+        if not JOB_NAME.fullmatch(job.security_configuration):
+            raise InvalidInput(
+                f"security_configuration {quote(job.security_configuration)} is not a "
+                "configuration name: 1-255 letters, digits, '_', '.', '-'",
+                field="security_configuration",
+            )
     return job
 
 

@@ -35,6 +35,9 @@ class RunSpec:
     #: Set in the script's process while it runs (the run's AWS credentials): never on a
     #: command line, never shown.
     env: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Set on the run's Hadoop configuration while it runs (its role's filesystem keys),
+    #: restored after: never on a command line, never shown.
+    hadoop_conf: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 class RunHandle(Protocol):

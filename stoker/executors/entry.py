@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         if options.spark and options.metrics_file:
             sampler = _start_sampler(namespace["sc"], options, options.metrics_file)
         run_argv = ["--JOB_NAME", options.job_name, "--JOB_RUN_ID", options.run_id, *options.argv]
-        result = run_script(options.script, run_argv, namespace, options.env)
+        result = run_script(options.script, run_argv, namespace, options.env, options.hadoop_conf)
     except StopRequested:
         result = ScriptResult(Outcome.STOPPED)
     if _stop_signalled:

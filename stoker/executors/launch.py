@@ -56,6 +56,8 @@ class Launch:
     properties_file: str | None = None
     #: Environment variables the entry sets for the script (run_script's ``env``).
     env: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Hadoop settings the entry sets on the run's SparkContext (run_script's ``hadoop_conf``).
+    hadoop_conf: dict[str, str] = field(default_factory=dict, repr=False)
 
     def write(self, path: Path) -> None:
         write_private(path, json.dumps(asdict(self)))

@@ -58,6 +58,7 @@ def entry_launch(
         metrics_interval=(metrics_interval or 0.0) if spark else 0.0,
         properties_file=str(properties_file) if properties_file else None,
         env=dict(spec.env),
+        hadoop_conf=dict(spec.hadoop_conf),
     )
 
 

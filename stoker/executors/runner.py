@@ -92,10 +92,12 @@ def _exit_result(exc: SystemExit) -> ScriptResult:
 
 
 def run_script(path: str, argv: list[str], namespace: Mapping[str, Any],
-               env: Mapping[str, str] | None = None) -> ScriptResult:  # fmt: skip
+               env: Mapping[str, str] | None = None,
+               hadoop_conf: Mapping[str, str] | None = None) -> ScriptResult:  # fmt: skip
     """Execute ``path`` as ``__main__`` with ``sys.argv = [path, *argv]``, ``namespace``
-    pre-set as globals and ``env`` in ``os.environ`` (what it replaced is put back after:
-    a warm driver runs the next script without it). Errors are reported (traceback
+    pre-set as globals, ``env`` in ``os.environ`` and ``hadoop_conf`` on the Hadoop
+    configuration of ``namespace["sc"]`` (what they replaced is put back after: a warm
+    driver runs the next script without them). Errors are reported (traceback
     written to sys.stderr), not raised, except that a StopRequested arriving outside the
     script propagates to the caller.
     ``import awsglue`` in the script resolves to stoker's Glue runtime."""
@@ -106,7 +108,9 @@ def run_script(path: str, argv: list[str], namespace: Mapping[str, Any],
     sys.argv = [path, *argv]
     saved_env = {name: os.environ.get(name) for name in env or {}}
     os.environ.update(env or {})
+    hadoop = HadoopOverlay(namespace.get("sc"), hadoop_conf or {})
     try:
+        hadoop.apply()
         runpy.run_path(path, init_globals=dict(namespace), run_name="__main__")
         result = SUCCEEDED
     except SystemExit as exc:
@@ -116,10 +120,46 @@ def run_script(path: str, argv: list[str], namespace: Mapping[str, Any],
     finally:
         sys.argv = saved_argv
         _restore_env(saved_env)
+        hadoop.restore()
     if result.traceback and result.outcome is Outcome.FAILED:
         sys.stderr.write(result.traceback)
         sys.stderr.flush()
     return result
+
+
+class HadoopOverlay:
+    """A run's Hadoop settings over the SparkContext's configuration, taken back after.
+
+    Hadoop caches a FileSystem per scheme and authority, built with the settings of its
+    first use: a warm driver would hand the next run a filesystem opened with the last
+    run's keys. For each scheme the settings name (``fs.s3a.…``), the cache is turned off
+    while the run lasts, so the run's filesystems are opened with its own keys.
+    """
+
+    def __init__(self, sc: Any, conf: Mapping[str, str]) -> None:
+        self._conf = dict(conf)
+        for key in conf:
+            parts = key.split(".")
+            if len(parts) > 2 and parts[0] == "fs":
+                self._conf[f"fs.{parts[1]}.impl.disable.cache"] = "true"
+        self._hadoop = sc._jsc.hadoopConfiguration() if sc is not None and conf else None
+        self._saved: dict[str, str | None] = {}
+
+    def apply(self) -> None:
+        if self._hadoop is None:
+            return
+        self._saved = {key: self._hadoop.get(key) for key in self._conf}
+        for key, value in self._conf.items():
+            self._hadoop.set(key, value)
+
+    def restore(self) -> None:
+        if self._hadoop is None:
+            return
+        for key, value in self._saved.items():
+            if value is None:
+                self._hadoop.unset(key)
+            else:
+                self._hadoop.set(key, value)
 
 
 def _restore_env(saved: Mapping[str, str | None]) -> None:

@@ -28,6 +28,7 @@ from stoker.domain.bookmarks import BookmarkCommit, bookmark_request
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, RunFilter, new_run
+from stoker.domain.security_configs import SecurityConfiguration
 from stoker.domain.states import ACTIVE_STATES, RunState
 from stoker.domain.summary import RunSummary, check_range, summarize
 from stoker.errors import (
@@ -39,6 +40,8 @@ from stoker.errors import (
     StokerError,
 )
 from stoker.executors.base import Executor, RunSpec
+from stoker.roles.runlogs import RunSecurity
+from stoker.roles.runs import RoleGrant, RunRoles
 from stoker.runs.attempt import Attempt
 from stoker.runs.credentials import RunCredentials
 from stoker.runs.delays import DelayNotices
@@ -83,8 +86,14 @@ class RunService:
         bookmarks: RunBookmarks | None = None,
         catalog: RunCatalog | None = None,
         credentials: RunCredentials | None = None,
+        roles: RunRoles | None = None,
+        security: RunSecurity | None = None,
     ) -> None:
+        #: The job's security configuration, read at each launch: it seals the run's logs.
+        self._security = security
         self._runs = runs
+        #: The job's role, read at each launch (a role's change reaches later runs only).
+        self._roles = roles
         #: Each attempt's AWS credentials for the Glue endpoint, revoked when it ends.
         self._credentials = credentials
         self._bookmarks = bookmarks
@@ -309,6 +318,17 @@ class RunService:
                                         f"{exc.message}")
             await asyncio.shield(self._settle_exit(run, failed))
             return
+        try:
+            grant = await self._io(self._roles.grant, job.role) if self._roles else RoleGrant()
+            config = await self._security_config(job)
+        except StokerError as exc:
+            failed = Exit(Outcome.LOST, f"the job's role or security configuration cannot be "
+                                        f"read: {exc.message}")
+            await asyncio.shield(self._settle_exit(run, failed))
+            return
+        env = grant.env
+        if self._credentials is not None:
+            env = {**env, **self._credentials.environment(run_id)}
         spec = RunSpec(
             run_id=run.id,
             job_name=run.job_name,
@@ -320,7 +340,8 @@ class RunService:
             stderr_path=self.log_path(run.id, "stderr"),
             resources=job.resources,
             spark_conf=job.spark_conf,
-            env=self._credentials.environment(run_id) if self._credentials else {},
+            env=env,
+            hadoop_conf=grant.hadoop_conf,
         )
         attempt = Attempt(spec, self._executors[run.executor], self._stop_grace)
         self._attempts[run_id] = attempt
@@ -332,7 +353,37 @@ class RunService:
             self._attempts.pop(run_id, None)
             self._deadlines.cancel(run_id)
             self._delays.cancel(run_id)
+        if config is not None and config.run_logs:
+            await asyncio.shield(self._seal_logs(run_id))
         await asyncio.shield(self._settle_exit(run, outcome))
+
+    async def _security_config(self, job: Job) -> SecurityConfiguration | None:
+        if self._security is None or job.security_configuration is None:
+            return None
+        found: SecurityConfiguration | None = await self._io(
+            self._security.config_for, job.security_configuration)
+        return found
+
+    async def _seal_logs(self, run_id: str) -> None:
+        """Before the end is recorded: a terminal run's logs are sealed. A failure leaves
+        them as they are (0600, private) and is logged; the run's outcome stands."""
+        assert self._security is not None
+        try:
+            await self._io(self._security.seal_logs, run_id)
+        except Exception:
+            log.exception("sealing the logs of run %s failed", run_id,
+                          extra={"action": "run.logs_seal_failed", "run_id": run_id})  # fmt: skip
+
+    async def sealed_log(self, run_id: str, stream: Literal["stdout", "stderr"]) -> bytes | None:
+        """A sealed log decrypted (DecryptionFailed naming the run's security
+        configuration); None when it is a plain file, read from ``log_path``."""
+        self.log_path(run_id, stream)
+        if self._security is None:
+            return None
+        _, job = await self._io(self._runs.snapshot, run_id)
+        found: bytes | None = await self._io(self._security.read, run_id, stream,
+                                             job.security_configuration)  # fmt: skip
+        return found
 
     async def _prepare_bookmark(self, run: JobRun) -> dict[str, str]:
         if self._bookmarks is None:

@@ -339,3 +339,26 @@ interactive_sessions = Table(
     Column("created_on", UTCDateTime(), nullable=False),
     Column("completed_on", UTCDateTime()),
 )
+
+#: Roles (docs/security.md): names, URLs and users in ``public``; every secret value in
+#: ``secrets``, an AES-256-GCM envelope (base64) sealed by key ``key_id`` of the key ring.
+roles = Table(
+    "roles",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("public", Text, nullable=False),
+    Column("secrets", Text, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+    Column("last_modified_on", UTCDateTime(), nullable=False),
+)
+
+#: Security configurations (Glue's CreateSecurityConfiguration): their settings as JSON.
+security_configurations = Table(
+    "security_configurations",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("settings", Text, nullable=False),
+    Column("created_on", UTCDateTime(), nullable=False),
+)

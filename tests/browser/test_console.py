@@ -268,7 +268,8 @@ def test_jobs_list_shows_the_last_run_and_filters_by_its_state(
 
 def test_edit_and_delete_a_job_from_the_list(page: Any, daemon: DaemonProcess) -> None:
     daemon.create_job(
-        "edited", 'print("x")\n', default_arguments={"--db-password": "hunter2", "--n": "1"}
+        "edited", 'print("x")\n', default_arguments={"--db-password": "hunter2", "--n": "1"},
+        role="etl", security_configuration="sealed",
     )
     jobs = JobsPage(page, daemon.url).open("?name=edited")
     jobs.select("edited")
@@ -278,8 +279,11 @@ def test_edit_and_delete_a_job_from_the_list(page: Any, daemon: DaemonProcess) -
     form.fill(description="changed in the browser", max_retries="2")
     form.submit()
     expect(page.locator("dl.fields")).to_contain_text("changed in the browser")
+    expect(page.locator("dl.fields")).to_contain_text("sealed")
     stored = daemon.http.get("/jobs/edited").json()
     assert stored["max_retries"] == 2 and stored["default_arguments"]["--n"] == "1"
+    # The form keeps what it does not change: the job's role and security configuration.
+    assert (stored["role"], stored["security_configuration"]) == ("etl", "sealed")
     jobs.open("?name=edited")
     jobs.select("edited")
     jobs.action("Delete")

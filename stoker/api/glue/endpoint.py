@@ -22,6 +22,7 @@ from stoker.api.glue import (
     ops_jobs,
     ops_other,
     ops_runs,
+    ops_security,
     ops_triggers,
     sessions,
 )
@@ -56,6 +57,7 @@ OPERATIONS: dict[str, Handler] = {
     **ops_other.OPERATIONS,
     **ops_catalog.OPERATIONS,
     **ops_connections.OPERATIONS,
+    **ops_security.OPERATIONS,
     **sessions.OPERATIONS,
 }
 #: AWS JSON 1.1 is what the SDKs send; 1.0 and plain JSON are accepted for hand-made calls.

@@ -128,6 +128,7 @@ def job_from_glue(name: str, members: Members, current: Job | None) -> tuple[Job
         notify_delay_after=notify_delay(members),
         # Glue's default: no queue, a run over the limit is refused.
         job_run_queuing_enabled=bool(members.boolean("JobRunQueuingEnabled")),
+        security_configuration=members.string("SecurityConfiguration", max_len=255),
     )
     if current is None:
         job = replace(job, tags=members.string_map("Tags", max_entries=MAX_TAGS) or {})
@@ -151,6 +152,8 @@ def job_member(job: Job) -> dict[str, Any]:
         "Timeout": job.timeout,
         "NotificationProperty": _notification(job.notify_delay_after),
         "JobRunQueuingEnabled": job.job_run_queuing_enabled,
+        "Role": job.role,
+        "SecurityConfiguration": job.security_configuration,
     })  # fmt: skip
 
 

@@ -13,7 +13,8 @@ from stoker.api.glue.operations import Handler, page_size
 from stoker.api.paging import decode_str_token, encode_token
 from stoker.api.ports import ApiServices
 from stoker.domain.jobs import MAX_TAGS, Job, JobFilter, validate_job, validate_job_name
-from stoker.errors import NotFound
+from stoker.domain.roles import glue_role_name
+from stoker.errors import InvalidInput, NotFound
 
 #: Glue's page size limits for GetJobs and ListJobs, and its BatchGetJobs batch.
 MAX_PAGE = 1000
@@ -28,10 +29,24 @@ def _checked(job: Job) -> Job:
     return job
 
 
+async def _role(services: ApiServices, members: Members, required: bool) -> str | None:
+    """The stoker role Glue's ``Role`` names (an IAM role ARN's last part, or the name);
+    None when there is no such role: Glue requires a Role, and callers that pass an IAM
+    role stoker does not have keep working, their runs receive no role credentials."""
+    given = members.string("Role", required=required, max_len=2048)
+    if given is None:
+        return None
+    try:
+        return (await services.roles.get_role(glue_role_name(given))).name
+    except (NotFound, InvalidInput):
+        return None
+
+
 async def create_job(services: ApiServices, members: Members) -> dict[str, Any]:
     name = validate_job_name(members.required_string("Name"), "Name")
-    members.string("Role", required=True, max_len=2048)  # required by Glue, unused by stoker
+    role = await _role(services, members, required=True)
     job, script = job_from_glue(name, members, None)
+    job = replace(job, role=role)
     created = await services.jobs.create_job(_checked(job), script)
     return {"Name": created.name}
 
@@ -73,6 +88,7 @@ async def update_job(services: ApiServices, members: Members) -> dict[str, Any]:
     assert update is not None
     current = await services.jobs.get_job(name)
     job, script = job_from_glue(current.name, update, current)
+    job = replace(job, role=await _role(services, update, required=False) or current.role)
     updated = await services.jobs.update_job(_checked(job), script)
     return {"JobName": updated.name}
 

@@ -125,7 +125,11 @@ async def get_logs(
     # The state is read before the file: a run terminal by then has written its last byte.
     run = await services.runs.get_run(run_id)
     path = services.runs.log_path(run_id, stream)
-    data, size = await run_in_threadpool(read_chunk, path, offset, limit, run.state.terminal)
+    sealed = await services.runs.sealed_log(run_id, stream) if run.state.terminal else None
+    if sealed is not None:
+        data, size = sealed[offset : offset + limit], len(sealed)
+    else:
+        data, size = await run_in_threadpool(read_chunk, path, offset, limit, run.state.terminal)
     next_offset = offset + len(data)
     return LogChunk(
         data=data.decode("utf-8", errors="replace"),

@@ -63,6 +63,10 @@ class JobIn(StrictModel):
     tags: dict[str, str] = Field(default_factory=dict)
     executor: Literal["pool", "isolated"] = "pool"
     job_run_queuing_enabled: bool = True
+    #: The role whose credentials the job's runs receive (stoker roles; Glue's Role).
+    role: str | None = None
+    #: The security configuration encrypting what stoker keeps of the job's runs.
+    security_configuration: str | None = None
 
 
 # The definition's fields are listed once, where files are read; the bodies must match.
@@ -102,6 +106,8 @@ class JobOut(BaseModel):
     tags: dict[str, str]
     executor: ExecutorKind
     job_run_queuing_enabled: bool
+    role: str | None
+    security_configuration: str | None
     created_on: UtcTime | None
     last_modified_on: UtcTime | None
     #: Set when the stored definition cannot be loaded: no run starts until it is replaced.
@@ -163,6 +169,8 @@ def job_from_in(body: JobIn, name: str) -> Job:
         tags=dict(body.tags),
         executor=ExecutorKind(body.executor),
         job_run_queuing_enabled=body.job_run_queuing_enabled,
+        role=body.role,
+        security_configuration=body.security_configuration,
     )
 
 
@@ -202,6 +210,8 @@ def _job_fields(job: Job) -> dict[str, Any]:
         tags=dict(job.tags),
         executor=job.executor,
         job_run_queuing_enabled=job.job_run_queuing_enabled,
+        role=job.role,
+        security_configuration=job.security_configuration,
         created_on=utc_or_none(job.created_on),
         last_modified_on=utc_or_none(job.last_modified_on),
         load_error=job.load_error,

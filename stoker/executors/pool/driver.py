@@ -265,7 +265,7 @@ class Driver:
             args = {"JOB_NAME": run.job_name, "JOB_RUN_ID": run.run_id}
             args.update({k.removeprefix("--"): v for k, v in run.arguments.items()})
             namespace = {"spark": self._session, "sc": self._sc, "args": args}
-            return run_script(run.script, argv, namespace, run.env)
+            return run_script(run.script, argv, namespace, run.env, run.hadoop_conf)
         finally:
             with self._lock:
                 self._in_script = False

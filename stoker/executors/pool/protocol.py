@@ -38,6 +38,8 @@ class Run:
     stderr: str
     #: Set in the driver's environment while the script runs, restored after.
     env: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Set on the driver's Hadoop configuration while the script runs, restored after.
+    hadoop_conf: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,7 @@ class WarmPool:
             stdout=str(spec.stdout_path),
             stderr=str(spec.stderr_path),
             env=dict(spec.env),
+            hadoop_conf=dict(spec.hadoop_conf),
         )
         for _ in range(3):
             driver = await self._take_idle()

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from stoker.aio import Blocking
 from stoker.bus import Bus
+from stoker.config.security import SecuritySettings
 from stoker.datacatalog.service import CatalogService
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
@@ -31,8 +32,14 @@ from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
+from stoker.roles.configurations import SecurityConfigService
+from stoker.roles.keys import KeyService
+from stoker.roles.service import RoleService
+from stoker.security.keyring import load_keyring
 from stoker.store.datacatalog import CatalogStore
 from stoker.store.engine import Database, upgrade
+from stoker.store.roles import RoleStore
+from stoker.store.security_configs import SecurityConfigStore
 from stoker.tasks import TaskStatus
 from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
@@ -209,6 +216,10 @@ class FakeRuns:
     def log_path(self, run_id: str, stream: Literal["stdout", "stderr"]) -> Path:
         return self.log_dir / run_id / f"{stream}.log"
 
+    async def sealed_log(self, run_id: str, stream: Literal["stdout", "stderr"]) -> bytes | None:
+        """No fake run's job has a security configuration: every log is a plain file."""
+        return None
+
 
 @dataclass
 class FakeEvents:
@@ -339,6 +350,8 @@ class FakeServices:
         self.pool = PoolHealth(PoolState.OK, 2, 2, 0, 0, 0, None)
         self._data_dir = log_dir.parent
         self._catalog: CatalogService | None = None
+        self._security_services: tuple[RoleService, KeyService] | None = None
+        self._configs: SecurityConfigService | None = None
         self.s3_buckets: dict[str, str] = {}
 
     @property
@@ -351,6 +364,35 @@ class FakeServices:
             self._catalog = CatalogService(CatalogStore(db), Blocking(1), lambda: T0,
                                            self.s3_buckets)  # fmt: skip
         return self._catalog
+
+    def _security(self) -> tuple[RoleService, KeyService]:
+        """The real role and key services over the catalog's SQLite file and a key ring
+        beside it, made on first use."""
+        if self._security_services is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            ring = load_keyring(SecuritySettings(), self._data_dir)
+            store = RoleStore(db, ring)
+            self._security_services = (RoleService(store, Blocking(1), lambda: T0),
+                                       KeyService(ring, [store], Blocking(1)))  # fmt: skip
+        return self._security_services
+
+    @property
+    def security_configurations(self) -> SecurityConfigService:
+        if self._configs is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            self._configs = SecurityConfigService(SecurityConfigStore(db), Blocking(1),
+                                                  lambda: T0)  # fmt: skip
+        return self._configs
+
+    @property
+    def roles(self) -> RoleService:
+        return self._security()[0]
+
+    @property
+    def keys(self) -> KeyService:
+        return self._security()[1]
 
     def pool_health(self) -> PoolHealth | None:
         return self.pool

@@ -135,6 +135,7 @@ async function detailsTab(panel, job, _url, signal) {
     dl([
       ["Name", job.name], ["Description", job.description || "—"], ["Type", job.command.name],
       ["Python version", job.command.python_version], ["Executor", job.executor],
+      ["Role", job.role || "—"], ["Security configuration", job.security_configuration || "—"],
       ["Script location", h("code", {}, job.command.script_location)], ["Job bookmark", job.bookmark_option],
       ["Default arguments", mapList(job.default_arguments)],
       ["Non-overridable arguments", mapList(job.non_overridable_arguments)],

@@ -76,7 +76,9 @@ export async function jobFormPage(main, [editName], url, signal) {
       field("Description", "description", input(job?.description)),
       field("Type", "command.name", select(job?.command.name ?? "glueetl", ["glueetl", "pythonshell"])),
       field("Python version", "command.python_version", input(job?.command.python_version ?? "3")),
-      field("Executor", "executor", select(job?.executor ?? "pool", ["pool", "isolated"]), "pool: a warm Spark driver; isolated: its own spark-submit")),
+      field("Executor", "executor", select(job?.executor ?? "pool", ["pool", "isolated"]), "pool: a warm Spark driver; isolated: its own spark-submit"),
+      field("Role", "role", input(job?.role ?? "", { autocomplete: "off" }), "the role whose credentials its runs receive (stoker roles)"),
+      field("Security configuration", "security_configuration", input(job?.security_configuration ?? "", { autocomplete: "off" }), "encrypts its runs' logs (stoker security-configurations)")),
     h("fieldset", {}, h("legend", {}, "Script"),
       field("Script location", "command.script_location", input(job?.command.script_location, { placeholder: "a path under the allowed script roots" }),
         job ? "Edit the script itself on the job's Script tab." : "Or leave it empty and write the script below."),
@@ -125,6 +127,8 @@ export async function jobFormPage(main, [editName], url, signal) {
         spark_conf: parseMap(v("spark_conf"), "spark_conf"),
         tags: parseMap(v("tags"), "tags"),
         executor: v("executor"),
+        role: v("role").trim() || null,
+        security_configuration: v("security_configuration").trim() || null,
       };
       const location = v("command.script_location").trim();
       if (location) body.command.script_location = location;

@@ -1,0 +1,1 @@
+"""Roles: the credentials a job's runs receive, kept encrypted, shown masked."""

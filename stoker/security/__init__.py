@@ -1,0 +1,1 @@
+"""Encryption at rest: the key ring and the envelopes it seals."""

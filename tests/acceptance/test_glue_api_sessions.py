@@ -5,11 +5,8 @@ capacity, stop, the idle timeout, delete."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ import pytest
 from tests.support.daemon import DaemonProcess
 from tests.support.glue import glue_client, glue_daemon
 from tests.support.waiting import eventually, unique
+from tests.support.wheels import tiny_wheel
 
 pytestmark = pytest.mark.spark
 
@@ -181,28 +179,6 @@ def test_bad_requests_get_glue_errors(glue: Any) -> None:
     assert error_code(glue.create_session, Id=unique("x"), Role=ROLE,
                       Command={"Name": "pythonshell"}) == "InvalidInputException"  # fmt: skip
     assert error_code(glue.stop_session, Id="nope") == "EntityNotFoundException"
-
-
-def tiny_wheel(directory: Path) -> Path:
-    """A wheel of one module, made here (pip installs it offline, as a path)."""
-    info = "stoker_probe-1.0.dist-info"
-    files = {
-        "stoker_probe.py": "VALUE = 'probe 1.0'\n",
-        f"{info}/METADATA": "Metadata-Version: 2.1\nName: stoker-probe\nVersion: 1.0\n",
-        f"{info}/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = [f"{name},sha256={digest(text)},{len(text)}" for name, text in files.items()]
-    files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,", ""])
-    wheel = directory / "stoker_probe-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return wheel
-
-
-def digest(text: str) -> str:
-    raw = hashlib.sha256(text.encode()).digest()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def group_alive(pid: int) -> bool:

@@ -1,11 +1,12 @@
 """The session service: the only code that moves an interactive session between states.
 
 A session reserves one warm pool driver (counted against the pool's capacity: the run
-store sees ``held``), opens its namespace there with its (or its job's) properties, runs
-statements one at a time, and ends — stopped, failed, or by its timeout or idle timeout
-— by giving the driver back to the pool, which replaces it. Session rows are stored; the
-statements of a session live in memory beside it (and for the last ended sessions) until
-the daemon stops.
+store sees ``held``) — or that driver's slot, for a driver of its own when its properties
+need one (``executors/pool/own.py``) — opens its namespace there with its (or its job's)
+properties, runs statements one at a time, and ends — stopped, failed, or by its timeout
+or idle timeout — by giving the driver back to the pool, which replaces it. Session rows
+are stored; the statements of a session live in memory beside it (and for the last ended
+sessions) until the daemon stops.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from stoker.errors import (
     StokerError,
 )
 from stoker.executors.pool.lease import DriverLease
+from stoker.executors.pool.process import DriverSetup
 from stoker.sessions.live import LiveSession
 from stoker.sessions.properties import SessionProperties, properties_of
 from stoker.sessions.statements import execute
@@ -64,7 +66,7 @@ class DriverPool(Protocol):
     @property
     def size(self) -> int: ...
 
-    async def reserve(self, session_id: str) -> DriverLease: ...
+    async def reserve(self, session_id: str, setup: DriverSetup | None = None) -> DriverLease: ...
 
 
 class Credentials(Protocol):
@@ -173,7 +175,7 @@ class SessionService:
     async def _provision(self, live: LiveSession, properties: SessionProperties) -> None:
         assert self._pool is not None
         try:
-            lease = await self._pool.reserve(live.session.id)
+            lease = await self._pool.reserve(live.session.id, properties.setup)
         except StokerError as exc:
             await self.end(live, SessionState.FAILED, f"no warm driver for the session: "
                            f"{exc.message}")  # fmt: skip

@@ -5,8 +5,10 @@ capacity, stop, the idle timeout, delete."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,6 +18,7 @@ import pytest
 from tests.support.daemon import DaemonProcess
 from tests.support.glue import glue_client, glue_daemon
 from tests.support.waiting import eventually, unique
+from tests.support.wheels import tiny_wheel
 
 pytestmark = pytest.mark.spark
 
@@ -176,3 +179,72 @@ def test_bad_requests_get_glue_errors(glue: Any) -> None:
     assert error_code(glue.create_session, Id=unique("x"), Role=ROLE,
                       Command={"Name": "pythonshell"}) == "InvalidInputException"  # fmt: skip
     assert error_code(glue.stop_session, Id="nope") == "EntityNotFoundException"
+
+
+def group_alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_job_with_driver_settings_and_modules_gets_a_driver_of_its_own(
+    glue: Any, daemon: DaemonProcess, tmp_path: Path
+) -> None:
+    wheel = tiny_wheel(tmp_path)
+    job = unique("sized")
+    daemon.create_job(job, "print('x')", spark_conf={
+        "spark.driver.memory": "700m", "spark.executor.memory": "600m",
+        "spark.sql.shuffle.partitions": "3"},
+        default_arguments={"--additional-python-modules": str(wheel)})  # fmt: skip
+    session_id = unique("own")
+    glue.create_session(Id=session_id, Role=ROLE, Command=COMMAND,
+                        DefaultArguments={"--stoker-job-name": job})  # fmt: skip
+    assert wait_session(glue, session_id, "READY", "FAILED")["Status"] == "READY"
+    # It took the one warm driver's slot: the pool is as full as with any session.
+    assert error_code(glue.create_session, Id=unique("dev"), Role=ROLE, Command=COMMAND) == (
+        "ResourceNumberLimitExceededException")  # fmt: skip
+
+    shown = run(glue, session_id, (
+        "import os, stoker_probe\n"
+        "heap = sc._jvm.java.lang.Runtime.getRuntime().maxMemory()\n"
+        "print(stoker_probe.VALUE, spark.conf.get('spark.driver.memory'),"
+        " sc.getConf().get('spark.executor.memory'),"
+        " spark.conf.get('spark.sql.shuffle.partitions'), heap < 800 * 2**20, os.getpid())\n"
+        "sc.appName"))  # fmt: skip
+    assert shown["Output"]["Status"] == "ok", shown["Output"]
+    values, name = shown["Output"]["Data"]["TextPlain"].splitlines()
+    *settings, pid = values.split()
+    # The JVM was started with the job's driver memory (Spark's default is 1g).
+    assert settings == ["probe", "1.0", "700m", "600m", "3", "True"]
+    assert name == repr(f"stoker-session-{session_id}")
+
+    glue.stop_session(Id=session_id)
+    assert glue.get_session(Id=session_id)["Session"]["Status"] == "STOPPED"
+    # The driver's process group (its JVM too) and its modules are gone with the session.
+    eventually(lambda: not group_alive(int(pid)), "the session's driver gone", timeout=30)
+    eventually(lambda: not list(daemon.workdir.rglob("*.modules")), "its modules removed")
+    # The warm driver is back in its slot.
+    after = unique("after")
+    glue.create_session(Id=after, Role=ROLE, Command=COMMAND)
+    assert wait_session(glue, after, "READY", "FAILED")["Status"] == "READY"
+    assert run(glue, after, "sc.appName")["Output"]["Data"]["TextPlain"].strip() == (
+        "'stoker-pool-driver'")  # fmt: skip
+    glue.stop_session(Id=after)
+
+
+def test_a_module_pip_cannot_install_fails_the_session_with_pips_error(glue: Any) -> None:
+    session_id = unique("badmod")
+    glue.create_session(Id=session_id, Role=ROLE, Command=COMMAND, DefaultArguments={
+        "--additional-python-modules": "stoker-no-such-module==1.0",
+        "--python-modules-installer-option": "--no-index"})  # fmt: skip
+    failed = wait_session(glue, session_id, "READY", "FAILED")
+    assert failed["Status"] == "FAILED"
+    message = failed["ErrorMessage"]
+    assert "installing --additional-python-modules failed (pip exited with code 1)" in message
+    assert "No matching distribution found for stoker-no-such-module==1.0" in message
+    assert error_code(glue.create_session, Id=unique("x"), Role=ROLE, Command=COMMAND,
+                      DefaultArguments={"--additional-python-modules": "a",
+                                        "--python-modules-installer-option": "-q"}) == (
+        "InvalidInputException")  # fmt: skip

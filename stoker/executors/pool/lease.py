@@ -3,6 +3,8 @@
 The pool hands a lease out (``WarmPool.reserve``) and routes the driver's session messages
 to it; the driver counts as busy until ``release``, after which it is retired and
 replaced, so nothing a session did (imports, conf, cached tables) reaches a later run.
+A lease on a driver started for the session (``pool/own.py``) is handed out before that
+driver exists: ``open`` waits until it is warm (``attach``) or could not start (``fail``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ class DriverLease:
     def __init__(
         self,
         session_id: str,
-        driver: int,
-        send: Callable[[protocol.ToDriver], None],
+        driver: int | None,
+        send: Callable[[protocol.ToDriver], None] | None,
         release: Callable[[str], None],
         kill: Callable[[str], None],
         grace: float,
@@ -36,6 +38,10 @@ class DriverLease:
         self._kill = kill
         self._grace = grace
         loop = asyncio.get_running_loop()
+        #: Resolved once there is a warm driver to open the session on (or none will come).
+        self._attached: asyncio.Future[None] = loop.create_future()
+        if send is not None:
+            self._attached.set_result(None)
         self._opened: asyncio.Future[str | None] = loop.create_future()
         self._pending: dict[str, asyncio.Future[protocol.StatementDone]] = {}
         #: Why the driver is gone (it exited, or was released); None while it serves.
@@ -46,16 +52,31 @@ class DriverLease:
         env: dict[str, str],
     ) -> None:  # fmt: skip
         """Make the session's namespace (``env`` set in the driver's environment);
-        ExecutorError with the driver's traceback if not."""
+        ExecutorError with the driver's traceback, or why its driver could not start."""
+        await self._attached
+        if self._send is None:
+            raise ExecutorError(self.gone or "the session's driver did not start")
         self._send(protocol.OpenSession(self.session_id, arguments, conf, py_files, env))
         error = await self._opened
         if error is not None:
             raise ExecutorError(f"the session could not start on its driver: {error}")
 
+    def attach(self, driver: int, send: Callable[[protocol.ToDriver], None]) -> None:
+        """The session's own driver is warm: the session opens on it."""
+        self.driver, self._send = driver, send
+        if not self._attached.done():
+            self._attached.set_result(None)
+
+    def fail(self, reason: str) -> None:
+        """The session's own driver could not be started (``reason`` says why)."""
+        self.gone = self.gone or reason
+        if not self._attached.done():
+            self._attached.set_result(None)
+
     async def run(self, run_id: str, code: str, number: int) -> protocol.StatementDone:
         """Run one statement and wait for its output; ExecutorError if the driver died."""
-        if self.gone is not None:
-            raise ExecutorError(self.gone)
+        if self.gone is not None or self._send is None:
+            raise ExecutorError(self.gone or "the session has no driver yet")
         future: asyncio.Future[protocol.StatementDone] = asyncio.get_running_loop().create_future()
         self._pending[run_id] = future
         self._send(protocol.Statement(run_id, code, number))
@@ -67,7 +88,7 @@ class DriverLease:
     def cancel(self, run_id: str) -> None:
         """Interrupt the statement; a statement that ignores it past the stop grace costs
         the session its driver (killed, so the statement ends as the session does)."""
-        if run_id not in self._pending:
+        if run_id not in self._pending or self._send is None:
             return
         self._send(protocol.Cancel(run_id))
         asyncio.get_running_loop().call_later(self._grace, self._kill_if_running, run_id)
@@ -82,6 +103,11 @@ class DriverLease:
             self.gone = f"the session ended ({reason})"
             self._release(reason)
             self._fail_pending(self.gone)
+            # An open still waiting learns it too (its driver will not answer now).
+            if not self._attached.done():
+                self._attached.set_result(None)
+            if not self._opened.done():
+                self._opened.set_result(self.gone)
 
     def _fail_pending(self, reason: str) -> None:
         for future in self._pending.values():
@@ -102,6 +128,8 @@ class DriverLease:
     def driver_gone(self, reason: str) -> None:
         """The driver exited: whoever waits on it learns why."""
         self.gone = self.gone or reason
+        if not self._attached.done():
+            self._attached.set_result(None)
         if not self._opened.done():
             self._opened.set_result(reason)
         self._fail_pending(reason)

@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import socket
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -28,10 +29,32 @@ DEFAULT_CONF = {
 }
 
 
-def driver_conf(settings: SparkSettings, lineage: Lineage | None) -> dict[str, str]:
+def driver_conf(
+    settings: SparkSettings, lineage: Lineage | None, setup: DriverSetup | None = None
+) -> dict[str, str]:
+    """A driver's Spark conf: the pool's, under a session's own (``setup``); the master
+    and the lineage tags are always the daemon's."""
     tags = lineage.spark_conf() if lineage is not None else {}
     base = {"spark.master": settings.master, "spark.app.name": "stoker-pool-driver"}
-    return {**base, **DEFAULT_CONF, **settings.conf, **tags}
+    own = setup.conf if setup is not None else {}
+    return {**base, **DEFAULT_CONF, **settings.conf, **own, "spark.master": settings.master,
+            **tags}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DriverSetup:
+    """What an interactive session needs of its driver that a warm one cannot take: Spark
+    settings read only when a driver starts, and Python modules to pip-install first."""
+
+    conf: dict[str, str] = field(default_factory=dict)
+    modules: list[str] = field(default_factory=list)
+    #: ``--python-modules-installer-option``: pip's options, as Glue passes them.
+    installer_options: str = ""
+
+    def fits(self, warm: dict[str, str]) -> bool:
+        """A warm driver with conf ``warm`` will do: nothing to install, no setting it
+        lacks."""
+        return not self.modules and all(warm.get(k) == v for k, v in self.conf.items())
 
 
 class DriverState(StrEnum):
@@ -78,6 +101,9 @@ class DriverProcess:
         self.final_sampled = asyncio.Event()
         #: Why it failed to start, as the driver told us (a FATAL message, a start timeout).
         self.fatal: str | None = None
+        #: A session's own driver: started for it (never IDLE), its pip target, if any.
+        self.own = False
+        self.modules_dir: Path | None = None
 
     @classmethod
     async def spawn(
@@ -88,11 +114,19 @@ class DriverProcess:
         python: str,
         metrics_interval: float | None = None,
         lineage: Lineage | None = None,
+        *,
+        setup: DriverSetup | None = None,
+        python_path: Path | None = None,
     ) -> DriverProcess:
         """Start a driver in its own session (it and its JVM are killed as one group),
-        its Spark conf in a private properties file next to its log."""
+        its Spark conf in a private properties file next to its log; ``python_path`` goes
+        first on its ``PYTHONPATH`` (a session's modules)."""
         properties = log.with_suffix(".properties")
-        write_properties(properties, driver_conf(settings, lineage))
+        write_properties(properties, driver_conf(settings, lineage, setup))
+        options = spawn_options(python, lineage)
+        if python_path is not None:
+            env = options["env"]
+            env["PYTHONPATH"] = os.pathsep.join((str(python_path), env["PYTHONPATH"]))
         parent_sock, child_sock = socket.socketpair()
         child_fd = child_sock.fileno()
         command = [python, "-m", "stoker.executors.pool.driver", "--fd", str(child_fd)]
@@ -103,8 +137,7 @@ class DriverProcess:
             log_fd = open_log(log)
             try:
                 proc = await asyncio.create_subprocess_exec(
-                    *command, stdout=log_fd, stderr=log_fd, pass_fds=(child_fd,),
-                    **spawn_options(python, lineage),
+                    *command, stdout=log_fd, stderr=log_fd, pass_fds=(child_fd,), **options,
                 )  # fmt: skip
             finally:
                 os.close(log_fd)

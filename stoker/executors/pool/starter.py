@@ -33,7 +33,7 @@ class DriverStarter:
         metrics_interval: float | None,
         lineage: Lineage | None,
         runtime: SparkRuntime,
-        spawn_task: Callable[[str, Coroutine[Any, Any, None]], None],
+        spawn_task: Callable[[str, Coroutine[Any, Any, None]], object],
         on_spawned: Callable[[DriverProcess], None],
         kill: Callable[[DriverProcess, str], None],
     ) -> None:
@@ -51,14 +51,20 @@ class DriverStarter:
         #: What the last runtime check found missing (None: Spark can run, or not checked).
         self.runtime_problem: str | None = None
         self.pending = 0
+        #: Slots held for sessions' own drivers not (yet) in the roster (``pool/own.py``).
+        self.held = 0
         self._serial = 0
+
+    def next_serial(self) -> int:
+        self._serial += 1
+        return self._serial
 
     def top_up(self) -> int:
         """Spawn drivers until the serving (not leaving, not spent) ones make pool_size,
         after the back-off of the failures so far; returns how many it spawned."""
         settings = self._settings()
         serving = self._roster.serving(settings.recycle_after_runs)
-        missing = max(0, settings.pool_size - serving - self.pending)
+        missing = max(0, settings.pool_size - serving - self.pending - self.held)
         for _ in range(missing):
             self.pending += 1
             self._spawn_task("pool.spawn", self._spawn(self.failures.backoff()))
@@ -92,11 +98,11 @@ class DriverStarter:
         if self.runtime_problem is not None:
             self._failed(self.runtime_problem, "pool.runtime_missing")
             return None
-        self._serial += 1
-        path = driver_log_path(self._log_dir, self._serial)
+        serial = self.next_serial()
+        path = driver_log_path(self._log_dir, serial)
         try:
             driver = await DriverProcess.spawn(
-                self._serial, self._settings(), path, self._python,
+                serial, self._settings(), path, self._python,
                 self._metrics_interval, self._lineage,
             )  # fmt: skip
         except OSError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -19,7 +20,14 @@ from stoker.executors.pool import protocol
 from stoker.executors.pool.handle import DriverGoneError, PoolRunHandle
 from stoker.executors.pool.health import PoolHealth, summarize
 from stoker.executors.pool.lease import DriverLease
-from stoker.executors.pool.process import RUNNING_STATES, DriverProcess, DriverState
+from stoker.executors.pool.own import OwnDrivers
+from stoker.executors.pool.process import (
+    RUNNING_STATES,
+    DriverProcess,
+    DriverSetup,
+    DriverState,
+    driver_conf,
+)
 from stoker.executors.pool.roster import Roster
 from stoker.executors.pool.sampling import await_final_sample, note_sample
 from stoker.executors.pool.starter import DriverStarter
@@ -78,10 +86,14 @@ class WarmPool:
             lambda: self.settings, self._roster, log_dir=drivers_log_dir, python=python,
             metrics_interval=self._metrics_interval, lineage=lineage,
             runtime=runtime or SparkRuntime(), spawn_task=self._spawn_task,
-            on_spawned=lambda driver: self._spawn_task("pool.reader", self._read_loop(driver)),
-            kill=self.kill_driver,
+            on_spawned=self._read, kill=self.kill_driver,
         )  # fmt: skip
         self._failures = self._starter.failures
+        self._own = OwnDrivers(
+            lambda: self.settings, self._roster, self._starter, log_dir=drivers_log_dir,
+            python=python, lineage=lineage, spawn_task=self._spawn_task,
+            on_spawned=self._read, retire=self._retire, kill=self.kill_driver,
+        )  # fmt: skip
         self._opened = False
         self.recycled_total = 0
         self.replaced_total = 0
@@ -194,14 +206,20 @@ class WarmPool:
             return handle
         raise ExecutorError(f"run {spec.run_id}: pool drivers kept dying before it could start")
 
-    async def reserve(self, session_id: str) -> DriverLease:
+    async def reserve(self, session_id: str, setup: DriverSetup | None = None) -> DriverLease:
         """A warm driver for an interactive session, waited for as ``start`` waits (and
-        refused with ExecutorError as it is); busy until the lease is released."""
+        refused with ExecutorError as it is); busy until the lease is released. A session
+        whose ``setup`` a warm driver cannot take gets a driver of its own in that warm
+        driver's slot (``pool/own.py``): the lease then opens once it is warm."""
         if self.settings.pool_size == 0:
             raise ExecutorError("the warm pool has no drivers (spark.pool_size = 0)")
         await self.open()
         driver = await self._take_idle()
         self._roster.set_state(driver, DriverState.BUSY)
+        if setup is not None and not setup.fits(driver_conf(self.settings, self._lineage)):
+            lease = self._own.lease(session_id, setup)  # holds the slot before it is freed
+            self._retire(driver, f"its slot goes to session {session_id}'s own driver")
+            return lease
 
         def release(reason: str) -> None:
             driver.lease = None
@@ -250,6 +268,9 @@ class WarmPool:
         driver.signal_group(signal.SIGKILL)
 
     # -- driver messages -----------------------------------------------------------------
+
+    def _read(self, driver: DriverProcess) -> None:
+        self._spawn_task("pool.reader", self._read_loop(driver))
 
     async def _read_loop(self, driver: DriverProcess) -> None:
         try:
@@ -318,7 +339,6 @@ class WarmPool:
     def _on_ready(self, driver: DriverProcess) -> None:
         if driver.state is not DriverState.STARTING:
             return
-        self._failures.reset()
         remove(driver.properties_path)
         driver.ready.set_result(None)
         log.info(
@@ -327,6 +347,10 @@ class WarmPool:
             driver.pid,
             extra=_extra("pool.driver.ready", driver),
         )
+        if driver.own:
+            self._roster.set_state(driver, DriverState.BUSY)  # its session's, never a run's
+            return
+        self._failures.reset()
         # A warm newcomer lets one driver that is past its run budget go.
         budget = self.settings.recycle_after_runs
         for old in self._roster:
@@ -394,6 +418,9 @@ class WarmPool:
         driver.final_sampled.set()  # nothing more will come: release whoever waits for it
         self._roster.remove(driver)
         remove(driver.properties_path)
+        if driver.modules_dir is not None:
+            self._spawn_task("pool.session.modules", asyncio.to_thread(
+                shutil.rmtree, driver.modules_dir, ignore_errors=True))  # fmt: skip
         how = describe_exit(returncode)
         if driver.lease is not None:
             closed = self._roster.closed
@@ -420,7 +447,7 @@ class WarmPool:
             how,
             extra=_extra("pool.driver.exit", driver),
         )
-        if not driver.ready.done():
+        if not driver.ready.done() and not driver.own:
             self._failures.record(
                 driver.fatal or f"exited with {how} before it was warm; see {driver.log_path}"
             )
@@ -429,10 +456,11 @@ class WarmPool:
 
     # -- spawning and liveness -----------------------------------------------------------
 
-    def _spawn_task(self, name: str, coro: Any) -> None:
+    def _spawn_task(self, name: str, coro: Any) -> asyncio.Task[Any]:
         task = self._task_port.spawn(name, coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _monitor(self) -> None:
         while True:

@@ -14,11 +14,12 @@ import pytest
 
 from stoker.aio import Blocking
 from stoker.config.sessions import SessionSettings
-from stoker.domain.jobs import Job
+from stoker.domain.jobs import Job, SparkResources
 from stoker.domain.sessions import SessionSpec, SessionState, StatementState
 from stoker.errors import IllegalSessionState, InvalidInput, SessionLimitExceeded
 from stoker.executors.pool import protocol
 from stoker.executors.pool.lease import DriverLease
+from stoker.executors.pool.process import DriverSetup
 from stoker.sessions.properties import properties_of
 from stoker.sessions.service import SessionService
 from stoker.store.engine import Database, upgrade
@@ -39,9 +40,11 @@ class ScriptedPool:
         self.leases: list[DriverLease] = []
         self.ran: list[str] = []
         self.released: list[str] = []
+        self.setups: list[DriverSetup | None] = []
 
-    async def reserve(self, session_id: str) -> DriverLease:
+    async def reserve(self, session_id: str, setup: DriverSetup | None = None) -> DriverLease:
         lease: DriverLease
+        self.setups.append(setup)
 
         def send(message: protocol.ToDriver) -> None:
             loop = asyncio.get_running_loop()
@@ -171,24 +174,50 @@ def test_a_session_starts_with_its_jobs_properties(tmp_path: Path) -> None:
         with pytest.raises(InvalidInput, match="job 'nope' does not exist"):
             await service.create(SessionSpec(id="x", job_name="nope"))
         jobs.create(Job(name="etl", script_location="/s.py", description="the ETL",
-                        default_arguments={"--day": "mon", "--lang": "en"},
+                        default_arguments={"--day": "mon", "--lang": "en",
+                                           "--additional-python-modules": "tiny==1, /w.whl",
+                                           "--python-modules-installer-option": "-U"},
                         non_overridable_arguments={"--env": "prod"},
+                        resources=SparkResources(driver_memory="3g", num_executors=2),
                         spark_conf={"spark.sql.shuffle.partitions": "7",
-                                    "spark.executor.memory": "2g"}), now())  # fmt: skip
+                                    "spark.executor.memory": "2g",
+                                    "spark.driver.memory": "1g"}), now())  # fmt: skip
         created = await service.create(SessionSpec(
             id="dev", default_arguments={"--stoker-job-name": "etl", "--lang": "fr",
                                          "--env": "dev"}))  # fmt: skip
         assert created.spec.job_name == "etl" and created.spec.description == "the ETL"
-        assert created.spec.default_arguments == {"--day": "mon", "--lang": "fr",
-                                                  "--env": "prod"}  # fmt: skip
+        assert created.spec.default_arguments["--lang"] == "fr"
+        assert created.spec.default_arguments["--env"] == "prod"
+        await ready(service, "dev")
+        # What a warm driver cannot take: its static conf (the job's resources win, as in
+        # an isolated run), and the modules to install first.
+        assert pool.setups == [DriverSetup(
+            {"spark.executor.memory": "2g", "spark.driver.memory": "3g",
+             "spark.executor.instances": "2"}, ["tiny==1", "/w.whl"], "-U")]  # fmt: skip
+        with pytest.raises(InvalidInput, match="'-x' is not a pip option"):
+            options = {"--stoker-job-name": "etl", "--python-modules-installer-option": "-x"}
+            await service.create(SessionSpec(id="bad", default_arguments=options))
 
     scenario(tmp_path, test)
 
 
-def test_only_spark_sql_settings_reach_the_driver() -> None:
-    spec = SessionSpec(id="s", spark_conf={"spark.sql.x": "1", "spark.driver.memory": "1g"},
+def test_spark_sql_settings_are_set_and_the_others_start_a_driver() -> None:
+    spec = SessionSpec(id="s", spark_conf={"spark.sql.x": "1", "spark.driver.memory": "1g",
+                                           "spark.master": "local[9]"},
                        default_arguments={"--extra-py-files": "/a.py,/b.zip"})  # fmt: skip
     properties = properties_of(spec, None)
     assert properties.sql_conf == {"spark.sql.x": "1"}
     assert properties.py_files == "/a.py,/b.zip"
     assert properties.spec.spark_conf == spec.spark_conf
+    # The master stays the daemon's.
+    assert properties.setup == DriverSetup({"spark.driver.memory": "1g"})
+    # Spark SQL settings alone: any warm driver will do.
+    assert properties_of(SessionSpec(id="s", spark_conf={"spark.sql.x": "1"}),
+                         None).setup is None  # fmt: skip
+
+
+def test_a_setup_a_warm_driver_already_has_needs_no_driver_of_its_own() -> None:
+    warm = {"spark.ui.showConsoleProgress": "false", "spark.driver.memory": "1g"}
+    assert DriverSetup({"spark.ui.showConsoleProgress": "false"}).fits(warm)
+    assert not DriverSetup({"spark.driver.memory": "2g"}).fits(warm)
+    assert not DriverSetup({}, ["tiny"]).fits(warm)

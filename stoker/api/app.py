@@ -16,6 +16,7 @@ from stoker.api.ports import ApiServices
 from stoker.api.routes import (
     bookmarks,
     catalog,
+    cluster,
     definitions,
     events,
     generate,
@@ -114,6 +115,7 @@ def create_app(
         catalog.router,
         scripts.router,
         sessions.router,
+        cluster.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

@@ -93,7 +93,9 @@ class Scheduler:
 
     def start(self, triggers: list[Trigger]) -> None:
         """Schedule ``triggers``; one that cannot be scheduled is logged and left out, so
-        nothing stored can stop the daemon from starting."""
+        nothing stored can stop the daemon from starting. May follow a ``shutdown``: a
+        cluster member starts and stops scheduling as it takes and loses the lease."""
+        self._stopping.clear()
         self._scheduler.start()
         for trigger in triggers:
             try:

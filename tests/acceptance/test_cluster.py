@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def cluster(
                     "STOKER_CLUSTER__LEASE_SECONDS": str(LEASE_SECONDS),
                     "STOKER_CLUSTER__HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
                 },
-            )  # fmt: skip
+            )
             for i in range(count)
         ]
 
@@ -138,7 +139,7 @@ def test_members_share_runs_schedules_and_limits(cluster: Any, tmp_path: Path) -
         assert others[1].wait_state(run_id)["state"] == "SUCCEEDED"
     spans = sorted(tuple(map(float, p.read_text().split())) for p in limited_dir.iterdir())
     assert len(spans) == len(queued)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in pairwise(spans):
         assert start >= end, f"two runs of a limit-1 job overlapped: {spans}"
 
     # Scheduled triggers created through members that do not hold the lease: the holder
@@ -160,9 +161,7 @@ def test_members_share_runs_schedules_and_limits(cluster: Any, tmp_path: Path) -
         fired = sorted(key for key in keys if key.startswith("at:"))
         # One fire per second from the first: none skipped while the members ran.
         times = [time.mktime(time.strptime(k[3:22], "%Y-%m-%dT%H:%M:%S")) for k in fired]
-        assert [b - a for a, b in zip(times, times[1:], strict=False)] == [1.0] * (
-            len(times) - 1
-        ), fired
+        assert [b - a for a, b in pairwise(times)] == [1.0] * (len(times) - 1), fired
         assert len([r for r in ticks if r["triggered_by"] == name]) >= len(recorded) - 1
 
 

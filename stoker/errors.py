@@ -104,6 +104,13 @@ class InvalidTransition(Conflict):
     code = "InvalidTransition"
 
 
+class LeaseLost(Conflict):
+    """Raised when a write guarded by a lease's fencing token finds the lease taken over
+    (or expired): another cluster member now does that work, so nothing is written."""
+
+    code = "LeaseLost"
+
+
 class Unauthorized(StokerError):
     """Raised when an API call lacks a valid bearer token."""
 

@@ -16,6 +16,7 @@ from stoker.api.ports import ApiServices
 from stoker.api.routes import (
     bookmarks,
     catalog,
+    cluster,
     definitions,
     events,
     generate,
@@ -120,6 +121,7 @@ def create_app(
         roles.router,
         keys.router,
         security_configs.router,
+        cluster.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

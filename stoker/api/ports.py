@@ -11,6 +11,7 @@ from stoker.bus import RunChanged
 from stoker.datacatalog.infer import Inferred
 from stoker.datacatalog.scriptgen import GeneratedScript
 from stoker.domain.bookmarks import BookmarkVersion
+from stoker.domain.cluster import ClusterStatus
 from stoker.domain.datacatalog import CatalogDatabase, CatalogTable, Connection, Partition
 from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
@@ -336,9 +337,7 @@ class Sessions(Protocol):
 
     async def get_statement(self, session_id: str, statement_id: int) -> Statement: ...
 
-    async def wait_statement(
-        self, session_id: str, statement_id: int, timeout: float
-    ) -> Statement:
+    async def wait_statement(self, session_id: str, statement_id: int, timeout: float) -> Statement:
         """Once it has ended, or as it is after ``timeout`` seconds."""
         ...
 
@@ -391,6 +390,21 @@ class SecurityConfigurations(Protocol):
         ...
 
     async def delete(self, name: str) -> None: ...
+
+
+class ClusterView(Protocol):
+    """This daemon among the members of the installation (alone on SQLite)."""
+
+    @property
+    def member_id(self) -> str: ...
+
+    def leases_held(self) -> list[str]:
+        """The leases this member holds now."""
+        ...
+
+    async def status(self) -> ClusterStatus:
+        """The members, their heartbeats and runs, and who holds which lease."""
+        ...
 
 
 class ApiServices(Protocol):
@@ -452,3 +466,6 @@ class ApiServices(Protocol):
     def pool_health(self) -> PoolHealth | None:
         """The warm pool's state and why its last driver failed to start (None: no pool)."""
         ...
+
+    @property
+    def cluster(self) -> ClusterView: ...

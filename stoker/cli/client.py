@@ -123,6 +123,10 @@ class StokerClient:
 
     # --- jobs -----------------------------------------------------------------------------
 
+    def cluster(self) -> Json:
+        result: Json = self._request("GET", "/cluster")
+        return result
+
     def create_job(self, body: Json) -> Json:
         result: Json = self._request("POST", "/jobs", json=body)
         return result

@@ -7,6 +7,7 @@ import click
 from stoker.cli import catalog_tables, generate
 from stoker.cli.bookmarks import bookmarks_group
 from stoker.cli.catalog import catalog_group
+from stoker.cli.cluster import cluster_group
 from stoker.cli.common import CliContext, StokerGroup
 from stoker.cli.config import config_group
 from stoker.cli.definitions import apply_command, export_command
@@ -88,6 +89,7 @@ cli.add_command(sessions_group)
 cli.add_command(roles_group)
 cli.add_command(keys_group)
 cli.add_command(security_configs_group)
+cli.add_command(cluster_group)
 cli.add_command(apply_command)
 cli.add_command(export_command)
 

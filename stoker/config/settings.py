@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from stoker.config.cluster import ClusterSettings
 from stoker.config.display import describe_error, masked
 from stoker.config.environment import ENV_PREFIX, check_environment
 from stoker.config.glue import GlueApiSettings
@@ -35,8 +36,10 @@ from stoker.errors import ConfigError
 
 #: The database URLs stoker can open (SQLAlchemy drivers it ships with).
 DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
-_HOST_ENTRY = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|[0-9A-Fa-f:]+)"
-                         r"(?::[0-9]{1,5})?")
+_HOST_ENTRY = re.compile(
+    r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|[0-9A-Fa-f:]+)"
+    r"(?::[0-9]{1,5})?"
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,39}")
 
 
@@ -390,6 +393,7 @@ class Settings(BaseSettings):
     glue: GlueSettings = GlueSettings()
     sessions: SessionSettings = SessionSettings()
     security: SecuritySettings = SecuritySettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     toml_file: ClassVar[Path | None] = None
 

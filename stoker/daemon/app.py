@@ -22,6 +22,7 @@ from stoker import __version__
 from stoker.api.app import close_streams, create_app, create_metrics_app
 from stoker.config.settings import Settings
 from stoker.daemon.build import Components, build
+from stoker.daemon.cluster import Membership, SingletonWork
 from stoker.daemon.examples import register_examples
 from stoker.daemon.http import ApiServer
 from stoker.daemon.ready import cli_command, ready_message
@@ -84,8 +85,12 @@ class Daemon:
         log.info("daemon stopped", extra={"action": "daemon.stopped"})
 
     async def _start(self, stack: AsyncExitStack, built: Components, sup: Supervisor) -> None:
-        """Recover, then start serving: the API, the relay, the queue, the triggers."""
+        """Join the cluster, recover, then start serving: the API, the relay, the queue,
+        the triggers (on PostgreSQL the lease's holder schedules them)."""
         cfg = self.settings
+        membership = built.membership
+        if isinstance(membership, Membership):
+            await membership.join()  # before recovery: a member is never taken for dead
         await self._recover(built)
         built.run_metrics.seed(await built.io(built.runs.live))
         examples: list[str] = []
@@ -99,11 +104,19 @@ class Daemon:
             stack.push_async_callback(built.relay.stop)
         built.dispatcher.start()
         await built.services.definitions.check_stored()
-        await built.triggers.start()
+        if isinstance(membership, Membership):
+            assert built.cluster_store is not None  # built together on PostgreSQL
+            membership.start(SingletonWork(membership, built.triggers, built.cluster_store,
+                                           built.services.runs, built.io))  # fmt: skip
+        else:
+            await built.triggers.start()
         stack.push_async_callback(built.triggers.stop)
         if built.events_in is not None:
             await built.events_in.start()
             stack.push_async_callback(built.events_in.stop)
+        if isinstance(membership, Membership):
+            # Unwinds first, after the drain: the member heartbeats while its runs end.
+            stack.push_async_callback(membership.stop)
         self._announce_ready(f"{cfg.api.host}:{cfg.api.port}", examples)
 
     def _background(
@@ -129,7 +142,10 @@ class Daemon:
         return loops
 
     async def _stop_intake(self, built: Components) -> None:
-        """Nothing new starts from here on: schedules, event triggers, the queue."""
+        """Nothing new starts from here on: schedules (the lease goes to another member),
+        event triggers, the queue."""
+        if isinstance(built.membership, Membership):
+            await built.membership.resign()
         await built.triggers.stop()
         if built.events_in is not None:
             await built.events_in.stop()  # before the drain, like the schedules
@@ -164,7 +180,11 @@ class Daemon:
     async def _recover(self, built: Components) -> None:
         lineage = built.lineage
         counts = await recover(
-            built.runs, built.services.runs, built.io, reap=lambda: reap_strays(lineage)
+            built.runs,
+            built.services.runs,
+            built.io,
+            reap=lambda: reap_strays(lineage),
+            member_id=built.runs.member_id,
         )
         if any(counts.values()):
             log.warning("recovered runs", extra={"action": "daemon.recovered", **counts})

@@ -6,7 +6,7 @@ every teardown is pushed on the AsyncExitStack, so shutdown runs in reverse orde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from stoker.bookmarks.service import BookmarkService
 from stoker.bus import Bus
 from stoker.config.glue import run_endpoint_url
 from stoker.config.settings import Settings
+from stoker.daemon.cluster import AnyMembership, LocalMembership, Membership, member_info
 from stoker.daemon.executors import build_executors, private_files
 from stoker.daemon.supervisor import Supervisor
 from stoker.datacatalog.runs import RunCatalog
@@ -51,6 +52,7 @@ from stoker.runs.service import RunService
 from stoker.security.keyring import load_keyring
 from stoker.sessions.service import SessionService
 from stoker.store.bookmarks import BookmarkStore
+from stoker.store.cluster import ClusterStore
 from stoker.store.datacatalog import CatalogStore
 from stoker.store.definitions import DefinitionsStore
 from stoker.store.engine import Database, upgrade
@@ -92,6 +94,8 @@ class Services:
     roles: RoleService
     keys: KeyService
     security_configurations: SecurityConfigService
+    #: The cluster as this member sees it (alone, on SQLite).
+    cluster: AnyMembership
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -121,6 +125,10 @@ class Components:
     run_metrics: RunMetrics
     #: This daemon's tags on its child processes: recovery kills what earlier ones left.
     lineage: Lineage
+    #: This daemon among the members (PostgreSQL) or alone (SQLite), and the lease.
+    membership: AnyMembership
+    #: Members and leases in PostgreSQL (None on SQLite).
+    cluster_store: ClusterStore | None
     #: None when no Kafka is configured: events then stay in the outbox.
     relay: OutboxRelay | None = None
     #: None when no Kafka is configured: EVENT triggers then never fire.
@@ -145,7 +153,9 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         glue_compatible=cfg.events.glue_compatible,
     )  # fmt: skip
     jobs = JobStore(db)
-    runs = RunStore(db, identity, pool_capacity=cfg.spark.pool_size)
+    # On PostgreSQL each run records the member executing it; SQLite has one daemon.
+    member_id = None if db.is_sqlite else cfg.cluster.member
+    runs = RunStore(db, identity, pool_capacity=cfg.spark.pool_size, member_id=member_id)
     # Metrics listen on the bus, observe the triggers through a callback passed in here,
     # take the drivers' Spark samples through the executors' sink, and read the
     # components at scrape time (STYLE rule 9).
@@ -168,11 +178,17 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         credentials=credentials, roles=RunRoles(role_store), security=run_security,
     )  # fmt: skip
     catalog = JobCatalog(
-        jobs=jobs, io=io, scripts_dir=cfg.data_dir / "scripts", clock=utcnow, roots=roots,
+        jobs=jobs,
+        io=io,
+        scripts_dir=cfg.data_dir / "scripts",
+        clock=utcnow,
+        roots=roots,
         s3_buckets=cfg.glue.s3_buckets,
     )
     dispatcher = Dispatcher(
-        service=service, bus=bus, poll_interval=cfg.daemon.poll_interval_seconds,
+        service=service,
+        bus=bus,
+        poll_interval=cfg.daemon.poll_interval_seconds,
         tasks=supervisor,
     )
     trigger_store = TriggerStore(db)
@@ -190,9 +206,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     events = EventLog(OutboxStore(db), io)
     pool = executors[ExecutorKind.POOL]
     warm = pool if isinstance(pool, WarmPool) else None
-    bookmarks = BookmarkService(
-        store=BookmarkStore(db, identity), jobs=jobs, io=io, clock=utcnow
-    )
+    bookmarks = BookmarkService(store=BookmarkStore(db, identity), jobs=jobs, io=io, clock=utcnow)
     data_catalog = CatalogService(CatalogStore(db), io, utcnow, cfg.glue.s3_buckets)
     sessions = SessionService(
         store=SessionStore(db), jobs=jobs, pool=warm, io=io, clock=utcnow, tasks=supervisor,
@@ -201,13 +215,16 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     # Before the pool closes (the stack unwinds in reverse): sessions end STOPPED first.
     stack.push_async_callback(sessions.aclose)
     runs.pool_reserved = lambda: sessions.held
+    cluster_store = None if db.is_sqlite else ClusterStore(db)
+    membership = _membership(cfg, cluster_store, io, service, supervisor)
+    metrics.cluster_leases_held.set_function(lambda: len(membership.leases_held()))
     services = Services(
         catalog, service, events, triggers, definitions, history, supervisor, bookmarks,
         data_catalog, bus, sessions, RoleService(role_store, io, utcnow),
         KeyService(ring, [role_store, run_security], io),
-        SecurityConfigService(config_store, io, utcnow), warm,
+        SecurityConfigService(config_store, io, utcnow), membership, warm,
     )  # fmt: skip
-    relay = _relay(cfg, db, io, bus, supervisor)
+    relay = _relay(cfg, db, io, bus, supervisor, holds=lambda: membership.holds)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)
     run_metrics = install_metrics(
         metrics, bus, pool=warm,
@@ -216,8 +233,8 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         tasks=supervisor,
     )  # fmt: skip
     return Components(
-        services, dispatcher, runs, io, triggers, metrics, run_metrics, lineage, relay,
-        events_in, credentials,
+        services, dispatcher, runs, io, triggers, metrics, run_metrics, lineage, membership,
+        cluster_store, relay, events_in, credentials,
     )  # fmt: skip
 
 
@@ -260,14 +277,25 @@ def _history(
     return history, on_sample
 
 
+def _membership(
+    cfg: Settings, store: ClusterStore | None, io: Blocking, runs: RunService,
+    supervisor: Supervisor,
+) -> AnyMembership:  # fmt: skip
+    info = member_info(cfg.cluster, cfg.api_url, cfg.spark.pool_size)
+    if store is None:
+        return LocalMembership(info, cfg.cluster, busy=lambda: runs.active_count)
+    return Membership(store, info, cfg.cluster, io, supervisor)
+
+
 def _relay(
-    cfg: Settings, db: Database, io: Blocking, bus: Bus, supervisor: Supervisor
-) -> OutboxRelay | None:
+    cfg: Settings, db: Database, io: Blocking, bus: Bus, supervisor: Supervisor,
+    holds: Callable[[], bool],
+) -> OutboxRelay | None:  # fmt: skip
     if not cfg.kafka.bootstrap_servers:
         return None
     return OutboxRelay(
         OutboxStore(db), KafkaPublisher(cfg.kafka), io=io, clock=utcnow, bus=bus,
-        retention_days=cfg.events.outbox_retention_days, tasks=supervisor,
+        retention_days=cfg.events.outbox_retention_days, tasks=supervisor, holds=holds,
     )  # fmt: skip
 
 

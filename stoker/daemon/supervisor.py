@@ -53,6 +53,7 @@ POLICIES: Mapping[str, Policy] = {
     "outbox-relay": Policy(critical=True),
     "event-consumer": Policy(critical=True),
     "watchdog": Policy(critical=True),
+    "cluster": Policy(critical=True),
     "api": Policy(critical=True, restart=False),
     "metrics-api": Policy(critical=False, restart=False),
     "metrics-history": Policy(critical=False),

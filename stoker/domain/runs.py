@@ -43,6 +43,9 @@ class JobRun:
     state_detail: str | None = None
     predecessor_runs: list[dict[str, str]] = field(default_factory=list)
     seq: int = 0
+    #: The cluster member executing it (STARTING, RUNNING, STOPPING); None while WAITING and
+    #: for runs that never started.
+    member_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
@@ -127,6 +127,12 @@ class Metrics:
             "(job, trigger); each shows its load_error in the API.",
             ["kind"], registry=r,
         )  # fmt: skip
+        self.cluster_leases_held = Gauge(
+            "stoker_cluster_leases_held",
+            "Cluster leases this daemon holds now (1: it does the singleton work, "
+            "docs/cluster.md; always 1 on SQLite).",
+            registry=r,
+        )
         self.build_info = Info("stoker_build", "The daemon's version.", registry=r)
         self.build_info.info({"version": version})
 

@@ -57,8 +57,12 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         tasks: Spawner | None = None,
+        holds: Callable[[], bool] | None = None,
     ) -> None:
         self._store = store
+        #: Whether this daemon holds the cluster's singleton lease: only its holder relays,
+        #: so the outbox is published in order by one member (always true on SQLite).
+        self._holds = holds if holds is not None else _always
         self._publisher = publisher
         self._io = io
         self._bus = bus
@@ -111,6 +115,10 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = BACKOFF_MIN
         while not self._stopping.is_set():
+            if not self._holds():
+                # Hints are for the holder; this member only looks again each poll.
+                await self._sleep(self._poll_interval, wakeable=False)
+                continue
             try:
                 outcome = await self.run_once()
             except StoreUnavailable as exc:
@@ -202,7 +210,7 @@ class OutboxRelay:
             )  # fmt: skip
 
     async def _final_flush(self) -> None:
-        if self.broker_down:
+        if self.broker_down or not self._holds():
             return
         try:
             async with asyncio.timeout(FINAL_FLUSH_SECONDS):
@@ -214,3 +222,7 @@ class OutboxRelay:
             )
         except Exception:
             log.exception("final outbox flush failed", extra={"action": "relay.error"})
+
+
+def _always() -> bool:
+    return True

@@ -47,7 +47,7 @@ from stoker.runs.credentials import RunCredentials
 from stoker.runs.delays import DelayNotices
 from stoker.runs.timeouts import Deadlines
 from stoker.store.jobs import JobStore
-from stoker.store.runs import RunStore, Transitioned
+from stoker.store.runs import Fence, RunStore, Transitioned
 from stoker.tasks import Spawner, Unsupervised
 
 log = logging.getLogger(__name__)
@@ -296,11 +296,16 @@ class RunService:
         self._deadlines.cancel_all()
         self._delays.cancel_all()
 
-    async def settle(self, run: JobRun, target: RunState, detail: str) -> Transitioned:
-        """Recovery: force a run nobody is executing into a terminal state."""
+    async def settle(
+        self, run: JobRun, target: RunState, detail: str, *, fence: Fence | None = None
+    ) -> Transitioned:
+        """Recovery: force a run nobody is executing into a terminal state; ``fence`` (the
+        lease holder's token check) refuses the write once another member holds the lease."""
         error = detail if target is RunState.ERROR else None
         await self._apply_catalog(run.id)
-        return await self._finish_transition(run.id, run.state, target, error=error, detail=detail)
+        return await self._finish_transition(
+            run.id, run.state, target, error=error, detail=detail, fence=fence
+        )
 
     # -- internals -----------------------------------------------------------------------
 
@@ -314,8 +319,9 @@ class RunService:
             extra = await self._prepare_bookmark(run)
             extra.update(await self._prepare_catalog(run))
         except StokerError as exc:
-            failed = Exit(Outcome.LOST, f"the run's bookmark or catalog cannot be read: "
-                                        f"{exc.message}")
+            failed = Exit(
+                Outcome.LOST, f"the run's bookmark or catalog cannot be read: {exc.message}"
+            )
             await asyncio.shield(self._settle_exit(run, failed))
             return
         try:
@@ -455,9 +461,10 @@ class RunService:
         error: str | None,
         detail: str | None = None,
         bookmark: BookmarkCommit | None = None,
+        fence: Fence | None = None,
     ) -> Transitioned:
         moved = await self._transition(
-            run_id, expected, target, error=error, detail=detail, bookmark=bookmark
+            run_id, expected, target, error=error, detail=detail, bookmark=bookmark, fence=fence
         )
         log.info(
             "run ended",
@@ -494,6 +501,7 @@ class RunService:
         error: str | None = None,
         detail: str | None = None,
         bookmark: BookmarkCommit | None = None,
+        fence: Fence | None = None,
     ) -> Transitioned:
         moved = await self._io(
             self._runs.transition,
@@ -504,6 +512,7 @@ class RunService:
             error_message=error,
             state_detail=detail,
             bookmark=bookmark,
+            fence=fence,
         )
         self._changed(moved.run)
         return moved

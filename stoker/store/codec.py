@@ -72,6 +72,7 @@ def run_from_row(row: Row[Any]) -> JobRun:
         state_detail=row.state_detail,
         predecessor_runs=list(row.predecessor_runs),
         seq=row.seq,
+        member_id=row.member_id,
     )
 
 
@@ -100,4 +101,5 @@ def run_values(run: JobRun, job: Job) -> dict[str, Any]:
         "error_message": run.error_message,
         "state_detail": run.state_detail,
         "predecessor_runs": run.predecessor_runs,
+        "member_id": run.member_id,
     }

@@ -8,7 +8,7 @@ EXISTS, or read as ids in FIFO order, never as its rows' JSON.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
@@ -41,9 +41,12 @@ def _waiting(where: Any) -> Any:
     return select(job_runs.c.seq).where(job_runs.c.state == RunState.WAITING.value, where).exists()
 
 
-# One statement for the job and, only when the job leaves room, one for the pool.
+# One statement for the job and, only when the job leaves room, one for the pool. A
+# member's pool is its own (its active pool runs); the queue it must not overtake is shared.
+_MINE = job_runs.c.member_id == bindparam("member")
 _JOB_OCCUPANCY = select(_active(_OF_JOB), _waiting(_OF_JOB))
 _POOL_OCCUPANCY = select(_active(_IN_POOL), _waiting(_IN_POOL))
+_MEMBER_POOL_OCCUPANCY = select(_active(_IN_POOL & _MINE), _waiting(_IN_POOL))
 # Promotion runs on every completion: the queue may hold thousands of runs.
 _WAITING_BY_JOB = (
     select(job_runs.c.job_name, func.count())
@@ -60,6 +63,13 @@ _ACTIVE_BY_JOB = (
     .where(job_runs.c.state.in_(_ACTIVE))
     .group_by(job_runs.c.job_name, job_runs.c.executor)
 )
+# A job's limit holds across members; the pool count is the member's own.
+_ACTIVE_BY_JOB_MEMBER = (
+    select(job_runs.c.job_name, job_runs.c.executor, func.count(),
+           func.count().filter(_MINE))
+    .where(job_runs.c.state.in_(_ACTIVE))
+    .group_by(job_runs.c.job_name, job_runs.c.executor)
+)  # fmt: skip
 # Locked in name order, so two promotions never wait on each other's locks.
 _LIMITS = (
     select(jobs.c.name, jobs.c.max_concurrent_runs)
@@ -71,15 +81,20 @@ _LIMITS_LOCKED = _LIMITS.with_for_update()
 
 def placement(
     conn: Connection, job_name: str, limit: int, executor: ExecutorKind, pool_capacity: int,
-    *, queuing: bool,
+    *, queuing: bool, member_id: str | None = None,
 ) -> Placement:  # fmt: skip
     """Where a new run of the job starts (domain.slots.place), from the occupancy read
-    after the job row was locked. The pool is not read when the job alone decides."""
+    after the job row was locked. The pool is not read when the job alone decides; with
+    ``member_id`` it is that member's pool."""
     active, waiting = conn.execute(_JOB_OCCUPANCY, {"name": job_name}).one()
     job = JobOccupancy(limit, active, bool(waiting))
     pool = None
     if executor is ExecutorKind.POOL and not job_blocks(job):
-        pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
+        if member_id is None:
+            pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
+        else:
+            query = _MEMBER_POOL_OCCUPANCY
+            pool_active, pool_waiting = conn.execute(query, {"member": member_id}).one()
         pool = PoolOccupancy(pool_capacity, pool_active, bool(pool_waiting))
     return place(job_name, job, pool, queuing=queuing)
 
@@ -89,17 +104,26 @@ def waiting_by_job(conn: Connection) -> dict[str, int]:
     return {job: n for job, n in conn.execute(_WAITING_BY_JOB)}
 
 
-def slots(conn: Connection, waiting: dict[str, int], pool_capacity: int, *, lock: bool) -> Slots:
-    """The queued jobs' limits (their rows locked first when ``lock``) and the active runs."""
+def slots(
+    conn: Connection, waiting: dict[str, int], pool_capacity: int, *, lock: bool,
+    member_id: str | None = None,
+) -> Slots:  # fmt: skip
+    """The queued jobs' limits (their rows locked first when ``lock``) and the active runs;
+    with ``member_id`` the pool counted is that member's."""
     query = _LIMITS_LOCKED if lock else _LIMITS
     limits: dict[str, int] = {
         name: limit for name, limit in conn.execute(query, {"names": sorted(waiting)})
     }
     active: dict[str, int] = {}
     pool_active = 0
-    for job_name, executor, count in conn.execute(_ACTIVE_BY_JOB):
+    rows: Iterable[tuple[str, str, int, int]]
+    if member_id is None:
+        rows = ((job, kind, n, n) for job, kind, n in conn.execute(_ACTIVE_BY_JOB))
+    else:
+        rows = conn.execute(_ACTIVE_BY_JOB_MEMBER, {"member": member_id}).tuples()
+    for job_name, executor, count, mine in rows:
         active[job_name] = active.get(job_name, 0) + count
-        pool_active += count if executor == _POOL else 0
+        pool_active += mine if executor == _POOL else 0
     return Slots(waiting, limits, active, pool_capacity, pool_active)
 
 

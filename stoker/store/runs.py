@@ -60,6 +60,8 @@ class Transitioned:
 
 #: Called inside a terminal transition's transaction (conditional triggers hook in here).
 CompletionHook = Callable[[Connection, JobRun, datetime], list[JobRun]]
+#: Called first in a transition's transaction; raises to refuse it (store.cluster.fence).
+Fence = Callable[[Connection], None]
 
 
 class RunStore(RunReader):
@@ -67,8 +69,18 @@ class RunStore(RunReader):
     many pool runs may be active: the pool's size less the drivers interactive sessions hold
     (``pool_reserved``)."""
 
-    def __init__(self, db: Database, identity: EventIdentity, pool_capacity: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        identity: EventIdentity,
+        pool_capacity: int,
+        member_id: str | None = None,
+    ) -> None:
         super().__init__(db)
+        #: The cluster member this store starts runs for: recorded on each run it moves to
+        #: STARTING, and its pool is the one ``pool_capacity`` counts (None: not recorded,
+        #: the pool is counted over every run).
+        self.member_id = member_id
         self._identity = identity
         self._pool_size = pool_capacity
         self.on_completion: CompletionHook | None = None
@@ -122,9 +134,11 @@ class RunStore(RunReader):
         error_message: str | None = None,
         state_detail: str | None = None,
         bookmark: BookmarkCommit | None = None,
+        fence: Fence | None = None,
     ) -> Transitioned:
         """Move the run to ``target`` from whichever of ``expected`` it is in and the table
-        allows; InvalidTransition (nothing written) when it is in none of them.
+        allows; InvalidTransition (nothing written) when it is in none of them. ``fence``
+        runs first in the transaction and may refuse it by raising (a lease's token check).
 
         ``bookmark`` (a SUCCEEDED run's commit) writes the job's next bookmark version in
         the same transaction, compare-and-set on the version the run read: BookmarkConflict
@@ -139,6 +153,8 @@ class RunStore(RunReader):
         if target is RunState.RUNNING:
             values["running_on"] = now
         with self._db.write() as conn:
+            if fence is not None:
+                fence(conn)
             before = self._get(conn, run_id)
             # The job's row before the run's: the lock order of every run write.
             last_runs.moving(conn, before.job_name, before.seq, allowed, target)
@@ -196,7 +212,8 @@ class RunStore(RunReader):
             if not waiting:
                 return moved
             lock = not self._db.is_sqlite  # SQLite's transaction holds the write lock already
-            slots = run_slots.slots(conn, waiting, self.pool_capacity, lock=lock)
+            slots = run_slots.slots(conn, waiting, self.pool_capacity, lock=lock,
+                                    member_id=self.member_id)  # fmt: skip
             queue = run_slots.queue(conn)
             moves = promote(queue, slots)
             queue.close()  # before the updates: the rest of the queue is never read
@@ -219,7 +236,7 @@ class RunStore(RunReader):
         queuing: bool,
     ) -> Placement:  # fmt: skip
         return run_slots.placement(conn, job_name, limit, executor, self.pool_capacity,
-                                   queuing=queuing)  # fmt: skip
+                                   queuing=queuing, member_id=self.member_id)  # fmt: skip
 
     def _force(
         self, conn: Connection, move: Move, now: datetime
@@ -231,7 +248,7 @@ class RunStore(RunReader):
         if move.target.terminal:
             values.update(completed_on=now, error_message=move.error)
         if move.target is RunState.STARTING:
-            values["state_detail"] = None
+            values.update(state_detail=None, member_id=self.member_id)
         row = _guarded_update(conn, move.run_id, allowed, values)
         if row is None:
             return None
@@ -244,7 +261,8 @@ class RunStore(RunReader):
         self, conn: Connection, run: JobRun, job: Job, now: datetime, *, ended: bool = False
     ) -> JobRun:
         initial(run.state, ended=ended)
-        row = conn.execute(_INSERT_RUN, run_values(run, job)).one()
+        member = self.member_id if run.state in ACTIVE_STATES else None
+        row = conn.execute(_INSERT_RUN, run_values(replace(run, member_id=member), job)).one()
         created = run_from_row(row)
         last_runs.inserted(conn, created)  # callers locked the job's row (PostgreSQL)
         self._event(conn, created, None, now)

@@ -140,6 +140,9 @@ job_runs = Table(
     Column("predecessor_runs", JSON, nullable=False),
     #: Set, with its "Job Run Status" event, when the run outlived notify_delay_after.
     Column("delay_notified", Boolean, nullable=False, server_default=false()),
+    #: The cluster member executing the run (migration 0014): a dead member's runs are
+    #: settled by the lease holder.
+    Column("member_id", String(255)),
     # Each list filter's runs in seq order (keyset pages, newest first, never a sort);
     # started_on for time ranges and the counts by day (migration 0007).
     Index("ix_job_runs_job_state_seq", "job_name", "state", "seq"),
@@ -361,4 +364,29 @@ security_configurations = Table(
     Column("name", String(255), primary_key=True),
     Column("settings", Text, nullable=False),
     Column("created_on", UTCDateTime(), nullable=False),
+)
+
+#: The daemons of the installation (PostgreSQL only; migration 0014): each rewrites its row
+#: every ``cluster.heartbeat_seconds`` (database clock).
+cluster_members = Table(
+    "cluster_members",
+    metadata,
+    Column("member_id", String(255), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("api_url", String(1024), nullable=False),
+    Column("started_on", UTCDateTime(), nullable=False),
+    Column("heartbeat_on", UTCDateTime(), nullable=False),
+    Column("pool_capacity", Integer, nullable=False),
+)
+
+#: Leases with fencing: ``token`` grows by one at each acquisition, so a write guarded by
+#: (holder, token) fails once another member has taken the lease.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("token", BigInteger, nullable=False),
+    Column("expires_on", UTCDateTime(), nullable=False),
 )

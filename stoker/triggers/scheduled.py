@@ -17,7 +17,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.executors.base import BaseExecutor
@@ -93,7 +93,9 @@ class Scheduler:
 
     def start(self, triggers: list[Trigger]) -> None:
         """Schedule ``triggers``; one that cannot be scheduled is logged and left out, so
-        nothing stored can stop the daemon from starting."""
+        nothing stored can stop the daemon from starting. May follow a ``shutdown``: a
+        cluster member starts and stops scheduling as it takes and loses the lease."""
+        self._stopping.clear()
         self._scheduler.start()
         for trigger in triggers:
             try:
@@ -131,7 +133,15 @@ class Scheduler:
 
     def next_fire_time(self, name: str) -> datetime | None:
         job = self._scheduler.get_job(name)
-        return job.next_run_time if job is not None else None
+        if job is None:
+            return None
+        if not hasattr(job, "next_run_time"):
+            # Pending: not started on this cluster member (another holds the lease and
+            # fires it); the schedule still says when it is next due.
+            due: datetime | None = job.trigger.get_next_fire_time(None, datetime.now(UTC))
+            return due
+        scheduled: datetime | None = job.next_run_time
+        return scheduled
 
     @property
     def count(self) -> int:

@@ -83,6 +83,8 @@ class TriggerService:
         self._clock = clock
         self.scheduler = Scheduler(self._on_schedule, tasks)
         self._due: list[tuple[str, str, datetime]] = []
+        #: Each scheduled trigger's (schedule, timezone) as ``refresh`` last saw it stored.
+        self._seen: dict[str, tuple[str | None, str]] = {}
         self._flushing: asyncio.Future[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -98,9 +100,35 @@ class TriggerService:
         for trigger in loaded:
             await self._catch_up(trigger)
         self.scheduler.start(loaded)
+        scheduled = [t for t in loaded if t.type is TriggerType.SCHEDULED]
+        self._seen = {t.name: (t.schedule, t.timezone) for t in scheduled
+                      if t.state is TriggerState.ACTIVATED}  # fmt: skip
 
     async def stop(self) -> None:
         await self.scheduler.shutdown()
+
+    async def refresh(self) -> int:
+        """Schedule what other cluster members changed: ACTIVATED scheduled triggers stored
+        since the last look are (re)scheduled, those gone or deactivated unscheduled. Only
+        the lease holder schedules, so triggers created through another member's API reach
+        it here (each member's own changes are scheduled at once). How many changed."""
+        stored = {t.name: t for t in await self._io(self._store.active_of_type,
+                                                    TriggerType.SCHEDULED)}  # fmt: skip
+        changed = 0
+        for name in [n for n in self._seen if n not in stored]:
+            self.scheduler.remove(name)
+            del self._seen[name]
+            changed += 1
+        for name, trigger in stored.items():
+            key = (trigger.schedule, trigger.timezone)
+            if self._seen.get(name) == key:
+                continue
+            self._seen[name] = key
+            loaded = self.present(trigger)
+            if loaded.load_error is None:
+                self.scheduler.sync(loaded)
+                changed += 1
+        return changed
 
     # -- Glue's operations ----------------------------------------------------------------
 

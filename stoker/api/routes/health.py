@@ -32,4 +32,5 @@ async def health(request: Request, response: Response, services: Services) -> He
     return HealthOut(
         status=status, version=request.app.version, accepting_runs=services.accepting_runs,
         tasks=tasks, pool=PoolHealthOut.of(pool) if pool is not None else None,
+        member_id=services.cluster.member_id, leases=services.cluster.leases_held(),
     )  # fmt: skip

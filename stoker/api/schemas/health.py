@@ -18,7 +18,6 @@ class TaskOut(BaseModel):
     crashes: int
 
 
-
 class PoolHealthOut(BaseModel):
     """The warm pool: ``healthy`` is false while it is degraded or failing."""
 
@@ -51,3 +50,6 @@ class HealthOut(BaseModel):
     #: Each supervised background task of the daemon, by name.
     tasks: dict[str, TaskOut] = Field(default_factory=dict)
     pool: PoolHealthOut | None = None
+    #: This daemon's cluster member id, and the leases it holds (on SQLite: "singleton").
+    member_id: str | None = None
+    leases: list[str] = Field(default_factory=list)

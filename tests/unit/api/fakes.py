@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from stoker.aio import Blocking
 from stoker.bus import Bus
+from stoker.config.cluster import ClusterSettings
 from stoker.config.security import SecuritySettings
+from stoker.daemon.cluster import LocalMembership, member_info
 from stoker.datacatalog.service import CatalogService
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
 from stoker.domain.events import OutboxEvent
@@ -262,8 +264,11 @@ class FakeMetricsHistory:
         spans = buckets(since, until, count)
         found: dict[int, list[RunFigures]] = {}
         for i, span in enumerate(spans):
-            started = [r for r in self.runs.runs.values()
-                       if r.job_name == job_name and span.start <= _aware(r.started_on) < span.end]
+            started = [
+                r
+                for r in self.runs.runs.values()
+                if r.job_name == job_name and span.start <= _aware(r.started_on) < span.end
+            ]
             started.sort(key=lambda r: _aware(r.started_on), reverse=True)
             for run in started[:RUNS_PER_POINT]:
                 if kept := self.samples.get(run.id, [])[-SAMPLES_PER_RUN:]:
@@ -353,6 +358,10 @@ class FakeServices:
         self._security_services: tuple[RoleService, KeyService] | None = None
         self._configs: SecurityConfigService | None = None
         self.s3_buckets: dict[str, str] = {}
+        settings = ClusterSettings(member_id="test-member")
+        self.cluster = LocalMembership(
+            member_info(settings, "http://127.0.0.1:8421", 2), settings, busy=lambda: 0
+        )
 
     @property
     def catalog(self) -> CatalogService:

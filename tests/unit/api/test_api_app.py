@@ -29,6 +29,7 @@ def test_health(client: httpx.Client, services: FakeServices) -> None:
             "state": "ok", "healthy": True, "size": 2, "idle": 2, "busy": 0, "starting": 0,
             "failures": 0, "last_failure": None,
         },
+        "member_id": "test-member", "leases": ["singleton"],
     }  # fmt: skip
     services.accepting_runs = False
     assert client.get("/health").json()["accepting_runs"] is False
@@ -180,3 +181,15 @@ def test_metrics_listener_rule() -> None:
     with pytest.raises(ConfigError) as any_host:
         check_bind_allowed(ApiSettings(allowed_hosts=["*"]))
     assert any_host.value.field == "api.allowed_hosts"
+
+
+def test_cluster_alone_on_sqlite(client: httpx.Client) -> None:
+    """One daemon (no shared database): itself, alive, holding the singleton lease."""
+    body = client.get("/cluster").json()
+    assert body["mode"] == "local"
+    assert [(m["member_id"], m["alive"], m["pool_capacity"]) for m in body["members"]] == [
+        ("test-member", True, 2)
+    ]
+    assert [(lease["name"], lease["holder"]) for lease in body["leases"]] == [
+        ("singleton", "test-member")
+    ]

@@ -60,6 +60,8 @@ def pg_reader(pg_url: str) -> Iterator[tuple[str, str, str, str]]:
         conn.execute(sa.text(f"CREATE USER {user} PASSWORD '{password}'"))
         conn.execute(sa.text(f"CREATE TABLE {table} (n integer)"))
         conn.execute(sa.text(f"INSERT INTO {table} VALUES (1), (2), (3)"))
+        # Other tests recreate the public schema, which then grants PUBLIC nothing.
+        conn.execute(sa.text(f"GRANT USAGE ON SCHEMA public TO {user}"))
         conn.execute(sa.text(f"GRANT SELECT ON {table} TO {user}"))
     url = urlsplit(pg_url)
     jdbc = f"jdbc:postgresql://{url.hostname}:{url.port}{url.path}"
@@ -68,6 +70,7 @@ def pg_reader(pg_url: str) -> Iterator[tuple[str, str, str, str]]:
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text(f"DROP TABLE {table}"))
+            conn.execute(sa.text(f"REVOKE USAGE ON SCHEMA public FROM {user}"))
             conn.execute(sa.text(f"DROP USER {user}"))
         engine.dispose()
 
@@ -79,6 +82,22 @@ def cmdlines() -> str:
             raw = Path(f"/proc/{pid}/cmdline").read_bytes()
             found.append(raw.replace(b"\0", b" ").decode(errors="replace"))
     return "\n".join(found)
+
+
+def read_role(daemon: DaemonProcess, run_id: str) -> None:
+    """Waits until the run has printed what it read from its role; a run that ends first
+    fails the test with its state, error and output."""
+
+    def printed() -> bool:
+        if "hadoop" in daemon.logs(run_id):
+            return True
+        run = daemon.run(run_id)
+        assert run["state"] in {"STARTING", "WAITING", "RUNNING"}, (
+            run, daemon.logs(run_id), daemon.logs(run_id, "stderr")[-3000:],
+        )  # fmt: skip
+        return False
+
+    eventually(printed, f"run {run_id} printed what it read from its role", timeout=240)
 
 
 def test_role_credentials_reach_runs_and_nothing_else(
@@ -108,8 +127,7 @@ def test_role_credentials_reach_runs_and_nothing_else(
                       default_arguments=arguments)  # fmt: skip
     runs = [daemon.start_run(job)["id"] for job in ("warm", "cold")]
     for run_id in runs:
-        eventually(lambda run_id=run_id: "hadoop" in daemon.logs(run_id), "the run read its role",
-                   timeout=240)  # fmt: skip
+        read_role(daemon, run_id)
     live = cmdlines()
     assert "stoker.executors.pool.driver" in live and "SparkSubmit" in live
     assert not [s for s in secrets if s in live]
@@ -138,7 +156,7 @@ def test_role_credentials_reach_runs_and_nothing_else(
     # A changed role reaches the runs started afterwards.
     ok(stoker("roles", "update", "etl", "--env", "GREETING=changed", daemon=daemon))
     again = daemon.start_run("warm")["id"]
-    eventually(lambda: "hadoop" in daemon.logs(again), "the rerun read its role", timeout=120)
+    read_role(daemon, again)
     release.touch()
     assert daemon.wait_state(again, timeout=120)["state"] == "SUCCEEDED"
     assert "greeting changed" in daemon.logs(again)

@@ -3,9 +3,12 @@ every fire once, its runs and events in the outbox, slots decided as serial fire
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import delete, select
 
+from stoker.domain.events import EventIdentity
 from stoker.domain.jobs import CommandName
 from stoker.domain.states import RunState
 from stoker.domain.triggers import Action, Trigger, TriggerState, TriggerType
@@ -38,7 +41,7 @@ def scheduled(name: str, *jobs: str) -> Trigger:
     )  # fmt: skip
 
 
-def burst(names: list[str], key: str, clock: Clock) -> list[tuple[str, str, object]]:
+def burst(names: list[str], key: str, clock: Clock) -> list[tuple[str, str, datetime]]:
     return [(n, key, clock()) for n in names]
 
 
@@ -54,7 +57,7 @@ def test_burst_fires_every_trigger_once_with_runs_and_events(
     names = [f"t{i:03d}" for i in range(120)]
     for name in names:
         store.create(scheduled(name, "sink"), clock())
-    fired = firing.fire_many(burst(names, "at:1", clock))  # type: ignore[arg-type]
+    fired = firing.fire_many(burst(names, "at:1", clock))
     assert [n for n, _ in fired] == names
     runs = [r for _, started in fired for r in started or []]
     assert len(runs) == 120 and all(
@@ -80,15 +83,15 @@ def test_a_replayed_burst_does_not_fire_twice(
         store.create(scheduled(name, "sink"), clock())
     # A crash after some fires committed: the restarted daemon hands the same slot again.
     assert firing.fire("r1", "at:1") is not None
-    first = firing.fire_many(burst(names, "at:1", clock))  # type: ignore[arg-type]
+    first = firing.fire_many(burst(names, "at:1", clock))
     assert [(n, runs is None) for n, runs in first] == [(n, n == "r1") for n in names]
-    again = firing.fire_many(burst([*names, "r2"], "at:1", clock))  # type: ignore[arg-type]
+    again = firing.fire_many(burst([*names, "r2"], "at:1", clock))
     assert all(runs is None for _, runs in again)
     with db.read() as conn:
         assert len(conn.execute(select(job_runs.c.id)).all()) == 6
     assert len(outbox_run_ids(db)) == 6
     # The same key twice in one burst is one fire.
-    twice = firing.fire_many(burst(["r0", "r0"], "at:2", clock))  # type: ignore[arg-type]
+    twice = firing.fire_many(burst(["r0", "r0"], "at:2", clock))
     assert [runs is not None for _, runs in twice] == [True, False]
 
 
@@ -101,7 +104,7 @@ def test_a_broken_fire_does_not_lose_the_others(
         store.create(scheduled(name, job), clock())
     jobs.delete("doomed")  # deleted mid-burst: its trigger still points at it
     store.delete("gone")  # deleted between being due and being fired
-    fired = dict(firing.fire_many(burst(["a", "b", "gone", "c"], "at:1", clock)))  # type: ignore[arg-type]
+    fired = dict(firing.fire_many(burst(["a", "b", "gone", "c"], "at:1", clock)))
     assert set(fired) == {"a", "b", "c"}
     assert fired["b"] is not None and fired["b"][0].state is S.ERROR
     assert "does not exist" in (fired["b"][0].error_message or "")
@@ -134,6 +137,29 @@ def test_burst_slots_match_serial_fires(
     with db.write() as conn:
         conn.execute(delete(outbox))
         conn.execute(delete(job_runs))
-    bulk = outcome(firing.fire_many(burst(names, "at:bulk", clock)))  # type: ignore[arg-type]
+    bulk = outcome(firing.fire_many(burst(names, "at:bulk", clock)))
     assert bulk == serial
     assert [s for _, s, _ in bulk].count(S.FAILED.value) == 2  # s1 over its limit, no queuing
+
+
+def test_a_members_burst_runs_are_its_own(
+    db: Database, store: TriggerStore, jobs: JobStore, clock: Clock
+) -> None:
+    # Several daemons: a burst's active runs name the member executing them (or the lease
+    # holder would settle them as lost) and fill that member's pool, not another's.
+    other = RunStore(db, EventIdentity(), pool_capacity=1, member_id="m-other")
+    mine = RunStore(db, EventIdentity(), pool_capacity=2, member_id="m-mine")
+    jobs.create(make_job("busy", max_concurrent_runs=5), clock())
+    names = [f"b{i}" for i in range(3)]
+    for name in ["theirs", *names]:
+        store.create(scheduled(name, "busy"), clock())
+    ((_, theirs),) = Firing(db, other, store, clock).fire_many(burst(["theirs"], "at:1", clock))
+    assert [(r.state, r.member_id) for r in theirs or []] == [(S.STARTING, "m-other")]
+    fired = Firing(db, mine, store, clock).fire_many(burst(names, "at:1", clock))
+    runs = [r for _, started in fired for r in started or []]
+    assert [(r.state, r.member_id) for r in runs] == [
+        (S.STARTING, "m-mine"), (S.STARTING, "m-mine"), (S.WAITING, None),
+    ]  # fmt: skip
+    with db.read() as conn:
+        stored = {i: m for i, m in conn.execute(select(job_runs.c.id, job_runs.c.member_id))}
+    assert [stored[r.id] for r in runs] == ["m-mine", "m-mine", None]

@@ -86,6 +86,42 @@ def place(
     return Placement(RunState.WAITING, waiting_detail(why, job.limit))
 
 
+class Request(NamedTuple):
+    """A new run asking for a slot: its job, whether it needs a warm driver, and whether
+    it may queue."""
+
+    job_name: str
+    pool: bool
+    queuing: bool
+
+
+def place_in_order(
+    requests: Iterable[Request],
+    jobs: Mapping[str, JobOccupancy],
+    pool: PoolOccupancy,
+) -> list[Placement]:
+    """Each request's placement, as if each were created after the one before it: a burst
+    of new runs read its occupancy once and decides here what serial creations would.
+    ``jobs`` holds each requested job's occupancy (its limit, read with its row locked)."""
+    occupied = dict(jobs)
+    placements: list[Placement] = []
+    for request in requests:
+        job = occupied[request.job_name]
+        placed = place(request.job_name, job, pool if request.pool else None,
+                       queuing=request.queuing)  # fmt: skip
+        # A started run takes a slot; a queued one makes later runs queue behind it (FIFO).
+        if placed.state is RunState.STARTING:
+            occupied[request.job_name] = JobOccupancy(job.limit, job.active + 1, job.waiting)
+            if request.pool:
+                pool = PoolOccupancy(pool.capacity, pool.active + 1, pool.waiting)
+        elif placed.state is RunState.WAITING:
+            occupied[request.job_name] = JobOccupancy(job.limit, job.active, True)
+            if request.pool:
+                pool = PoolOccupancy(pool.capacity, pool.active, True)
+        placements.append(placed)
+    return placements
+
+
 def waiting_detail(why: Blocker, limit: int) -> str:
     if why is Blocker.POOL:
         return "waiting for a free warm driver (pool capacity reached)"

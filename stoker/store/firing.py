@@ -11,7 +11,7 @@ a restart; whether a predicate is met is domain.conditions.satisfied's decision.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
@@ -34,9 +34,9 @@ from stoker.domain.triggers import (
     TriggerState,
     TriggerType,
 )
-from stoker.errors import InvalidInput, NotFound
+from stoker.errors import InvalidInput
 from stoker.store.engine import Database
-from stoker.store.runs import RunStore
+from stoker.store.runs import NewRun, RunStore
 from stoker.store.tables import (
     job_runs,
     trigger_fires,
@@ -56,6 +56,15 @@ _FIRE_ONCE = {
     .on_conflict_do_nothing(index_elements=["trigger_name", "fire_key"])
     .returning(trigger_fires.c.seq),
 }
+# A burst's fire rows: insertmanyvalues sends them as multi-row INSERTs; the rows that
+# were new come back (a duplicate returns none), matched by their key, not their order.
+_FIRES_ONCE = {
+    name: stmt.on_conflict_do_nothing(index_elements=["trigger_name", "fire_key"]).returning(
+        trigger_fires.c.trigger_name, trigger_fires.c.fire_key
+    )
+    for name, stmt in (("sqlite", sqlite_insert(trigger_fires)),
+                       ("postgresql", pg_insert(trigger_fires)))
+}  # fmt: skip
 _SET_FIRE_RUNS = (
     update(trigger_fires)
     .where(trigger_fires.c.seq == bindparam("fire_seq"))
@@ -120,20 +129,63 @@ class Firing:
             return self.fire_in(conn, trigger, fire_key, now, [], fire_time or now)
 
     def fire_many(
-        self, due: list[tuple[str, str, datetime]]
+        self, due: Sequence[tuple[str, str, datetime]]
     ) -> list[tuple[str, list[JobRun] | None]]:
-        """Several fires (name, key, fire time) in one transaction: a burst of scheduled
-        triggers due in the same second pays for one commit, not one each."""
-        fired: list[tuple[str, list[JobRun] | None]] = []
+        """A burst of scheduled fires (name, key, fire time) in one transaction, written with
+        bulk statements: the triggers and their jobs read once, the fire rows, runs and
+        outbox events one multi-row INSERT each, the slots decided together as serial fires
+        would (RunStore.insert_many_in). Each fire's result, in order: its runs, or None
+        when its key had fired already; a trigger deleted since it was due is left out."""
         with self._db.write() as conn:
-            for name, fire_key, fire_time in due:
-                now = self._clock()
-                try:
-                    trigger = self._triggers.get_in(conn, name)
-                except NotFound:
-                    continue  # deleted between being due and being fired
-                fired.append((name, self.fire_in(conn, trigger, fire_key, now, [], fire_time)))
-        return fired
+            now = self._clock()
+            found = self._triggers.get_many_in(conn, {name for name, _key, _time in due})
+            jobs_ = self._runs.lock_jobs(
+                conn, {a.job_name for t in found.values() for a in t.actions}
+            )
+            planned = {(n, k): [self._plan(found[n], a, jobs_, now) for a in found[n].actions]
+                       for n, k, _time in due if n in found}  # fmt: skip
+            new = self._record_fires(conn, planned, now)
+            runs = iter(self._runs.insert_many_in(conn, [r for key in new for r in planned[key]],
+                                                  now))  # fmt: skip
+            started = {key: [next(runs) for _ in planned[key]] for key in new}
+            self._triggers.record_fires(conn, [(n, t) for n, k, t in due if (n, k) in started])
+        # A key twice in the burst fires once: the later ones, like a replay, get None.
+        return [(n, started.pop((n, k), None)) for n, k, _time in due if n in found]
+
+    def _plan(self, trigger: Trigger, action: Action, jobs_: Mapping[str, Job],
+              now: datetime) -> NewRun:  # fmt: skip
+        """The run ``action`` starts, decided before anything is written (its id goes into
+        the fire's row); one that cannot start carries its error (Glue records ERROR)."""
+        job = jobs_.get(action.job_name)
+        if job is None:
+            error = (f"trigger {trigger.name!r} tried to start job {action.job_name!r}, "
+                     "which does not exist")  # fmt: skip
+            placeholder = Job(name=action.job_name, script_location="")
+            return NewRun(_error_run(trigger, action, placeholder, now, []), placeholder, error)
+        try:
+            run = new_run(
+                job, now, arguments=action.arguments, timeout=action.timeout,
+                notify_delay_after=action.notify_delay_after, triggered_by=trigger.name,
+                predecessor_runs=[],
+            )  # fmt: skip
+        except InvalidInput as exc:
+            return NewRun(_error_run(trigger, action, job, now, []), job, exc.message)
+        return NewRun(run, job)
+
+    def _record_fires(
+        self, conn: Connection, planned: Mapping[tuple[str, str], list[NewRun]], now: datetime
+    ) -> list[tuple[str, str]]:
+        """Insert the fire rows, each with its runs' ids, in one multi-row statement; the
+        (name, key) pairs that were new, in ``planned``'s order (a key that fired already
+        is skipped by ON CONFLICT DO NOTHING)."""
+        if not planned:
+            return []
+        rows = [
+            {"trigger_name": n, "fire_key": k, "fired_on": now, "run_ids": [r.run.id for r in new]}
+            for (n, k), new in planned.items()
+        ]
+        inserted = {tuple(row) for row in conn.execute(_FIRES_ONCE[conn.dialect.name], rows)}
+        return [key for key in planned if key in inserted]
 
     def fire_in(
         self,
@@ -197,13 +249,7 @@ class Firing:
     ) -> JobRun:
         """Glue records ERROR when a trigger starts a job that cannot run."""
         job = job or Job(name=action.job_name, script_location="")
-        run = JobRun(
-            id=new_run_id(), job_name=action.job_name, state=RunState.ERROR, attempt=0,
-            previous_run_id=None, triggered_by=trigger.name, arguments=action.arguments,
-            resolved_arguments={}, timeout=job.timeout, notify_delay_after=None,
-            executor=job.effective_executor, max_retries=0, queuing_enabled=True,
-            started_on=now, last_modified_on=now, predecessor_runs=predecessors,
-        )  # fmt: skip
+        run = _error_run(trigger, action, job, now, predecessors)
         return self._runs.insert_ended(conn, run, job, state=RunState.ERROR, error=error, now=now)
 
     # -- conditional triggers ---------------------------------------------------------
@@ -272,3 +318,16 @@ class Firing:
             .order_by(trigger_matches.c.seq)
         ).all()
         return [Completion(job, run_id, RunState(state)) for job, run_id, state in rows]
+
+
+def _error_run(
+    trigger: Trigger, action: Action, job: Job, now: datetime, predecessors: list[dict[str, str]]
+) -> JobRun:
+    """The run of a trigger's action whose job cannot run (recorded ERROR)."""
+    return JobRun(
+        id=new_run_id(), job_name=action.job_name, state=RunState.ERROR, attempt=0,
+        previous_run_id=None, triggered_by=trigger.name, arguments=action.arguments,
+        resolved_arguments={}, timeout=job.timeout, notify_delay_after=None,
+        executor=job.effective_executor, max_retries=0, queuing_enabled=True,
+        started_on=now, last_modified_on=now, predecessor_runs=predecessors,
+    )  # fmt: skip

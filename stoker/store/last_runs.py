@@ -94,6 +94,21 @@ def inserted(conn: Connection, run: JobRun) -> None:
     conn.execute(_NEWEST, {**params, "entry": entry(run.seq, run.state)})
 
 
+def inserted_many(conn: Connection, runs: Sequence[JobRun]) -> None:
+    """``runs`` were just inserted, in seq order: per job, its newest is the last of them,
+    and its entries go before the row's, newest first (one UPDATE per job, executemany)."""
+    newest: dict[str, list[JobRun]] = {}
+    for run in runs:
+        newest.setdefault(run.job_name, []).append(run)
+    params = [
+        {"job": job, "seq": own[-1].seq, "state": own[-1].state.value,
+         "entry": "".join(entry(r.seq, r.state) for r in reversed(own[-RECENT_RUNS:]))}
+        for job, own in sorted(newest.items())
+    ]  # fmt: skip
+    if params:
+        conn.execute(_NEWEST, params)
+
+
 def moving(
     conn: Connection, job_name: str, seq: int, sources: Sequence[RunState], target: RunState
 ) -> None:

@@ -14,6 +14,11 @@ from stoker.store.tables import outbox
 
 #: Built once: constructing a statement per call cost more than executing it.
 _APPEND = insert(outbox)
+# RETURNING makes SQLAlchemy send an executemany as multi-row INSERTs (insertmanyvalues);
+# a multi-row VALUES is inserted in its order, so the seqs follow the events' order (the
+# per-job outbox order). Sorting the returned rows by parameter is not needed, and on
+# SQLite it would fall back to one INSERT a row.
+_APPEND_MANY = insert(outbox).returning(outbox.c.seq)
 #: Rows per UPDATE … WHERE seq IN (…).
 _CHUNK = 500
 
@@ -31,6 +36,20 @@ def append(conn: Connection, payload: dict[str, Any], run_id: str | None, now: d
             "created_on": now,
         },
     )
+
+
+def append_many(
+    conn: Connection, events: Sequence[tuple[dict[str, Any], str | None]], now: datetime
+) -> None:
+    """Add a burst's events (payload, run id), in order, inside the caller's transaction:
+    one multi-row INSERT (insertmanyvalues) rather than one statement each."""
+    rows = [
+        {"id": payload["id"], "run_id": run_id, "job_name": payload["detail"]["jobName"],
+         "detail_type": payload["detail-type"], "payload": payload, "created_on": now}
+        for payload, run_id in events
+    ]  # fmt: skip
+    if rows:
+        conn.execute(_APPEND_MANY, rows)
 
 
 def _event(row: Any) -> OutboxEvent:

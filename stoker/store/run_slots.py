@@ -8,7 +8,7 @@ EXISTS, or read as ids in FIFO order, never as its rows' JSON.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
@@ -19,9 +19,11 @@ from stoker.domain.slots import (
     Placement,
     PoolOccupancy,
     Queued,
+    Request,
     Slots,
     job_blocks,
     place,
+    place_in_order,
 )
 from stoker.domain.states import ACTIVE_STATES, RunState
 from stoker.store.tables import job_runs, jobs
@@ -47,6 +49,12 @@ _MINE = job_runs.c.member_id == bindparam("member")
 _JOB_OCCUPANCY = select(_active(_OF_JOB), _waiting(_OF_JOB))
 _POOL_OCCUPANCY = select(_active(_IN_POOL), _waiting(_IN_POOL))
 _MEMBER_POOL_OCCUPANCY = select(_active(_IN_POOL & _MINE), _waiting(_IN_POOL))
+# A burst's jobs at once, each with its active runs counted and its queue probed (EXISTS
+# stops at the first WAITING run, however long the queue), correlated on the jobs' rows.
+_OF_JOB_ROW = job_runs.c.job_name == jobs.c.name
+_JOBS_OCCUPANCY = select(jobs.c.name, _active(_OF_JOB_ROW), _waiting(_OF_JOB_ROW)).where(
+    jobs.c.name.in_(bindparam("names", expanding=True))
+)
 # Promotion runs on every completion: the queue may hold thousands of runs.
 _WAITING_BY_JOB = (
     select(job_runs.c.job_name, func.count())
@@ -97,6 +105,27 @@ def placement(
             pool_active, pool_waiting = conn.execute(query, {"member": member_id}).one()
         pool = PoolOccupancy(pool_capacity, pool_active, bool(pool_waiting))
     return place(job_name, job, pool, queuing=queuing)
+
+
+def placements(
+    conn: Connection, requests: Sequence[Request], limits: Mapping[str, int],
+    pool_capacity: int, *, member_id: str | None = None,
+) -> list[Placement]:  # fmt: skip
+    """Where each of a burst of new runs starts, decided in order as serial creations
+    would (domain.slots.place_in_order): the jobs' occupancy in one statement and the
+    pool's in one more, read after the job rows were locked. ``limits`` holds each
+    requested job's max concurrent runs; with ``member_id`` the pool is that member's."""
+    names = sorted({r.job_name for r in requests})
+    rows = conn.execute(_JOBS_OCCUPANCY, {"names": names})
+    counts = {name: (active, bool(waiting)) for name, active, waiting in rows}
+    jobs = {name: JobOccupancy(limits[name], *counts.get(name, (0, False))) for name in names}
+    if member_id is None:
+        pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
+    else:
+        query = _MEMBER_POOL_OCCUPANCY
+        pool_active, pool_waiting = conn.execute(query, {"member": member_id}).one()
+    pool = PoolOccupancy(pool_capacity, pool_active, bool(pool_waiting))
+    return place_in_order(requests, jobs, pool)
 
 
 def waiting_by_job(conn: Connection) -> dict[str, int]:

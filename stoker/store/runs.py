@@ -15,7 +15,7 @@ store/run_slots.py's; the reads of stored runs are store/run_reads.py's (RunRead
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -27,7 +27,7 @@ from stoker.domain.events import EventIdentity, run_status_event, state_change_e
 from stoker.domain.ids import new_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import JobRun, execution_seconds, should_retry
-from stoker.domain.slots import Move, Placement, promote
+from stoker.domain.slots import Move, Placement, Request, promote
 from stoker.domain.states import ACTIVE_STATES, RunState, initial, sources
 from stoker.errors import ConcurrentRunsExceeded, InvalidTransition
 from stoker.store import last_runs, run_slots
@@ -46,6 +46,26 @@ _ACTIVE = [s.value for s in ACTIVE_STATES]
 _INSERT_RUN = insert(job_runs).returning(*job_runs.c)
 _JOB = select(jobs).where(jobs.c.name == bindparam("name"))
 _JOB_LOCKED = _JOB.with_for_update()
+# A burst's runs: multi-row INSERTs (insertmanyvalues), inserted in their order, so their
+# seqs (the queue's FIFO) follow it. Only (id, seq) come back, matched by id: the rest is
+# what was written, and sorting the rows by parameter would make SQLite fall back to one
+# INSERT a row.
+_INSERT_RUNS = insert(job_runs).returning(job_runs.c.id, job_runs.c.seq)
+_JOBS = (
+    select(jobs).where(jobs.c.name.in_(bindparam("names", expanding=True))).order_by(jobs.c.name)
+)
+_JOBS_LOCKED = _JOBS.with_for_update()
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """One run of a burst to insert: the run (its state is decided on insert), its job's
+    current definition, and, when the run cannot start (a deleted or unreadable job, bad
+    arguments), the error it is recorded ERROR with."""
+
+    run: JobRun
+    job: Job
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +135,55 @@ class RunStore(RunReader):
             return self.insert_ended(conn, run, job, state=RunState.FAILED, error=message, now=now)
         return self._insert(conn, replace(run, state=placed.state, state_detail=placed.detail),
                             job, now)  # fmt: skip
+
+    def insert_many_in(
+        self, conn: Connection, new: Sequence[NewRun], now: datetime
+    ) -> list[JobRun]:
+        """Insert a burst of runs in the caller's transaction, in order, as ``insert_in``
+        with ``refuse=False`` (or ``insert_ended`` for those with an ``error``) would one
+        after another: their slots decided together (run_slots.placements), then one
+        multi-row INSERT each for the runs and their outbox events. The caller locked the
+        jobs' rows (``lock_jobs``) and passes each run's current job."""
+        requests = [Request(n.job.name, n.run.executor is ExecutorKind.POOL, n.run.queuing_enabled)
+                    for n in new if n.error is None]  # fmt: skip
+        limits = {n.job.name: n.job.max_concurrent_runs for n in new if n.error is None}
+        placed = iter(run_slots.placements(conn, requests, limits, self.pool_capacity,
+                                           member_id=self.member_id))  # fmt: skip
+        runs, rows = [], []
+        for item in new:
+            run, ended = item.run, True
+            if item.error is not None:
+                run = replace(run, state=RunState.ERROR, error_message=item.error, completed_on=now)
+            elif (placement := next(placed)).state is RunState.FAILED:
+                run = replace(run, state=RunState.FAILED, error_message=placement.detail or "",
+                              completed_on=now)  # fmt: skip
+            else:
+                # An active run is this member's to execute (as in _insert).
+                member = self.member_id if placement.state in ACTIVE_STATES else None
+                run, ended = (
+                    replace(run, state=placement.state, state_detail=placement.detail,
+                            member_id=member),
+                    False,
+                )  # fmt: skip
+            initial(run.state, ended=ended)
+            runs.append(run)
+            rows.append(run_values(run, item.job))
+        if not rows:
+            return []
+        seqs = {run_id: seq for run_id, seq in conn.execute(_INSERT_RUNS, rows)}
+        created = [replace(run, seq=seqs[run.id]) for run in runs]
+        last_runs.inserted_many(conn, created)
+        outbox_rows.append_many(conn, [(state_change_event(r, None, now, self._identity), r.id)
+                                       for r in created], now)  # fmt: skip
+        count_ended(conn, created)
+        return created
+
+    def lock_jobs(self, conn: Connection, names: Iterable[str]) -> dict[str, Job]:
+        """The named jobs' current definitions (a deleted one is absent), their rows locked
+        in name order for this transaction (PostgreSQL), so two bursts never deadlock."""
+        query = _JOBS if self._db.is_sqlite else _JOBS_LOCKED
+        found = conn.execute(query, {"names": sorted(set(names))})
+        return {row.name: job_from_row(row) for row in found}
 
     def insert_ended(
         self, conn: Connection, run: JobRun, job: Job, *, state: RunState, error: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from stoker.store.trigger_codec import trigger_from_row, trigger_to_json
 
 _GET = select(triggers).where(triggers.c.name == bindparam("name"))
 _GET_LOCKED = _GET.with_for_update()
+_GET_MANY = select(triggers).where(triggers.c.name.in_(bindparam("names", expanding=True)))
 _RECORD_FIRE = (
     update(triggers)
     .where(triggers.c.name == bindparam("trigger"))
@@ -92,6 +94,13 @@ class TriggerStore:
     def record_fire(self, conn: Connection, name: str, fire_time: datetime) -> None:
         conn.execute(_RECORD_FIRE, {"trigger": name, "fired": fire_time})
 
+    def record_fires(self, conn: Connection, fires: Sequence[tuple[str, datetime]]) -> None:
+        """``record_fire`` for a burst (name, fire time), in one executemany; the rows are
+        updated in name order (PostgreSQL locks them in that order)."""
+        if fires:
+            params = [{"trigger": name, "fired": time} for name, time in sorted(fires)]
+            conn.execute(_RECORD_FIRE, params)
+
     def add_missed(self, name: str, count: int) -> None:
         with self._db.write() as conn:
             conn.execute(
@@ -114,6 +123,11 @@ class TriggerStore:
         if row is None:
             raise _missing(name)
         return trigger_from_row(row)
+
+    def get_many_in(self, conn: Connection, names: Iterable[str]) -> dict[str, Trigger]:
+        """The named triggers by name, in one statement; a name not stored is absent."""
+        rows = conn.execute(_GET_MANY, {"names": sorted(set(names))})
+        return {row.name: trigger_from_row(row) for row in rows}
 
     def list_triggers(
         self, *, limit: int, after: str | None = None, job_name: str | None = None

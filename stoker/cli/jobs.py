@@ -49,7 +49,7 @@ _DEFINITION_OPTIONS: list[Callable[[F], F]] = [
     click.option("--role", help="The role whose credentials its runs receive (stoker roles)."),
     click.option("--security-configuration",
                  help="The security configuration encrypting its runs' logs and bookmarks."),
-    click.option("--log-retention-days", callback=parse_retention, metavar="DAYS|never|default",
+    click.option("--log-retention-days", callback=parse_retention, metavar="DAYS",
                  help="Days its ended runs' logs, metrics and event payloads are kept, "
                  "'never', or 'default' (the daemon's logs.retention_days)."),
 ]  # fmt: skip

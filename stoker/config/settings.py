@@ -187,9 +187,9 @@ class LogsSettings(_Section):
     )
     retention_days: Annotated[int | Literal["never"], BeforeValidator(_retention_days)] = Field(
         default=90,
-        description="Days an ended run's logs, Spark metrics samples and EVENT batch payload "
-        "files are kept, or `never`, for jobs that set no `log_retention_days` (and the runs "
-        "of deleted jobs); never those of a run still live; swept at start, then hourly.",
+        description="Days (1-36500) an ended run's logs, Spark metrics samples and EVENT batch "
+        "payload files are kept, or `never`, for jobs that set no `log_retention_days` (and "
+        "the runs of deleted jobs); never those of a run still live; swept at start, then hourly.",
     )
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Level of the daemon's log (stderr)."

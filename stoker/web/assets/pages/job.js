@@ -91,8 +91,10 @@ async function historyTab(panel, job, url, signal) {
   const status = h("p", { class: "muted live-state", "aria-live": "polite" }, "connecting…");
   const body = h("tbody", {}, page.runs.map(runRow));
   const empty = h("p", { class: "empty" }, "No runs yet.");
-  const retention = h("p", { class: "muted retention" }, "Log retention: ", h("strong", {}, retentionText(job)),
-    " — ended runs' logs, metrics and event payloads are deleted after it.");
+  const kept = (job.effective_log_retention_days ?? job.log_retention_days) === "never"
+    ? "ended runs' logs, metrics and event payloads are kept"
+    : "ended runs' logs, metrics and event payloads are deleted this long after the run ends";
+  const retention = h("p", { class: "muted retention" }, "Log retention: ", h("strong", {}, retentionText(job)), ` — ${kept}.`);
   panel.append(retention, status, h("div", { class: "table-wrap" }, h("table", { class: "history" },
     h("thead", {}, h("tr", {}, ["Run ID", "Retry attempt", "Run status", "Error", "Logs", "Error logs",
       "Execution time", "Timeout", "Delay", "Triggered by", "Start time", "End time", "Predecessors", "Metrics"]

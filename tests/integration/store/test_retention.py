@@ -21,11 +21,14 @@ from stoker.domain.retention import LogRetention
 from stoker.domain.runs import JobRun
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.domain.states import RunState
+from stoker.roles.runlogs import RunSecurity
+from stoker.security.keyring import KeyRing, is_envelope
 from stoker.store.engine import Database
 from stoker.store.jobs import JobStore
 from stoker.store.retention import BATCH, RetentionStore
 from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
+from stoker.store.security_configs import SecurityConfigStore
 from tests.integration.store.conftest import Clock, make_job
 from tests.integration.store.test_runs import new_run
 
@@ -44,12 +47,16 @@ class World:
         self.events = root / "events"
         self.samples = RunMetricsStore(db)
         self.store = RetentionStore(db)
+        ring = KeyRing({"k1": bytes(range(32))}, "k1", None)
+        self.security = RunSecurity(SecurityConfigStore(db), ring, root / "logs")
 
     def job(self, name: str, retention: LogRetention | None) -> Job:
         return self.jobs.create(make_job(name, max_concurrent_runs=10,
                                          log_retention_days=retention), self.clock())  # fmt: skip
 
-    def run(self, job: Job, *, ended: bool = True, payload: Path | None = None) -> JobRun:
+    def run(
+        self, job: Job, *, ended: bool = True, payload: Path | None = None, sealed: bool = False
+    ) -> JobRun:
         fields: dict[str, object] = {}
         if payload is not None:
             fields = {"triggered_by": payload.parent.name,
@@ -59,6 +66,9 @@ class World:
             self.runs.transition(run.id, RunState.STARTING, RunState.FAILED, self.clock())
         (self.logs / run.id).mkdir(parents=True)
         (self.logs / run.id / "stdout.log").write_text("out")
+        if sealed:  # as a job with an encrypting security configuration leaves them
+            assert self.security.seal_logs(run.id) == 1
+            assert is_envelope((self.logs / run.id / "stdout.log").read_bytes())
         self._age(self.logs / run.id)
         at = self.t0.timestamp()
         self.samples.add_many([(run.id, SparkSample(sampled_at=at + i)) for i in range(SAMPLES)])
@@ -103,7 +113,7 @@ def test_each_step_of_the_clock_deletes_exactly_what_is_past_its_jobs_limit(
     orphan_dir, orphan_file = world.logs / ("jr_" + "a" * 64), world.payload("lost", "unfired")
     orphan_dir.mkdir(parents=True)
     os.utime(orphan_dir, (world.t0.timestamp(), world.t0.timestamp()))
-    ended = {job.name: world.run(job, payload=own[job.name])
+    ended = {job.name: world.run(job, payload=own[job.name], sealed=job is monthly)
              for job in (daily, monthly, forever, plain)}  # fmt: skip
     shared_daily, shared_monthly = (
         world.run(daily, payload=shared),
@@ -125,7 +135,7 @@ def test_each_step_of_the_clock_deletes_exactly_what_is_past_its_jobs_limit(
     assert world.sweep(timedelta(days=31)) == {
         "monthly": Deleted(log_dirs=2, metrics_samples=2 * SAMPLES, payload_files=2)
     }
-    assert not shared.exists() and not own["monthly"].exists()
+    assert not shared.exists() and not own["monthly"].exists()  # sealed logs went alike
     assert world.kept(ended["forever"]) and world.kept(ended["plain"]) and world.kept(live)
     assert orphan_dir.exists() and orphan_file.exists()  # the default's 90 days have not passed
 
@@ -194,3 +204,22 @@ def test_the_loop_logs_one_line_per_sweep_with_what_went_per_job(
     assert record.getMessage() == (
         f"retention deleted 1 run log dirs, {SAMPLES} metrics samples, 0 event payload files"
     )
+
+
+def test_a_payload_file_stays_while_a_retry_of_its_run_is_live(
+    world: World, jobs: JobStore, runs: RunStore, clock: Clock
+) -> None:
+    retried = jobs.create(make_job("retried", max_retries=1, log_retention_days=1), clock())
+    payload = world.payload("on-file", "batch")
+    first = world.run(retried, ended=False, payload=payload)
+    retry = runs.transition(first.id, RunState.STARTING, RunState.FAILED, clock()).retry
+    assert retry is not None and retry.arguments[EVENTS_FILE_ARG] == str(payload.absolute())
+    assert world.sweep(timedelta(days=2)) == {
+        "retried": Deleted(log_dirs=1, metrics_samples=SAMPLES)
+    }
+    assert payload.exists()  # the retry, still waiting, will read it
+    clock.now = world.t0 + timedelta(days=5)
+    runs.transition(retry.id, retry.state, RunState.FAILED, clock())
+    assert world.sweep(timedelta(days=5, hours=23)) == {}
+    assert world.sweep(timedelta(days=6)) == {"retried": Deleted(payload_files=1)}
+    assert not payload.exists()

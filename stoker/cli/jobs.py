@@ -100,7 +100,8 @@ def retention_text(job: Json) -> str:
     effective = job.get("effective_log_retention_days", job.get("log_retention_days"))
     if effective is None:
         return "daemon default"
-    shown = "never expire" if effective == "never" else f"{effective} days"
+    plural = "" if effective == 1 else "s"
+    shown = "never expire" if effective == "never" else f"{effective} day{plural}"
     return shown if job.get("log_retention_days") is not None else f"daemon default ({shown})"
 
 

@@ -55,6 +55,3 @@ def cutoff(limit: LogRetention, now: datetime) -> datetime | None:
     """What ended at or before this time is past ``limit``; None: nothing ever is."""
     return None if limit == NEVER else now - timedelta(days=limit)
 
-
-def describe_retention(limit: LogRetention) -> str:
-    return "never expire" if limit == NEVER else f"{limit} day{'s' if limit != 1 else ''}"

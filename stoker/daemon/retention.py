@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -70,7 +71,7 @@ class Sweep:
     def untouched_long(self, path: Path) -> bool:
         """Belongs to no run, and unchanged for the daemon's limit."""
         ended_by = cutoff(self.default, self.now)
-        return ended_by is not None and path.stat().st_mtime <= ended_by.timestamp()
+        return ended_by is not None and _mtime(path) <= ended_by.timestamp()
 
     def of(self, job_name: str) -> Deleted:
         return self.deleted.setdefault(job_name, Deleted())
@@ -151,7 +152,7 @@ def prune_payload_files(state: Sweep, events_dir: Path) -> None:
         files = {
             str(path.absolute()): path
             for path in trigger_dir.iterdir()
-            if path.is_file() and path.stat().st_mtime <= shortest.timestamp()
+            if path.is_file() and _mtime(path) <= shortest.timestamp()
         }
         consumers = state.store.consumers(trigger_dir.name, list(files))
         for name, path in files.items():
@@ -166,6 +167,15 @@ def prune_payload_files(state: Sweep, events_dir: Path) -> None:
                 continue
             path.unlink(missing_ok=True)
             state.of(job_name).payload_files += 1
+
+
+def _mtime(path: Path) -> float:
+    """When ``path`` last changed; +inf (never old) when it is gone meanwhile, e.g. a batch
+    file's partial copy renamed into place as the sweep looked."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return math.inf
 
 
 def _shortest(state: Sweep) -> datetime | None:

@@ -27,6 +27,7 @@ from stoker.domain.jobs import (
 )
 from stoker.domain.retention import (
     ALLOWED,
+    MAX_LOG_RETENTION_DAYS,
     LogRetention,
     check_log_retention,
     effective_retention,
@@ -61,7 +62,11 @@ def _retention(value: Any) -> Any:
         raise PydanticCustomError("log_retention", f"must be {ALLOWED}") from None
 
 
-RetentionIn = Annotated[LogRetention | None, BeforeValidator(_retention)]
+#: The bounds are repeated for the OpenAPI document; _retention has checked them already.
+RetentionIn = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_LOG_RETENTION_DAYS)] | Literal["never"] | None,
+    BeforeValidator(_retention),
+]
 
 
 class JobIn(StrictModel):

@@ -17,6 +17,7 @@ from stoker.domain.definitions import ApplyReport
 from stoker.domain.events import OutboxEvent
 from stoker.domain.jobs import Job, JobCursor, JobFilter
 from stoker.domain.metricsrange import JobMetricsRange
+from stoker.domain.retention import LogRetention
 from stoker.domain.roles import Role
 from stoker.domain.runs import JobActivity, JobRun, RunFilter
 from stoker.domain.security_configs import SecurityConfiguration
@@ -33,6 +34,11 @@ LogStream = Literal["stdout", "stderr"]
 
 class JobCatalog(Protocol):
     """Job definitions and their scripts."""
+
+    @property
+    def default_log_retention(self) -> LogRetention:
+        """The daemon's logs.retention_days: what a job without log_retention_days follows."""
+        ...
 
     async def create_job(self, job: Job, script: str | None) -> Job:
         """Store a new job. When ``script`` is given it goes to the daemon's script store and

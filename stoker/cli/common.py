@@ -99,6 +99,23 @@ def parse_pairs(
     return pairs
 
 
+def parse_retention(
+    ctx: click.Context | None, param: click.Parameter | None, value: str | None
+) -> int | str | None:
+    """``--log-retention-days``: a number of days, ``never``, or ``default`` (kept as the
+    word: the job's value is then cleared); the daemon checks the range."""
+    if value is None or value in ("never", "default"):
+        return value
+    if value.strip().isdigit():
+        return int(value)
+    raise click.BadParameter(
+        f"{value!r} is not a number of days, 'never' or 'default' (the daemon's "
+        "logs.retention_days)",
+        ctx=ctx,
+        param=param,
+    )
+
+
 def read_text(path: str, what: str) -> str:
     try:
         with open(path, encoding="utf-8") as fh:

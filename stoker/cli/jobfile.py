@@ -33,6 +33,8 @@ class JobFlags:
     queuing: bool | None = None
     role: str | None = None
     security_configuration: str | None = None
+    #: Days, "never", or "default" (clears the job's own value).
+    log_retention_days: int | str | None = None
     arguments: dict[str, str] = field(default_factory=dict)
     non_overridable: dict[str, str] = field(default_factory=dict)
 
@@ -92,6 +94,9 @@ def apply_flags(base: Json, flags: JobFlags) -> Json:
         "security_configuration": flags.security_configuration,
     }
     body.update({k: v for k, v in plain.items() if v is not None})
+    if flags.log_retention_days is not None:
+        retention = flags.log_retention_days
+        body["log_retention_days"] = None if retention == "default" else retention
     if flags.command is not None:
         body.setdefault("command", {})["name"] = flags.command
     if flags.script is not None:

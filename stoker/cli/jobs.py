@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from stoker.cli.client import collect
-from stoker.cli.common import StokerGroup, client_of, parse_pairs, read_text
+from stoker.cli.common import StokerGroup, client_of, parse_pairs, parse_retention, read_text
 from stoker.cli.jobfile import JobFlags, body_for_create, body_for_update
 from stoker.cli.output import (
     emit,
@@ -49,6 +49,9 @@ _DEFINITION_OPTIONS: list[Callable[[F], F]] = [
     click.option("--role", help="The role whose credentials its runs receive (stoker roles)."),
     click.option("--security-configuration",
                  help="The security configuration encrypting its runs' logs and bookmarks."),
+    click.option("--log-retention-days", callback=parse_retention, metavar="DAYS",
+                 help="Days its ended runs' logs, metrics and event payloads are kept, "
+                 "'never', or 'default' (the daemon's logs.retention_days)."),
 ]  # fmt: skip
 
 
@@ -78,6 +81,7 @@ def render_job(job: Json) -> str:
         ("Queuing", text(job.get("job_run_queuing_enabled"))),
         ("Role", text(job.get("role"))),
         ("Security configuration", text(job.get("security_configuration"))),
+        ("Log retention", retention_text(job)),
         *mapping_lines("Default arguments", job.get("default_arguments") or {}),
         *mapping_lines("Non-overridable", job.get("non_overridable_arguments") or {}),
         *mapping_lines("Resources", resources),
@@ -89,6 +93,16 @@ def render_job(job: Json) -> str:
     if job.get("load_error"):
         pairs.insert(1, ("LOAD ERROR", text(job.get("load_error"))))
     return key_values(pairs)
+
+
+def retention_text(job: Json) -> str:
+    """What the job's runs follow: never expire, 30 days, or daemon default (90 days)."""
+    effective = job.get("effective_log_retention_days", job.get("log_retention_days"))
+    if effective is None:
+        return "daemon default"
+    plural = "" if effective == 1 else "s"
+    shown = "never expire" if effective == "never" else f"{effective} day{plural}"
+    return shown if job.get("log_retention_days") is not None else f"daemon default ({shown})"
 
 
 def render_jobs(jobs: list[Json]) -> str:

@@ -6,11 +6,12 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -18,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -163,6 +165,18 @@ class SparkSettings(_Section):
     )
 
 
+def _retention_days(value: Any) -> Any:
+    """A number of days (1-36500; a digit string from STOKER_LOGS__RETENTION_DAYS) or
+    "never", refused with one message saying both (not pydantic's one per union member)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if value == "never" or (type(value) is int and 1 <= value <= 36500):
+        return value
+    raise PydanticCustomError(
+        "retention_days", "must be a whole number of days from 1 to 36500 or 'never'"
+    )
+
+
 class LogsSettings(_Section):
     """Run logs and the daemon's own log."""
 
@@ -171,11 +185,11 @@ class LogsSettings(_Section):
         description="Root of the run logs (`runs/<run id>/`) and the drivers' JVM logs "
         "(`drivers/`); unset means `<data_dir>/logs`.",
     )
-    retention_days: int = Field(
+    retention_days: Annotated[int | Literal["never"], BeforeValidator(_retention_days)] = Field(
         default=90,
-        ge=1,
-        description="Run logs (and EVENT triggers' batch files) untouched for this many days are "
-        "deleted, never those of a run still live; swept at start, then hourly.",
+        description="Days (1-36500) an ended run's logs, Spark metrics samples and EVENT batch "
+        "payload files are kept, or `never`, for jobs that set no `log_retention_days` (and "
+        "the runs of deleted jobs); never those of a run still live; swept at start, then hourly.",
     )
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Level of the daemon's log (stderr)."

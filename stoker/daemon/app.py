@@ -135,8 +135,8 @@ class Daemon:
         loops.append((swept, sup.supervise(
             "retention",
             lambda: retention_loop(
-                cfg.logs_dir / "runs", built.runs, built.io, cfg.logs.retention_days, swept,
-                cfg.data_dir / "events",
+                built.retention, cfg.logs_dir / "runs", built.io, cfg.logs.retention_days,
+                swept, cfg.data_dir / "events",
             ),
         )))  # fmt: skip
         return loops

@@ -60,6 +60,7 @@ from stoker.store.event_batches import EventBatchStore
 from stoker.store.firing import Firing
 from stoker.store.jobs import JobStore
 from stoker.store.outbox import OutboxStore
+from stoker.store.retention import RetentionStore
 from stoker.store.roles import RoleStore
 from stoker.store.run_metrics import RunMetricsStore
 from stoker.store.runs import RunStore
@@ -129,6 +130,8 @@ class Components:
     membership: AnyMembership
     #: Members and leases in PostgreSQL (None on SQLite).
     cluster_store: ClusterStore | None
+    #: What log retention reads and deletes (daemon/retention.py).
+    retention: RetentionStore
     #: None when no Kafka is configured: events then stay in the outbox.
     relay: OutboxRelay | None = None
     #: None when no Kafka is configured: EVENT triggers then never fire.
@@ -184,6 +187,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         clock=utcnow,
         roots=roots,
         s3_buckets=cfg.glue.s3_buckets,
+        default_log_retention=cfg.logs.retention_days,
     )
     dispatcher = Dispatcher(
         service=service,
@@ -234,7 +238,7 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
     )  # fmt: skip
     return Components(
         services, dispatcher, runs, io, triggers, metrics, run_metrics, lineage, membership,
-        cluster_store, relay, events_in, credentials,
+        cluster_store, RetentionStore(db), relay, events_in, credentials,
     )  # fmt: skip
 
 

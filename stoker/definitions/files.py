@@ -39,11 +39,12 @@ JOB_FIELDS = (
     "name", "description", "command", "script", "default_arguments",
     "non_overridable_arguments", "max_concurrent_runs", "max_retries", "timeout",
     "notify_delay_after", "resources", "spark_conf", "tags", "executor",
-    "job_run_queuing_enabled", "role", "security_configuration",
+    "job_run_queuing_enabled", "role", "security_configuration", "log_retention_days",
 )  # fmt: skip
 #: What reads of a job add besides its definition; a file saved from one may carry them.
 JOB_READ_ONLY = (
     "created_on", "last_modified_on", "load_error", "bookmark_option", "last_run", "recent",
+    "effective_log_retention_days",
 )  # fmt: skip
 #: What reads of a trigger add besides its definition; dropped from files likewise.
 TRIGGER_READ_ONLY = (

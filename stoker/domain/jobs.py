@@ -10,6 +10,7 @@ from typing import Any
 
 from stoker.domain.arguments import validate_arguments
 from stoker.domain.limits import CONF_KEY, check_string_map, check_text, quote
+from stoker.domain.retention import LogRetention, check_log_retention
 from stoker.domain.roles import validate_role_name
 from stoker.domain.states import RunState
 from stoker.errors import InvalidInput
@@ -81,6 +82,9 @@ class Job:
     role: str | None = None
     #: The security configuration that encrypts what stoker keeps of its runs.
     security_configuration: str | None = None
+    #: Days its ended runs' logs, metrics samples and event payload files are kept, or
+    #: "never"; None: the daemon's logs.retention_days (stoker's extension, domain/retention.py).
+    log_retention_days: LogRetention | None = None
     created_on: datetime | None = None
     last_modified_on: datetime | None = None
     #: Why the stored definition cannot be loaded (no run starts from it); None when it can.
@@ -173,6 +177,8 @@ def validate_job(job: Job) -> Job:
                 "configuration name: 1-255 letters, digits, '_', '.', '-'",
                 field="security_configuration",
             )
+    if job.log_retention_days is not None:
+        check_log_retention(job.log_retention_days)
     return job
 
 

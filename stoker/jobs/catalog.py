@@ -12,6 +12,7 @@ from pathlib import Path
 from stoker.aio import Blocking
 from stoker.domain.jobs import Job, JobCursor, JobFilter, validate_job, validate_job_name
 from stoker.domain.limits import script_bytes
+from stoker.domain.retention import LogRetention
 from stoker.domain.runs import JobActivity
 from stoker.errors import InvalidInput, NotFound
 from stoker.jobs.s3scripts import is_s3, read_s3_script
@@ -37,8 +38,11 @@ class JobCatalog:
         clock: Callable[[], datetime],
         roots: ScriptRoots | None = None,
         s3_buckets: Mapping[str, str] | None = None,
+        default_log_retention: LogRetention,
     ) -> None:
         self._jobs = jobs
+        #: logs.retention_days, shown with each job that sets no log_retention_days.
+        self.default_log_retention = default_log_retention
         #: [glue] s3_buckets: where an ``s3://`` script_location is read when a job is defined.
         self._s3 = dict(s3_buckets or {})
         self._io = io

@@ -101,14 +101,16 @@ async def list_jobs(
     token = None
     if len(jobs) > limit:
         token = job_token(page[-1], activity[page[-1].name], sort, desc)
-    return JobPage(jobs=[job_activity_out(j, activity[j.name]) for j in page], next_token=token)
+    default = services.jobs.default_log_retention
+    return JobPage(jobs=[job_activity_out(j, activity[j.name], default) for j in page],
+                   next_token=token)  # fmt: skip
 
 
 @router.get("/{name}", responses={404: {"model": ErrorOut}})
 async def get_job(name: str, services: Services) -> JobActivityOut:
     job = await services.jobs.get_job(name)
     activity = await services.jobs.activity([job.name])
-    return job_activity_out(job, activity[job.name])
+    return job_activity_out(job, activity[job.name], services.jobs.default_log_retention)
 
 
 @router.put("/{name}", responses={404: {"model": ErrorOut}})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from stoker.api.schemas.common import (
     StrictModel,
@@ -24,8 +25,16 @@ from stoker.domain.jobs import (
     Job,
     SparkResources,
 )
+from stoker.domain.retention import (
+    ALLOWED,
+    MAX_LOG_RETENTION_DAYS,
+    LogRetention,
+    check_log_retention,
+    effective_retention,
+)
 from stoker.domain.runs import JobActivity
 from stoker.domain.states import RunState
+from stoker.errors import InvalidInput
 
 
 class CommandIn(StrictModel):
@@ -41,6 +50,23 @@ class ResourcesIn(StrictModel):
     executor_memory: str | None = None
     executor_cores: int | None = None
     num_executors: int | None = None
+
+
+def _retention(value: Any) -> Any:
+    """Checked here, before pydantic's own int/literal errors, to say what is allowed."""
+    if value is None:
+        return None
+    try:
+        return check_log_retention(value)
+    except InvalidInput:
+        raise PydanticCustomError("log_retention", f"must be {ALLOWED}") from None
+
+
+#: The bounds are repeated for the OpenAPI document; _retention has checked them already.
+RetentionIn = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_LOG_RETENTION_DAYS)] | Literal["never"] | None,
+    BeforeValidator(_retention),
+]
 
 
 class JobIn(StrictModel):
@@ -67,6 +93,9 @@ class JobIn(StrictModel):
     role: str | None = None
     #: The security configuration encrypting what stoker keeps of the job's runs.
     security_configuration: str | None = None
+    #: Days its ended runs' logs, metrics samples and event payload files are kept, or
+    #: "never"; unset: the daemon's logs.retention_days (a stoker extension).
+    log_retention_days: RetentionIn = None
 
 
 # The definition's fields are listed once, where files are read; the bodies must match.
@@ -108,6 +137,7 @@ class JobOut(BaseModel):
     job_run_queuing_enabled: bool
     role: str | None
     security_configuration: str | None
+    log_retention_days: LogRetention | None
     created_on: UtcTime | None
     last_modified_on: UtcTime | None
     #: Set when the stored definition cannot be loaded: no run starts until it is replaced.
@@ -133,6 +163,8 @@ class JobActivityOut(JobOut):
     last_run: LastRunOut | None
     #: The states of its latest runs (up to 10), newest first.
     recent: list[RunState]
+    #: The retention its ended runs follow: log_retention_days, else the daemon's default.
+    effective_log_retention_days: LogRetention
 
 
 class JobPage(BaseModel):
@@ -171,18 +203,26 @@ def job_from_in(body: JobIn, name: str) -> Job:
         job_run_queuing_enabled=body.job_run_queuing_enabled,
         role=body.role,
         security_configuration=body.security_configuration,
+        log_retention_days=body.log_retention_days,
     )
 
 
-def job_activity_out(job: Job, activity: JobActivity) -> JobActivityOut:
-    """The job with its newest run and its latest runs' states."""
+def job_activity_out(
+    job: Job, activity: JobActivity, default_retention: LogRetention
+) -> JobActivityOut:
+    """The job with its newest run, its latest runs' states and the retention its runs
+    follow (``default_retention``: the daemon's, for a job that sets none)."""
     last = None
     if activity.last is not None:
         newest = activity.last
         last = LastRunOut(id=newest.id, state=newest.state, started_on=utc(newest.started_on),
                           completed_on=utc_or_none(newest.completed_on))  # fmt: skip
     # Built from the fields, not from a JobOut: validating a page's jobs twice cost it ~3 ms.
-    return JobActivityOut(**_job_fields(job), last_run=last, recent=list(activity.recent))
+    return JobActivityOut(
+        **_job_fields(job), last_run=last, recent=list(activity.recent),
+        effective_log_retention_days=effective_retention(job.log_retention_days,
+                                                         default_retention),
+    )  # fmt: skip
 
 
 def job_out(job: Job) -> JobOut:
@@ -212,6 +252,7 @@ def _job_fields(job: Job) -> dict[str, Any]:
         job_run_queuing_enabled=job.job_run_queuing_enabled,
         role=job.role,
         security_configuration=job.security_configuration,
+        log_retention_days=job.log_retention_days,
         created_on=utc_or_none(job.created_on),
         last_modified_on=utc_or_none(job.last_modified_on),
         load_error=job.load_error,

@@ -57,6 +57,8 @@ class FakeJobs:
     filters: list[JobFilter] = field(default_factory=list)
     cursors: list[str | JobCursor | None] = field(default_factory=list)
     activity_of: dict[str, JobActivity] = field(default_factory=dict)
+    #: The daemon's logs.retention_days, as GET /jobs shows it for jobs that set none.
+    default_log_retention: int | Literal["never"] = 90
 
     def _store_script(self, job: Job, script: str | None) -> Job:
         if script is not None:

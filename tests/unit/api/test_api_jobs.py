@@ -136,3 +136,31 @@ def test_script_get_and_put(client: httpx.Client, services: FakeServices) -> Non
     }
     assert client.put("/jobs/etl/script", json={"script": "b = 2\n"}).status_code == 200
     assert services.jobs.scripts["etl"] == "b = 2\n"
+
+
+def test_log_retention_days_is_days_or_never_and_reads_show_what_applies(
+    client: httpx.Client, services: FakeServices
+) -> None:
+    for value, effective in ((1, 1), (36500, 36500), ("never", "never"), (None, 90)):
+        body = job_body(name=f"etl-{value}", log_retention_days=value)
+        created = client.post("/jobs", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["log_retention_days"] == value
+        assert services.jobs.jobs[f"etl-{value}"].log_retention_days == value
+        read = client.get(f"/jobs/etl-{value}").json()
+        assert (read["log_retention_days"], read["effective_log_retention_days"]) == (
+            value, effective,
+        )  # fmt: skip
+    services.jobs.default_log_retention = "never"
+    page = client.get("/jobs").json()["jobs"]
+    listed = {j["name"]: j["effective_log_retention_days"] for j in page}
+    assert listed["etl-None"] == "never" and listed["etl-1"] == 1
+
+
+def test_a_bad_log_retention_days_is_refused_saying_what_is_allowed(client: httpx.Client) -> None:
+    for bad in (0, -3, 36501, 1.5, True, "forever", "30", [], {}):
+        resp = client.post("/jobs", json=job_body(log_retention_days=bad))
+        assert resp.status_code == 400, (bad, resp.text)
+        error = resp.json()
+        assert error["field"] == "log_retention_days", bad
+        assert "from 1 to 36500 or 'never'" in error["message"], error

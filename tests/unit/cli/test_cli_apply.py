@@ -206,3 +206,40 @@ def test_help_has_examples(stoker: Any) -> None:
     for command in ("apply", "export"):
         result = stoker(command, "--help")
         assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_log_retention_days_applies_exports_and_round_trips(
+    stoker: Any, services: FakeServices, tmp_path: Path
+) -> None:
+    root = definitions_dir(tmp_path)
+    jobs = JOBS_TOML.replace('name = "extract"\n', 'name = "extract"\nlog_retention_days = 30\n')
+    (root / "a-jobs.toml").write_text(
+        jobs.replace("timeout = 60\n", 'timeout = 60\nlog_retention_days = "never"\n')
+    )
+    assert stoker("apply", "-f", str(root)).exit_code == 0
+    assert services.jobs.jobs["extract"].log_retention_days == 30
+    assert services.jobs.jobs["load"].log_retention_days == "never"
+    exported = tomllib.loads(stoker("export").stdout)
+    retention = {j["name"]: j.get("log_retention_days") for j in exported["jobs"]}
+    assert retention == {"extract": 30, "load": "never"}
+    assert all("effective_log_retention_days" not in j for j in exported["jobs"])
+    out = tmp_path / "out"
+    assert stoker("export", "--dir", str(out)).exit_code == 0
+    report = json.loads(stoker("apply", "-f", str(out), "-o", "json").stdout)
+    assert report["unchanged"]["jobs"] == ["extract", "load"]
+
+
+def test_a_bad_log_retention_days_names_file_job_and_field(
+    stoker: Any, services: FakeServices, tmp_path: Path
+) -> None:
+    root = definitions_dir(tmp_path)
+    bad = JOBS_TOML.replace("timeout = 60\n", 'timeout = 60\nlog_retention_days = "forever"\n')
+    (root / "a-jobs.toml").write_text(bad)
+    result = stoker("apply", "-f", str(root))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: {root / 'a-jobs.toml'}: job 'load': log_retention_days: "
+    ), result.stderr
+    assert "must be a whole number of days from 1 to 36500 or 'never'" in result.stderr
+    assert "(got 'forever')" in result.stderr
+    assert services.jobs.jobs == {}

@@ -148,3 +148,41 @@ def test_a_job_file_with_an_unknown_field_is_refused_before_any_call(
     assert res.exit_code == 2
     assert "retries: unknown field; allowed:" in res.stderr
     assert services.jobs.jobs == {}
+
+
+def test_log_retention_days_is_set_shown_and_cleared(
+    stoker: Any, services: FakeServices, script: Path
+) -> None:
+    made = stoker("jobs", "create", "--name", "etl", "--script", str(script),
+                  "--log-retention-days", "30")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert services.jobs.jobs["etl"].log_retention_days == 30
+    assert "Log retention:" in made.stdout
+    assert "30 days" in stoker("jobs", "get", "etl").stdout
+    assert stoker("jobs", "update", "etl", "--log-retention-days", "never").exit_code == 0
+    assert services.jobs.jobs["etl"].log_retention_days == "never"
+    assert "never expire" in stoker("jobs", "get", "etl").stdout
+    assert stoker("jobs", "update", "etl", "--log-retention-days", "default").exit_code == 0
+    assert services.jobs.jobs["etl"].log_retention_days is None
+    assert "daemon default (90 days)" in stoker("jobs", "get", "etl").stdout
+    # Kept by an update that does not name it (the file saved by get carries it).
+    stoker("jobs", "update", "etl", "--log-retention-days", "7")
+    assert stoker("jobs", "update", "etl", "--max-retries", "1").exit_code == 0
+    assert services.jobs.jobs["etl"].log_retention_days == 7
+
+
+def test_a_bad_log_retention_days_is_refused_by_the_cli_and_by_the_daemon(
+    stoker: Any, services: FakeServices, script: Path, tmp_path: Path
+) -> None:
+    word = stoker("jobs", "create", "--name", "etl", "--script", str(script),
+                  "--log-retention-days", "forever")  # fmt: skip
+    assert word.exit_code == 2 and "'never' or 'default'" in word.stderr
+    huge = stoker("jobs", "create", "--name", "etl", "--script", str(script),
+                  "--log-retention-days", "99999")  # fmt: skip
+    assert huge.exit_code == 2 and "log_retention_days" in huge.stderr
+    assert "from 1 to 36500 or 'never'" in huge.stderr
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text(f"name: etl\nscript_file: {script}\nlog_retention_days: 0\n")
+    from_file = stoker("jobs", "create", "-f", str(job_file))
+    assert from_file.exit_code == 2 and "from 1 to 36500 or 'never'" in from_file.stderr
+    assert services.jobs.jobs == {}

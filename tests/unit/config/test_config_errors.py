@@ -118,3 +118,30 @@ def test_config_show_masks_every_secret(tmp_path: Path, monkeypatch: pytest.Monk
     assert dumped["database"]["url"] == "postgresql+psycopg://u:****@h/db?sslpassword=****"
     assert dumped["api"]["tokens"] == ["****"] and dumped["kafka"]["sasl_password"] == "****"
     assert dumped["metrics"]["require_auth"] is False  # "auth" in a key masks text only
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [("retention_days = 30", 30), ('retention_days = "never"', "never"), ("", 90)],
+)
+def test_logs_retention_days_is_days_or_never(tmp_path: Path, toml: str, expected: object) -> None:
+    path = tmp_path / "stoker.toml"
+    path.write_text(f"[logs]\n{toml}\n")
+    assert load_settings(path).logs.retention_days == expected
+
+
+def test_logs_retention_days_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STOKER_LOGS__RETENTION_DAYS", "14")
+    assert load_settings(None).logs.retention_days == 14
+    monkeypatch.setenv("STOKER_LOGS__RETENTION_DAYS", "never")
+    assert load_settings(None).logs.retention_days == "never"
+
+
+@pytest.mark.parametrize("value", ["0", "36501", '"forever"', "true", "1.5", '"Never"'])
+def test_a_bad_logs_retention_days_says_what_is_allowed(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "stoker.toml"
+    path.write_text(f"[logs]\nretention_days = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.field == "logs.retention_days"
+    assert "from 1 to 36500 or 'never'" in caught.value.message

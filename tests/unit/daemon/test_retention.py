@@ -1,56 +1,41 @@
-"""Run log retention keeps live runs' logs and anything younger than the retention."""
+"""The pieces of log retention that need no database (the sweep itself is tested over
+SQLite and PostgreSQL in tests/integration/store/test_retention.py)."""
 
 from __future__ import annotations
 
-import os
-import time
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from stoker.daemon.retention import prune
-from stoker.domain.events import EventIdentity
-from stoker.domain.jobs import Job
-from stoker.domain.states import RunState
-from stoker.store.engine import Database, upgrade
-from stoker.store.jobs import JobStore
-from stoker.store.runs import RunStore
-from tests.integration.store.test_runs import new_run
+import pytest
+
+from stoker.daemon.retention import _mtime
+from stoker.domain.retention import check_log_retention, cutoff, effective_retention
+from stoker.errors import InvalidInput
+
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
 
-class Clock:
-    def __call__(self) -> datetime:
-        return datetime.now(UTC)
+def test_a_file_gone_while_the_sweep_looks_is_never_old(tmp_path: Path) -> None:
+    assert _mtime(tmp_path / "renamed-meanwhile.tmp") == math.inf
 
 
-def test_prune_removes_only_old_logs_of_ended_runs(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 's.db'}")
-    upgrade(db)
-    runs = RunStore(db, EventIdentity(), pool_capacity=5)
-    job = JobStore(db).create(Job(name="etl", script_location="/x.py", max_concurrent_runs=5),
-                              Clock()())  # fmt: skip
-    ended = runs.create(new_run(job, Clock()), job, Clock()())
-    runs.transition(ended.id, RunState.STARTING, RunState.FAILED, Clock()())
-    live = runs.create(new_run(job, Clock()), job, Clock()())
-    logs = tmp_path / "runs"
-    old = time.time() - 10 * 86400
-    for name in (ended.id, live.id, "jr_" + "a" * 64, "jr_" + "b" * 64):
-        (logs / name).mkdir(parents=True)
-        (logs / name / "stdout.log").write_text("x")
-    for name in (ended.id, live.id, "jr_" + "a" * 64):
-        os.utime(logs / name, (old, old))
-    assert prune(logs, runs, retention_days=7, now=time.time()) == 2
-    assert sorted(p.name for p in logs.iterdir()) == sorted([live.id, "jr_" + "b" * 64])
-    db.dispose()
+@pytest.mark.parametrize("value", [1, 30, 36500, "never"])
+def test_a_retention_is_days_or_never(value: object) -> None:
+    assert check_log_retention(value) == value
 
 
-def test_prune_files_removes_old_event_payload_files(tmp_path: Path) -> None:
-    from stoker.daemon.retention import prune_files
+@pytest.mark.parametrize("value", [0, 36501, -1, True, 1.0, "Never", "30", None, [30]])
+def test_anything_else_is_refused_naming_the_field(value: object) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_log_retention(value, "jobs[0].log_retention_days")
+    assert caught.value.field == "jobs[0].log_retention_days"
+    assert "from 1 to 36500 or 'never'" in caught.value.message
 
-    old, new = tmp_path / "t1" / "old.json", tmp_path / "t1" / "new.json"
-    old.parent.mkdir()
-    old.write_text("[]")
-    new.write_text("[]")
-    stale = time.time() - 10 * 86400
-    os.utime(old, (stale, stale))
-    assert prune_files(tmp_path, retention_days=7, now=time.time()) == 1
-    assert not old.exists() and new.exists()
+
+def test_unset_or_unreadable_follows_the_default_and_never_has_no_cutoff() -> None:
+    assert effective_retention(None, 90) == 90
+    assert effective_retention("forever", "never") == "never"  # a hand-edited definition
+    assert effective_retention(7, 90) == 7
+    assert cutoff(7, NOW) == NOW - timedelta(days=7)
+    assert cutoff("never", NOW) is None

@@ -28,7 +28,7 @@ from stoker.domain.jobs import Job
 from stoker.domain.runs import Exit, Outcome
 from stoker.domain.sparkmetrics import SparkSample
 from stoker.domain.states import RunState
-from stoker.errors import NotFound, StoreUnavailable
+from stoker.errors import StoreUnavailable
 from stoker.executors.fake import Behaviour, FakeExecutor
 from stoker.metrics.history import MetricsHistory
 from stoker.notifications.relay import OutboxRelay
@@ -306,12 +306,20 @@ def test_a_failing_sample_store_is_handled_by_the_history_without_a_crash() -> N
 
 
 class RunLookup:
+    """RetentionStore's reads: no job, no stored run (so old directories go by age)."""
+
     def __init__(self) -> None:
         self.faults = Faults()
 
-    def get(self, run_id: str) -> Any:
+    def job_retention(self) -> dict[str, object]:
         self.faults.check()
-        raise NotFound(run_id)
+        return {}
+
+    def runs(self, run_ids: Any) -> dict[str, Any]:
+        return {}
+
+    def runs_with_samples(self, *args: Any) -> Any:
+        return iter(())
 
 
 def test_retention_is_restarted_and_one_that_keeps_failing_leaves_the_daemon_up(
@@ -328,7 +336,7 @@ def test_retention_is_restarted_and_one_that_keeps_failing_leaves_the_daemon_up(
         runs.faults.raise_next(1)
         loop = sup.supervise(
             "retention",
-            lambda: retention_loop(tmp_path / "runs", runs, io, 7, stop),  # type: ignore[arg-type]
+            lambda: retention_loop(runs, tmp_path / "runs", io, 7, stop),  # type: ignore[arg-type]
         )
         await until(lambda: not old.exists(), "swept after the restart")
         assert sup.crashes["retention"] == 1
@@ -339,7 +347,7 @@ def test_retention_is_restarted_and_one_that_keeps_failing_leaves_the_daemon_up(
         await loop.join()
         second = sup.supervise(
             "retention",
-            lambda: retention_loop(tmp_path / "runs", runs, io, 7, asyncio.Event()),  # type: ignore[arg-type]
+            lambda: retention_loop(runs, tmp_path / "runs", io, 7, asyncio.Event()),  # type: ignore[arg-type]
         )
         await until(lambda: state(sup, "retention") is TaskState.FAILED, "failed")
         assert fatal == [] and sup.alive()  # not critical: the daemon goes on

@@ -67,6 +67,16 @@ function runRow(run) {
     h("td", {}, link(`/console/jobs/${enc(run.job_name)}/metrics${query({ run: run.id })}`, "View run metrics")));
 }
 
+// "30 days", "Never expire" or "daemon default (90 days)": how long ended runs' logs,
+// metrics and event payloads are kept (effective_log_retention_days comes with GET /jobs/{name}).
+export function retentionText(job) {
+  const days = job.effective_log_retention_days ?? job.log_retention_days;
+  if (days === null || days === undefined) return "daemon default";
+  const shown = days === "never" ? "Never expire" : `${days} day${days === 1 ? "" : "s"}`;
+  return job.log_retention_days === null || job.log_retention_days === undefined
+    ? `daemon default (${shown.toLowerCase()})` : shown;
+}
+
 async function historyTab(panel, job, url, signal) {
   const token = url.searchParams.get("next_token") || "";
   const page = await attempt(() => get(`/runs${query({ job: job.name, limit: 50, next_token: token })}`));
@@ -81,7 +91,11 @@ async function historyTab(panel, job, url, signal) {
   const status = h("p", { class: "muted live-state", "aria-live": "polite" }, "connecting…");
   const body = h("tbody", {}, page.runs.map(runRow));
   const empty = h("p", { class: "empty" }, "No runs yet.");
-  panel.append(status, h("div", { class: "table-wrap" }, h("table", { class: "history" },
+  const kept = (job.effective_log_retention_days ?? job.log_retention_days) === "never"
+    ? "ended runs' logs, metrics and event payloads are kept"
+    : "ended runs' logs, metrics and event payloads are deleted this long after the run ends";
+  const retention = h("p", { class: "muted retention" }, "Log retention: ", h("strong", {}, retentionText(job)), ` — ${kept}.`);
+  panel.append(retention, status, h("div", { class: "table-wrap" }, h("table", { class: "history" },
     h("thead", {}, h("tr", {}, ["Run ID", "Retry attempt", "Run status", "Error", "Logs", "Error logs",
       "Execution time", "Timeout", "Delay", "Triggered by", "Start time", "End time", "Predecessors", "Metrics"]
       .map((c) => h("th", { scope: "col", class: ["Timeout", "Delay", "Triggered by"].includes(c) ? "wide" : null }, c)))), body)),
@@ -136,6 +150,7 @@ async function detailsTab(panel, job, _url, signal) {
       ["Name", job.name], ["Description", job.description || "—"], ["Type", job.command.name],
       ["Python version", job.command.python_version], ["Executor", job.executor],
       ["Role", job.role || "—"], ["Security configuration", job.security_configuration || "—"],
+      ["Log retention", retentionText(job)],
       ["Script location", h("code", {}, job.command.script_location)], ["Job bookmark", job.bookmark_option],
       ["Default arguments", mapList(job.default_arguments)],
       ["Non-overridable arguments", mapList(job.non_overridable_arguments)],

@@ -44,6 +44,8 @@ const number = (value, attrs = {}) => input(value, { type: "number", inputmode: 
 const select = (value, options) => h("select", {}, options.map((o) => h("option", { value: o, selected: o === value }, o)));
 const area = (value, rows = 3) => { const t = h("textarea", { rows, spellcheck: "false" }); t.value = value ?? ""; return t; };
 const intOrNull = (v) => (v.trim() === "" ? null : Number(v));
+// Digits are days and "never" is never; anything else goes as typed, for the daemon to refuse by name.
+const retentionOrNull = (v) => (v.trim() === "" ? null : /^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim());
 
 // Add job offers Glue's two starts: write the script, or generate one from a source,
 // a target and a column mapping (?generate=1 opens the second).
@@ -91,7 +93,9 @@ export async function jobFormPage(main, [editName], url, signal) {
       field("Queue runs over the limit", "job_run_queuing_enabled", select(String(job?.job_run_queuing_enabled ?? true), ["true", "false"])),
       field("Maximum retries", "max_retries", number(job?.max_retries ?? 0, { min: 0 })),
       field("Timeout (minutes)", "timeout", number(job?.timeout ?? 2880, { min: 1 })),
-      field("Delay notification after (minutes)", "notify_delay_after", number(job?.notify_delay_after, { min: 1 }))),
+      field("Delay notification after (minutes)", "notify_delay_after", number(job?.notify_delay_after, { min: 1 })),
+      field("Log retention (days)", "log_retention_days", input(job?.log_retention_days == null ? "" : String(job.log_retention_days), { placeholder: "daemon default" }),
+        "days its ended runs' logs, metrics and event payloads are kept, or never; empty: the daemon's default")),
     h("fieldset", {}, h("legend", {}, "Spark"),
       field("Driver memory", "resources.driver_memory", input(r.driver_memory, { placeholder: "2g" })),
       field("Driver cores", "resources.driver_cores", number(r.driver_cores)),
@@ -119,6 +123,7 @@ export async function jobFormPage(main, [editName], url, signal) {
         max_retries: Number(v("max_retries")),
         timeout: Number(v("timeout")),
         notify_delay_after: intOrNull(v("notify_delay_after")),
+        log_retention_days: retentionOrNull(v("log_retention_days")),
         resources: {
           driver_memory: v("resources.driver_memory") || null, driver_cores: intOrNull(v("resources.driver_cores")),
           executor_memory: v("resources.executor_memory") || null, executor_cores: intOrNull(v("resources.executor_cores")),

@@ -114,7 +114,7 @@ def test_create_job_takes_glues_defaults() -> None:
 
 def test_update_job_replaces_the_definition_but_keeps_what_glue_cannot_say() -> None:
     current = make_job(tags={"team": "a"}, executor=ExecutorKind.ISOLATED, max_retries=3,
-                       spark_conf={"spark.x": "1"},
+                       spark_conf={"spark.x": "1"}, log_retention_days="never",
                        default_arguments={"--db_password": "real"})  # fmt: skip
     update = Members({"Command": {"ScriptLocation": current.script_location},
                       "DefaultArguments": {"--db_password": "****"}})  # fmt: skip
@@ -122,6 +122,9 @@ def test_update_job_replaces_the_definition_but_keeps_what_glue_cannot_say() -> 
     assert job.max_retries == 0  # omitted: reset, as Glue's UpdateJob does
     assert (job.tags, job.executor, job.spark_conf) == (current.tags, current.executor,
                                                         current.spark_conf)  # fmt: skip
+    # stoker's per-job retention: Glue's Job has no member for it, so it stays as stored.
+    assert job.log_retention_days == "never"
+    assert not any("retention" in member.lower() for member in job_member(job))
     assert job.default_arguments == {"--db_password": "real"}  # the mask kept the secret
 
 

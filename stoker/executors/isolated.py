@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from stoker.config.settings import SparkSettings
@@ -12,7 +13,7 @@ from stoker.domain.jobs import SparkResources
 from stoker.errors import ExecutorError
 from stoker.executors.base import RunSpec, SampleSink
 from stoker.executors.handle import BaseRunHandle
-from stoker.executors.launch import Launch, write_properties
+from stoker.executors.launch import write_properties
 from stoker.executors.lineage import Lineage
 from stoker.executors.logs import launch_path, open_log, prepare_run_logs, properties_path
 from stoker.executors.private import remove
@@ -170,12 +171,11 @@ class IsolatedExecutor:
         """Submit the run's driver to the standalone master; the handle follows it there."""
         submit = self._submit()
         command = self.cluster_command(spec)
-        instructions = Launch(
-            run_id=spec.run_id, job_name=spec.job_name,
-            script=spec.script_location.removeprefix("file://"), result=None,
-            argv=entry_launch(spec, spark=True).argv, spark=True, env=dict(spec.env),
-            cluster=True,
-        )  # fmt: skip
+        # No files on this machine: the result comes back on the driver's stderr, and its
+        # stdout and stderr are the worker's files of the driver.
+        instructions = replace(
+            entry_launch(spec, spark=True), result=None, stdout=None, stderr=None, cluster=True
+        )
         options = spawn_options(self._python, self._lineage)
         options["env"].update(cluster_launch(instructions))
         prepare_run_logs(spec)

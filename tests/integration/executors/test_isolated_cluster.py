@@ -1,0 +1,108 @@
+"""Isolated runs in cluster deploy mode on the suite's Spark standalone cluster: the driver
+runs on the worker, and its state, logs, result and stop all go through the cluster.
+
+Each run's driver takes 1 core and 512 MiB of the worker (2 cores); its application one
+512 MiB executor with 1 core. The runs go one after another.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stoker.config.settings import SparkSettings
+from stoker.domain.jobs import ExecutorKind, SparkResources
+from stoker.domain.runs import Exit, Outcome
+from stoker.executors.base import RunSpec
+from stoker.executors.isolated import IsolatedExecutor
+from stoker.executors.standalone import ClusterRunHandle
+from tests.support.spark_cluster import Cluster
+
+from .conftest import LoopThread, make_spec, wait_until
+from .process_helpers import read_logs, run_to_end
+
+pytestmark = pytest.mark.spark
+
+CONF = {"spark.cores.max": "1", "spark.executor.cores": "1", "spark.executor.memory": "512m"}
+
+
+@pytest.fixture(scope="module")
+def executor(loop_thread: LoopThread, standalone_cluster: Cluster) -> Iterator[IsolatedExecutor]:
+    settings = SparkSettings(
+        master=standalone_cluster.master_url, master_web_url=standalone_cluster.master_ui,
+        deploy_mode="cluster", stop_grace_seconds=30.0, conf=CONF,
+    )  # fmt: skip
+    ex = IsolatedExecutor(settings)
+    yield ex
+    loop_thread.run(ex.aclose(), timeout=60)
+
+
+def cluster_spec(tmp: Path, script: str, arguments: dict[str, str] | None = None) -> RunSpec:
+    spec = make_spec(tmp, script, arguments, kind=ExecutorKind.ISOLATED)
+    return replace(spec, resources=SparkResources(driver_memory="512m"))
+
+
+def driver(cluster: Cluster, driver_id: str) -> dict[str, Any]:
+    state = cluster.state() or {}
+    found = [d for d in state.get("activedrivers", []) + state.get("completeddrivers", [])
+             if d["id"] == driver_id]  # fmt: skip
+    assert found, f"{driver_id} is not on the master: {state}"
+    return found[0]
+
+
+def test_success_with_the_drivers_output(
+    loop_thread: LoopThread, executor: IsolatedExecutor, standalone_cluster: Cluster,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    script = (
+        "import os, sys\n"
+        "print('count', spark.range(7).count(), 'day', args['day'])\n"
+        "print('mode', spark.conf.get('spark.submit.deployMode'), 'token', os.environ['TOKEN'])\n"
+        "print('to stderr', file=sys.stderr)\n"
+        "print('launch left', 'SPARK_STOKER_LAUNCH' in os.environ)\n"
+    )
+    spec = replace(cluster_spec(tmp_path, script, {"--day": "d1"}), env={"TOKEN": "t0k"})
+    result = run_to_end(loop_thread, executor, spec, timeout=240)
+    out, err = read_logs(spec)
+    assert result == Exit(Outcome.SUCCEEDED), f"{result}\n{err}\n{standalone_cluster.tails()}"
+    assert "count 7 day d1" in out and "mode cluster token t0k" in out, out
+    assert "launch left False" in out, out
+    # The script's stderr apart from its stdout; the worker's launch header and the
+    # entry's result line are not copied into the run's log.
+    assert "to stderr" in err and "to stderr" not in out, (out, err)
+    assert "Launch Command" not in err and "stoker-result" not in err, err
+    assert "Driver successfully submitted as driver-" in err  # spark-submit's own output
+
+
+def test_failure_has_the_error_and_traceback(
+    loop_thread: LoopThread, executor: IsolatedExecutor, tmp_path: Path
+) -> None:
+    spec = cluster_spec(tmp_path, "def f():\n    raise ValueError('boom')\nf()\n")
+    result = run_to_end(loop_thread, executor, spec, timeout=240)
+    _, err = read_logs(spec)
+    assert result == Exit(Outcome.FAILED, "ValueError: boom"), err
+    assert "Traceback" in err and "in f" in err and "ValueError: boom" in err, err
+
+
+def test_stop_kills_the_driver_on_the_master(
+    loop_thread: LoopThread, executor: IsolatedExecutor, standalone_cluster: Cluster,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    spec = cluster_spec(tmp_path, "import time\nprint('looping', flush=True)\ntime.sleep(600)\n")
+    handle = loop_thread.run(executor.start(spec))
+    assert isinstance(handle, ClusterRunHandle)
+    wait_until(lambda: "looping" in spec.stdout_path.read_text(errors="replace")
+               if spec.stdout_path.exists() else False, deadline=180)  # fmt: skip
+    assert handle.driver_id is not None
+    assert driver(standalone_cluster, handle.driver_id)["state"] == "RUNNING"
+    began = time.monotonic()
+    loop_thread.run(handle.stop())
+    result = loop_thread.run(handle.wait(), timeout=120)
+    assert result == Exit(Outcome.STOPPED)
+    assert time.monotonic() - began < 30  # within the grace: the kill worked
+    assert driver(standalone_cluster, handle.driver_id)["state"] == "KILLED"

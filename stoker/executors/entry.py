@@ -7,7 +7,8 @@ command line. A cluster-mode driver (started on a standalone worker by Spark's
 PythonRunner) gets ``--launch-env`` instead: the launch is in an environment variable, and
 the result is written as a marker line on stderr, which the daemon reads from the worker.
 With a metrics file (Spark only), a sampler thread appends the run's Spark figures to it
-as JSON lines (SparkSample wire form), the final one last.
+as JSON lines (SparkSample wire form), the final one last; a cluster-mode driver writes
+them as marker lines on stderr instead.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
 
 from stoker.domain.runs import Outcome
 from stoker.domain.sparkmetrics import SparkSample
-from stoker.executors.launch import LAUNCH_ENV, RESULT_MARKER, Launch
+from stoker.executors.launch import LAUNCH_ENV, RESULT_MARKER, SAMPLE_MARKER, Launch
 from stoker.executors.lineage import die_with_parent
 from stoker.executors.private import open_private, write_private
 from stoker.executors.runner import ScriptResult, StopRequested, run_script
@@ -88,13 +89,21 @@ def _namespace(options: Launch) -> dict[str, Any]:
     return namespace
 
 
-def _start_sampler(sc: Any, options: Launch, metrics_file: str) -> RunSampler | None:
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-    out = os.fdopen(open_private(metrics_file, flags), "a", encoding="utf-8")
+def _start_sampler(sc: Any, options: Launch) -> RunSampler | None:
+    """Samples to the metrics file, or for a cluster-mode driver to stderr as marker lines."""
+    if options.metrics_file is not None:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        out = os.fdopen(open_private(options.metrics_file, flags), "a", encoding="utf-8")
 
-    def append(run_id: str, job_name: str, sample: SparkSample) -> None:
-        out.write(json.dumps(sample.to_dict(), separators=(",", ":")) + "\n")
-        out.flush()
+        def append(run_id: str, job_name: str, sample: SparkSample) -> None:
+            out.write(json.dumps(sample.to_dict(), separators=(",", ":")) + "\n")
+            out.flush()
+    else:
+
+        def append(run_id: str, job_name: str, sample: SparkSample) -> None:
+            # One write, on a line of its own: the script may be half-way through one.
+            text = json.dumps(sample.to_dict(), separators=(",", ":"))
+            os.write(2, f"\n{SAMPLE_MARKER}{text}\n".encode())
 
     # Not waiting for the warm-up round: it runs while the script starts.
     sampler = open_sampler(sc, append, options.metrics_interval, wait=False)
@@ -132,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     sampler = None
     try:
         namespace = _namespace(options)
-        if options.spark and options.metrics_file:
-            sampler = _start_sampler(namespace["sc"], options, options.metrics_file)
+        sampled = options.metrics_file or (options.cluster and options.metrics_interval)
+        if options.spark and sampled:
+            sampler = _start_sampler(namespace["sc"], options)
         run_argv = ["--JOB_NAME", options.job_name, "--JOB_RUN_ID", options.run_id, *options.argv]
         result = run_script(options.script, run_argv, namespace, options.env, options.hadoop_conf)
     except StopRequested:

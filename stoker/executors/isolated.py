@@ -173,8 +173,10 @@ class IsolatedExecutor:
         command = self.cluster_command(spec)
         # No files on this machine: the result comes back on the driver's stderr, and its
         # stdout and stderr are the worker's files of the driver.
+        # Samples, too, come back on its stderr.
+        launch = entry_launch(spec, spark=True, metrics_interval=self._metrics_interval)
         instructions = replace(
-            entry_launch(spec, spark=True), result=None, stdout=None, stderr=None, cluster=True
+            launch, result=None, stdout=None, stderr=None, metrics_file=None, cluster=True
         )
         options = spawn_options(self._python, self._lineage)
         options["env"].update(cluster_launch(instructions))
@@ -202,7 +204,7 @@ class IsolatedExecutor:
             )
         return ClusterRunHandle(
             spec, proc, self._master, grace=self.settings.stop_grace_seconds,
-            python=self._python, lineage=self._lineage,
+            python=self._python, lineage=self._lineage, on_sample=self._on_sample,
         )  # fmt: skip
 
     async def aclose(self) -> None:

@@ -22,6 +22,8 @@ from stoker.executors.private import remove, write_private
 LAUNCH_ENV = "SPARK_STOKER_LAUNCH"
 #: Starts the line of a cluster-mode driver's stderr that holds its ScriptResult (JSON).
 RESULT_MARKER = "\x1estoker-result "
+#: Starts a line of a cluster-mode driver's stderr that holds one Spark sample (JSON).
+SAMPLE_MARKER = "\x1estoker-sample "
 
 
 def _escape(text: str, key: bool) -> str:
@@ -67,8 +69,9 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict, repr=False)
     #: Hadoop settings the entry sets on the run's SparkContext (run_script's ``hadoop_conf``).
     hadoop_conf: dict[str, str] = field(default_factory=dict, repr=False)
-    #: A cluster-mode driver: the result goes to stderr as a RESULT_MARKER line (the daemon
-    #: reads it from the worker's log), stderr to the driver JVM's own stderr.
+    #: A cluster-mode driver: the result and the Spark samples go to stderr as RESULT_MARKER
+    #: and SAMPLE_MARKER lines (the daemon reads them from the worker's log), stderr to the
+    #: driver JVM's own stderr.
     cluster: bool = False
 
     def to_json(self) -> str:

@@ -96,9 +96,10 @@ class SampleReader:
         end = data.rfind(b"\n") + 1
         self._offset += end
         for line in data[:end].splitlines():
-            self._deliver(line)
+            self.deliver(line)
 
-    def _deliver(self, line: bytes) -> None:
+    def deliver(self, line: bytes) -> None:
+        """Hand one sample line (SparkSample wire form) to the sink; a bad one is logged once."""
         try:
             sample = SparkSample.from_dict(json.loads(line))
         except (ValueError, InvalidInput) as exc:

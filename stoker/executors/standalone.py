@@ -21,6 +21,7 @@ import os
 import re
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,13 @@ import httpx
 
 from stoker.domain.runs import Exit, Outcome
 from stoker.errors import ExecutorError
-from stoker.executors.base import RunSpec
+from stoker.executors.base import RunSpec, SampleSink
 from stoker.executors.handle import BaseRunHandle
-from stoker.executors.launch import LAUNCH_ENV, RESULT_MARKER, Launch
+from stoker.executors.launch import LAUNCH_ENV, RESULT_MARKER, SAMPLE_MARKER, Launch
 from stoker.executors.lineage import Lineage
 from stoker.executors.logs import open_log, properties_path, tail
 from stoker.executors.private import remove
+from stoker.executors.process import SampleReader
 from stoker.executors.runner import ScriptResult
 from stoker.executors.spawning import spawn_options
 
@@ -87,6 +89,32 @@ class DriverStatus:
     worker_ui: str | None
 
 
+def driver_status(found: Any, driver_id: str) -> DriverStatus | None:
+    """The driver's status in the master's ``/json/`` answer; None if it is not listed.
+    ValueError when the answer is not the master's status (another service on the port)."""
+    if not isinstance(found, dict) or not isinstance(found.get("workers"), list):
+        raise ValueError(f"not a standalone master's status (no workers list): {str(found)[:200]}")
+    workers = {w.get("id"): w.get("webuiaddress") for w in found["workers"] if isinstance(w, dict)}
+    for driver in [*found.get("activedrivers", []), *found.get("completeddrivers", [])]:
+        if isinstance(driver, dict) and driver.get("id") == driver_id:
+            state = driver.get("state")
+            if not isinstance(state, str):
+                raise ValueError(f"driver {driver_id} has no state in the master's status")
+            worker_ui = workers.get(driver.get("worker"))
+            return DriverStatus(state, worker_ui if isinstance(worker_ui, str) else None)
+    return None
+
+
+def log_chunk(content: bytes, offset: int) -> tuple[bytes, int, int]:
+    """The worker's ``/log/`` answer as (data, end, length); nothing from ``offset`` if it
+    has no ``==== Bytes a-b of n of <file> ====`` header (no such file yet: an error text)."""
+    match = _LOG_HEADER.match(content)
+    if match is None:
+        return b"", offset, offset
+    start, end, length = (int(g) for g in match.groups())
+    return content[match.end() :], max(end, start), length
+
+
 class StandaloneMaster:
     """What stoker asks a standalone master: a driver's state, its logs, to kill it."""
 
@@ -101,12 +129,7 @@ class StandaloneMaster:
         or ValueError when the master does not answer or answers nonsense."""
         answer = await self._http.get(f"{self.web_url}/json/")
         answer.raise_for_status()
-        found: dict[str, Any] = answer.json()
-        workers = {w.get("id"): w.get("webuiaddress") for w in found.get("workers", [])}
-        for driver in [*found.get("activedrivers", []), *found.get("completeddrivers", [])]:
-            if driver.get("id") == driver_id:
-                return DriverStatus(str(driver.get("state")), workers.get(driver.get("worker")))
-        return None
+        return driver_status(answer.json(), driver_id)
 
     async def log_chunk(
         self, worker_ui: str, driver_id: str, log_type: str, offset: int
@@ -118,11 +141,7 @@ class StandaloneMaster:
                     "byteLength": _CHUNK},
         )  # fmt: skip
         answer.raise_for_status()
-        match = _LOG_HEADER.match(answer.content)
-        if match is None:  # no such file yet: the worker answers with an error text
-            return b"", offset, offset
-        start, end, length = (int(g) for g in match.groups())
-        return answer.content[match.end() :], max(end, start), length
+        return log_chunk(answer.content, offset)
 
     async def kill(self, driver_id: str, python: str, lineage: Lineage | None) -> None:
         """Ask the master to kill the driver (Spark's RPC client); logs when it fails."""
@@ -153,11 +172,15 @@ class StandaloneMaster:
 
 class DriverLog:
     """Copies one of the driver's logs from the worker into the run's log file, skipping
-    the worker's launch-command header and, on stderr, taking out the result line."""
+    the worker's launch-command header and, on stderr, taking out the result line and the
+    Spark sample lines (handed to ``on_sample``)."""
 
-    def __init__(self, path: Path, log_type: str) -> None:
+    def __init__(
+        self, path: Path, log_type: str, on_sample: Callable[[bytes], None] | None = None
+    ) -> None:
         self.path = path
         self.log_type = log_type
+        self._on_sample = on_sample
         self.offset = 0
         self.result: ScriptResult | None = None
         self._header = log_type == "stderr"
@@ -173,7 +196,7 @@ class DriverLog:
             data, self._header = data[end + len(_LAUNCH_HEADER_END) :], False
         cut = data.rfind(b"\n") + 1
         if self.log_type == "stderr" and (data[:cut] == b"\n" or data[:cut].endswith(b"\n\n")):
-            cut -= 1  # a blank line may be the one before the result line: wait for the next
+            cut -= 1  # a blank line may be the one before a marker line: wait for the next
         self._pending = data[cut:]
         self._write(data[:cut])
 
@@ -186,15 +209,19 @@ class DriverLog:
         if not data:
             return
         if self.log_type == "stderr":
-            marker = RESULT_MARKER.encode()
+            result, sample = RESULT_MARKER.encode(), SAMPLE_MARKER.encode()
             kept: list[bytes] = []
             for line in data.splitlines(keepends=True):
-                if line.startswith(marker):
-                    self._take_result(line[len(marker) :])
-                    if kept and kept[-1] == b"\n":
-                        kept.pop()  # the entry starts the marker on a line of its own
+                if line.startswith(result):
+                    self._take_result(line[len(result) :])
+                elif line.startswith(sample):
+                    if self._on_sample is not None:
+                        self._on_sample(line[len(sample) :].rstrip(b"\n"))
                 else:
                     kept.append(line)
+                    continue
+                if kept and kept[-1] == b"\n":
+                    kept.pop()  # the entry starts a marker on a line of its own
             data = b"".join(kept)
         fd = open_log(self.path)
         try:
@@ -219,6 +246,7 @@ class ClusterRunHandle(BaseRunHandle):
         grace: float,
         python: str,
         lineage: Lineage | None,
+        on_sample: SampleSink | None = None,
     ) -> None:
         super().__init__(spec, grace)
         self._submit = submit
@@ -227,7 +255,11 @@ class ClusterRunHandle(BaseRunHandle):
         self._lineage = lineage
         self.driver_id: str | None = None
         self._kill: asyncio.Task[None] | None = None
-        self._logs = [DriverLog(spec.stdout_path, "stdout"), DriverLog(spec.stderr_path, "stderr")]
+        samples = SampleReader(spec, on_sample).deliver if on_sample is not None else None
+        self._logs = [
+            DriverLog(spec.stdout_path, "stdout"),
+            DriverLog(spec.stderr_path, "stderr", samples),
+        ]
         self._watcher = asyncio.ensure_future(self._watch())
 
     def _request_stop(self) -> None:

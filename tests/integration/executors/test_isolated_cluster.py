@@ -1,12 +1,15 @@
 """Isolated runs in cluster deploy mode on the suite's Spark standalone cluster: the driver
-runs on the worker, and its state, logs, result and stop all go through the cluster.
+runs on the worker, and its state, logs, result, samples and stop all go through the cluster.
 
-Each run's driver takes 1 core and 512 MiB of the worker (2 cores); its application one
-512 MiB executor with 1 core. The runs go one after another.
+Each run's driver takes 1 core and 512 MiB of the worker (4 cores, 2 GiB); its application
+one 512 MiB executor with 1 core. The executor's runs go one after another, beside the
+daemon's run that times out (a whole minute, as in Glue's timeouts: it is started first and
+checked last, so its minute passes while the others run).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,26 +21,60 @@ import pytest
 from stoker.config.settings import SparkSettings
 from stoker.domain.jobs import ExecutorKind, SparkResources
 from stoker.domain.runs import Exit, Outcome
+from stoker.domain.sparkmetrics import SparkSample
 from stoker.executors.base import RunSpec
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.standalone import ClusterRunHandle
+from tests.support.daemon import DaemonProcess
 from tests.support.spark_cluster import Cluster
 
-from .conftest import LoopThread, make_spec, wait_until
+from .conftest import LoopThread, Received, make_spec, wait_until
 from .process_helpers import read_logs, run_to_end
 
 pytestmark = pytest.mark.spark
 
 CONF = {"spark.cores.max": "1", "spark.executor.cores": "1", "spark.executor.memory": "512m"}
+SLEEP_FOREVER = "import time\nprint('sleeping', flush=True)\nwhile True:\n    time.sleep(0.2)\n"
 
 
 @pytest.fixture(scope="module")
-def executor(loop_thread: LoopThread, standalone_cluster: Cluster) -> Iterator[IsolatedExecutor]:
+def timing_out(
+    standalone_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[DaemonProcess, str]]:
+    """A daemon whose isolated runs go to the cluster in cluster mode, and its run of a job
+    with a one-minute timeout."""
+    env = {
+        "STOKER_SPARK__MASTER": standalone_cluster.master_url,
+        "STOKER_SPARK__MASTER_WEB_URL": standalone_cluster.master_ui,
+        "STOKER_SPARK__DEPLOY_MODE": "cluster",
+        "STOKER_SPARK__STOP_GRACE_SECONDS": "30",
+        "STOKER_SPARK__CONF": json.dumps({**CONF, "spark.driver.memory": "512m"}),
+    }
+    daemon = DaemonProcess(tmp_path_factory.mktemp("daemon"), pool_size=0, env=env)
+    daemon.start()
+    try:
+        daemon.create_job("sleeper", SLEEP_FOREVER, executor="isolated", timeout=1)
+        yield daemon, daemon.start_run("sleeper")["id"]
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def received() -> Received:
+    return []
+
+
+@pytest.fixture(scope="module")
+def executor(
+    loop_thread: LoopThread, standalone_cluster: Cluster, received: Received
+) -> Iterator[IsolatedExecutor]:
     settings = SparkSettings(
         master=standalone_cluster.master_url, master_web_url=standalone_cluster.master_ui,
         deploy_mode="cluster", stop_grace_seconds=30.0, conf=CONF,
     )  # fmt: skip
-    ex = IsolatedExecutor(settings)
+    ex = IsolatedExecutor(
+        settings, metrics_interval_seconds=0.5, on_sample=lambda *item: received.append(item)
+    )
     yield ex
     loop_thread.run(ex.aclose(), timeout=60)
 
@@ -55,18 +92,24 @@ def driver(cluster: Cluster, driver_id: str) -> dict[str, Any]:
     return found[0]
 
 
-def test_success_with_the_drivers_output(
+def samples_of(received: Received, run_id: str) -> list[SparkSample]:
+    return [sample for rid, _, sample in received if rid == run_id]
+
+
+def test_success_with_the_drivers_output_and_samples(
     loop_thread: LoopThread, executor: IsolatedExecutor, standalone_cluster: Cluster,
-    tmp_path: Path,
+    received: Received, timing_out: tuple[DaemonProcess, str], tmp_path: Path,
 ) -> None:  # fmt: skip
     script = (
         "import os, sys\n"
         "print('count', spark.range(7).count(), 'day', args['day'])\n"
+        "spark.range(12).write.parquet(args['out'])\n"
         "print('mode', spark.conf.get('spark.submit.deployMode'), 'token', os.environ['TOKEN'])\n"
         "print('to stderr', file=sys.stderr)\n"
         "print('launch left', 'SPARK_STOKER_LAUNCH' in os.environ)\n"
     )
-    spec = replace(cluster_spec(tmp_path, script, {"--day": "d1"}), env={"TOKEN": "t0k"})
+    arguments = {"--day": "d1", "--out": str(tmp_path / "out")}
+    spec = replace(cluster_spec(tmp_path, script, arguments), env={"TOKEN": "t0k"})
     result = run_to_end(loop_thread, executor, spec, timeout=240)
     out, err = read_logs(spec)
     assert result == Exit(Outcome.SUCCEEDED), f"{result}\n{err}\n{standalone_cluster.tails()}"
@@ -77,6 +120,10 @@ def test_success_with_the_drivers_output(
     assert "to stderr" in err and "to stderr" not in out, (out, err)
     assert "Launch Command" not in err and "stoker-result" not in err, err
     assert "Driver successfully submitted as driver-" in err  # spark-submit's own output
+    # The samples came on the driver's stderr; the final one was read before the end.
+    samples = samples_of(received, spec.run_id)
+    assert samples and samples[-1].final and samples[-1].records_written == 12, samples
+    assert "stoker-sample" not in err
 
 
 def test_failure_has_the_error_and_traceback(
@@ -106,3 +153,17 @@ def test_stop_kills_the_driver_on_the_master(
     assert result == Exit(Outcome.STOPPED)
     assert time.monotonic() - began < 30  # within the grace: the kill worked
     assert driver(standalone_cluster, handle.driver_id)["state"] == "KILLED"
+
+
+def test_timeout_kills_the_driver_on_the_master(
+    timing_out: tuple[DaemonProcess, str], standalone_cluster: Cluster
+) -> None:
+    daemon, run_id = timing_out
+    done = daemon.wait_state(run_id, timeout=150)
+    assert done["state"] == "TIMEOUT", (done, daemon.log())
+    assert "timed out after 1 minute" in done["error_message"]
+    assert "sleeping" in daemon.logs(run_id)
+    stderr = daemon.logs(run_id, "stderr")
+    submitted = [w for w in stderr.split() if w.startswith("driver-")]
+    assert submitted, stderr
+    assert driver(standalone_cluster, submitted[0])["state"] == "KILLED"

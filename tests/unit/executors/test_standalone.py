@@ -4,20 +4,29 @@ driver's log from the worker (header, result line, chunks split anywhere)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from stoker.config.settings import SparkSettings
+from stoker.config.settings import SparkSettings, load_settings
 from stoker.domain.jobs import ExecutorKind
 from stoker.domain.runs import Outcome
-from stoker.errors import ExecutorError
+from stoker.errors import ConfigError, ExecutorError
 from stoker.executors.base import RunSpec
 from stoker.executors.isolated import IsolatedExecutor
-from stoker.executors.launch import LAUNCH_ENV, RESULT_MARKER, Launch
+from stoker.executors.launch import LAUNCH_ENV, RESULT_MARKER, SAMPLE_MARKER, Launch
 from stoker.executors.runner import ScriptResult
-from stoker.executors.standalone import PYTHON_RUNNER, DriverLog, cluster_launch
+from stoker.executors.standalone import (
+    PYTHON_RUNNER,
+    DriverLog,
+    DriverStatus,
+    cluster_launch,
+    driver_status,
+    log_chunk,
+)
 
 MASTER = "spark://10.0.0.5:7077"
 
@@ -101,3 +110,78 @@ def test_driver_stdout_is_copied_as_is(tmp_path: Path) -> None:
     log.feed(b"c\n")
     log.flush()
     assert (tmp_path / "out").read_bytes() == b"a\nbc\n" and log.result is None
+
+
+WORKER = {"id": "worker-1", "webuiaddress": "http://10.0.0.6:8081", "state": "ALIVE"}
+
+
+def master_json(active: list[dict[str, Any]], completed: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"url": MASTER, "workers": [WORKER], "activedrivers": active,
+            "completeddrivers": completed}  # fmt: skip
+
+
+def test_the_drivers_state_and_worker_come_from_the_masters_status() -> None:
+    queued = {"id": "driver-1", "state": "SUBMITTED", "worker": None}
+    running = {"id": "driver-2", "state": "RUNNING", "worker": "worker-1"}
+    killed = {"id": "driver-3", "state": "KILLED", "worker": "worker-1"}
+    found = master_json([queued, running], [killed])
+    assert driver_status(found, "driver-1") == DriverStatus("SUBMITTED", None)
+    assert driver_status(found, "driver-2") == DriverStatus("RUNNING", "http://10.0.0.6:8081")
+    assert driver_status(found, "driver-3") == DriverStatus("KILLED", "http://10.0.0.6:8081")
+    assert driver_status(found, "driver-4") is None
+    # A master without drivers leaves the lists out.
+    assert driver_status({"workers": []}, "driver-1") is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [[], "ok", {"status": "UP"}, master_json([{"id": "driver-1", "state": None}], [])],
+)
+def test_an_answer_that_is_not_a_masters_status_is_a_value_error(answer: Any) -> None:
+    with pytest.raises(ValueError, match="master's status"):
+        driver_status(answer, "driver-1")
+
+
+def test_a_worker_log_chunk_is_its_header_range_and_data() -> None:
+    answer = b"==== Bytes 100-105 of 300 of /work/driver-1/stdout ====\nhello"
+    assert log_chunk(answer, 100) == (b"hello", 105, 300)
+    # No file yet: the worker answers with an error text, and nothing is read.
+    assert log_chunk(b"Error: invalid log directory /work/driver-1", 0) == (b"", 0, 0)
+    assert log_chunk(b"==== Bytes 0-0 of 0 of /w/stderr ====\n", 0) == (b"", 0, 0)
+
+
+def test_sample_lines_leave_the_stderr_log_for_the_sink(tmp_path: Path) -> None:
+    taken: list[bytes] = []
+    log = DriverLog(tmp_path / "err", "stderr", taken.append)
+    text = (
+        b"=" * 40 + b"\n\n" + b"half" + b"\n" + SAMPLE_MARKER.encode() + b'{"n":1}\n'
+        b"way\n\n" + SAMPLE_MARKER.encode() + b'{"n":2}\nend\n'
+    )
+    for i in range(0, len(text), 5):
+        log.feed(text[i : i + 5])
+    log.flush()
+    assert taken == [b'{"n":1}', b'{"n":2}']
+    assert (tmp_path / "err").read_bytes() == b"half\nway\nend\n"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "says"),
+    [
+        ("STOKER_SPARK__DEPLOY_MODE", "both", "spark.deploy_mode", "'client' or 'cluster'"),
+        ("STOKER_SPARK__DEPLOY_MODE", "cluster", "spark", "needs a standalone master"),
+        ("STOKER_SPARK__MASTER_WEB_URL", "ui:8080", "spark.master_web_url", "http:// or https://"),
+    ],
+)
+def test_bad_cluster_settings_name_the_setting_and_what_is_allowed(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, field: str, says: str
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("STOKER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("STOKER_SPARK__MASTER", "local[2]")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    setting = variable.removeprefix("STOKER_SPARK__").lower()
+    assert caught.value.field == field
+    assert says in caught.value.message and setting in caught.value.message, caught.value.message

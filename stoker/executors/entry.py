@@ -82,7 +82,10 @@ def _namespace(options: Launch) -> dict[str, Any]:
     if options.spark:
         from pyspark.sql import SparkSession
 
-        spark = SparkSession.builder.getOrCreate()
+        builder = SparkSession.builder
+        for key, value in options.spark_conf.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
         spark.sparkContext.setJobGroup(options.run_id, f"stoker run {options.run_id}", True)
         share_context(spark.sparkContext)  # the script's SparkContext() is this one
         namespace.update(spark=spark, sc=spark.sparkContext)

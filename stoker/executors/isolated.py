@@ -31,6 +31,7 @@ from stoker.executors.standalone import (
     StandaloneMaster,
     cluster_launch,
     primary_jar,
+    split_secret_conf,
 )
 
 #: The job's Spark conf key (Spark's own) that picks the deploy mode for its runs.
@@ -171,17 +172,17 @@ class IsolatedExecutor:
         """Submit the run's driver to the standalone master; the handle follows it there."""
         submit = self._submit()
         command = self.cluster_command(spec)
-        # No files on this machine: the result comes back on the driver's stderr, and its
-        # stdout and stderr are the worker's files of the driver.
-        # Samples, too, come back on its stderr.
+        # No files on this machine: the result and the samples come back on the driver's
+        # stderr, and its stdout and stderr are the worker's files of the driver.
         launch = entry_launch(spec, spark=True, metrics_interval=self._metrics_interval)
+        conf, secret = split_secret_conf({"spark.pyspark.python": self._python, **self.conf(spec)})
         instructions = replace(
-            launch, result=None, stdout=None, stderr=None, metrics_file=None, cluster=True
-        )
+            launch, result=None, stdout=None, stderr=None, metrics_file=None, cluster=True,
+            spark_conf=secret,
+        )  # fmt: skip
         options = spawn_options(self._python, self._lineage)
         options["env"].update(cluster_launch(instructions))
         prepare_run_logs(spec)
-        conf = {"spark.pyspark.python": self._python, **self.conf(spec)}
         write_properties(properties_path(spec), conf)
         # spark-submit's own output (with the driver id the handle reads) goes to stderr;
         # stdout exists from the start, as in client mode, if the driver never writes.

@@ -69,6 +69,9 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict, repr=False)
     #: Hadoop settings the entry sets on the run's SparkContext (run_script's ``hadoop_conf``).
     hadoop_conf: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Spark conf the entry sets on the run's SparkSession: a cluster-mode driver's secret
+    #: settings, which would otherwise be on its JVM's command line on the worker.
+    spark_conf: dict[str, str] = field(default_factory=dict, repr=False)
     #: A cluster-mode driver: the result and the Spark samples go to stderr as RESULT_MARKER
     #: and SAMPLE_MARKER lines (the daemon reads them from the worker's log), stderr to the
     #: driver JVM's own stderr.

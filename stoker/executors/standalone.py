@@ -39,6 +39,7 @@ from stoker.executors.private import remove
 from stoker.executors.process import SampleReader
 from stoker.executors.runner import ScriptResult
 from stoker.executors.spawning import spawn_options
+from stoker.masking import mask_value
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,19 @@ def cluster_launch(launch: Launch) -> dict[str, str]:
             f"deploy mode carries at most {MAX_LAUNCH_BYTES} (an environment variable)"
         )
     return {LAUNCH_ENV: text}
+
+
+def split_secret_conf(conf: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(submitted, secret): the worker starts a cluster-mode driver's JVM with the submitted
+    conf as ``-D`` options, on a command line every user of its machine can read, so the
+    settings that are secrets (by key or by embedded credentials: stoker's masking rules)
+    go with the launch instead, and the entry sets them on the run's SparkSession. A flag
+    (``spark.authenticate = true``) is no secret and stays: the driver JVM needs it."""
+    secret = {
+        key: value for key, value in conf.items()
+        if mask_value(key, value) != value and value.lower() not in ("true", "false")
+    }  # fmt: skip
+    return {k: v for k, v in conf.items() if k not in secret}, secret
 
 
 @dataclass(frozen=True)

@@ -101,20 +101,36 @@ def test_success_with_the_drivers_output_and_samples(
     received: Received, timing_out: tuple[DaemonProcess, str], tmp_path: Path,
 ) -> None:  # fmt: skip
     script = (
-        "import os, sys\n"
+        "import glob, os, sys\n"
         "print('count', spark.range(7).count(), 'day', args['day'])\n"
         "spark.range(12).write.parquet(args['out'])\n"
+        "print('key', sc._jsc.hadoopConfiguration().get('fs.s3a.secret.key'))\n"
+        "def on_command_lines(word):\n"
+        "    found = []\n"
+        "    for path in glob.glob('/proc/[0-9]*/cmdline'):\n"
+        "        try:\n"
+        "            found += [path] if word.encode() in open(path, 'rb').read() else []\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    return found\n"
+        "found = on_command_lines('c0nf-' + 's3cr3t'), on_command_lines('arg-' + 's3cr3t')\n"
+        "print('leaked', *found)\n"
         "print('mode', spark.conf.get('spark.submit.deployMode'), 'token', os.environ['TOKEN'])\n"
         "print('to stderr', file=sys.stderr)\n"
         "print('launch left', 'SPARK_STOKER_LAUNCH' in os.environ)\n"
     )
-    arguments = {"--day": "d1", "--out": str(tmp_path / "out")}
-    spec = replace(cluster_spec(tmp_path, script, arguments), env={"TOKEN": "t0k"})
+    arguments = {"--day": "d1", "--out": str(tmp_path / "out"), "--key": "arg-s3cr3t"}
+    spec = replace(
+        cluster_spec(tmp_path, script, arguments), env={"TOKEN": "t0k"},
+        spark_conf={"spark.hadoop.fs.s3a.secret.key": "c0nf-s3cr3t"},
+    )  # fmt: skip
     result = run_to_end(loop_thread, executor, spec, timeout=240)
     out, err = read_logs(spec)
     assert result == Exit(Outcome.SUCCEEDED), f"{result}\n{err}\n{standalone_cluster.tails()}"
     assert "count 7 day d1" in out and "mode cluster token t0k" in out, out
     assert "launch left False" in out, out
+    # Secret conf and arguments reach the script but no command line on the machine.
+    assert "key c0nf-s3cr3t" in out and "leaked [] []" in out, out
     # The script's stderr apart from its stdout; the worker's launch header and the
     # entry's result line are not copied into the run's log.
     assert "to stderr" in err and "to stderr" not in out, (out, err)

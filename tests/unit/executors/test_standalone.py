@@ -26,6 +26,7 @@ from stoker.executors.standalone import (
     cluster_launch,
     driver_status,
     log_chunk,
+    split_secret_conf,
 )
 
 MASTER = "spark://10.0.0.5:7077"
@@ -185,3 +186,12 @@ def test_bad_cluster_settings_name_the_setting_and_what_is_allowed(
     setting = variable.removeprefix("STOKER_SPARK__").lower()
     assert caught.value.field == field
     assert says in caught.value.message and setting in caught.value.message, caught.value.message
+
+
+def test_secret_spark_conf_is_not_submitted_but_goes_with_the_launch() -> None:
+    url = "jdbc:postgresql://db/x?user=u&password=pw"
+    conf = {"spark.executor.memory": "1g", "spark.hadoop.fs.s3a.secret.key": "k3y",
+            "spark.authenticate": "true", "spark.x.url": url}  # fmt: skip
+    submitted, secret = split_secret_conf(conf)
+    assert submitted == {"spark.executor.memory": "1g", "spark.authenticate": "true"}
+    assert secret == {"spark.hadoop.fs.s3a.secret.key": "k3y", "spark.x.url": url}

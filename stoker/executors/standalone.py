@@ -301,6 +301,14 @@ class ClusterRunHandle(BaseRunHandle):
     async def _watch(self) -> None:
         try:
             exit_ = await self._outcome()
+        except ExecutorError as exc:  # the driver cannot be followed: end it
+            log.warning(
+                "run %s: %s", self.run_id, exc.message,
+                extra={"action": "standalone.run.unfollowed", "run_id": self.run_id},
+            )  # fmt: skip
+            if self.driver_id is not None:
+                await self._master.kill(self.driver_id, self._python, self._lineage)
+            exit_ = Exit(Outcome.LOST, exc.message)
         except Exception as exc:  # a watcher that dies must not leave the run live for ever
             log.exception(
                 "watching run %s failed", self.run_id,
@@ -350,23 +358,35 @@ class ClusterRunHandle(BaseRunHandle):
 
     async def _follow(self, driver_id: str) -> str:
         """Poll the driver's state and copy its logs until it has ended; its last state."""
-        missing = 0
-        warned = False
+        missing = unavailable = 0
+        reached = False
         worker_ui: str | None = None
         while True:
             try:
                 status = await self._master.driver(driver_id)
             except (httpx.HTTPError, ValueError) as exc:
-                if not warned:
-                    warned = True
+                unavailable += 1
+                if unavailable == 1:
                     log.warning(
                         "the master's status at %s/json/ is unavailable: %s",
                         self._master.web_url, exc,
                         extra={"action": "standalone.master_unavailable", "run_id": self.run_id},
                     )  # fmt: skip
+                # A master that is down for a while is waited for; but a status never
+                # reached (a wrong master_web_url) or a kill never confirmed must not keep
+                # the run live for ever.
+                if unavailable >= MISSING_POLLS and self.stopping:
+                    return "unconfirmed (the master's status is unavailable)"
+                if unavailable >= MISSING_POLLS and not reached:
+                    raise ExecutorError(
+                        f"the master's status at {self._master.web_url}/json/ has not answered "
+                        f"for {MISSING_POLLS * POLL_SECONDS:.0f} s since {driver_id} was "
+                        f"submitted: {exc} (the [spark] master_web_url setting)",
+                        field="spark.master_web_url",
+                    ) from exc
                 await asyncio.sleep(POLL_SECONDS)
                 continue
-            warned = False
+            unavailable, reached = 0, True
             if status is None:
                 missing += 1
                 if missing >= MISSING_POLLS:

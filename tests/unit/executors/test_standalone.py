@@ -3,26 +3,32 @@ driver's log from the worker (header, result line, chunks split anywhere)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
 from stoker.config.settings import SparkSettings, load_settings
 from stoker.domain.jobs import ExecutorKind
-from stoker.domain.runs import Outcome
+from stoker.domain.runs import Exit, Outcome
 from stoker.errors import ConfigError, ExecutorError
+from stoker.executors import standalone
 from stoker.executors.base import RunSpec
 from stoker.executors.isolated import IsolatedExecutor
 from stoker.executors.launch import LAUNCH_ENV, RESULT_MARKER, SAMPLE_MARKER, Launch
+from stoker.executors.lineage import Lineage
 from stoker.executors.runner import ScriptResult
 from stoker.executors.standalone import (
     PYTHON_RUNNER,
+    ClusterRunHandle,
     DriverLog,
     DriverStatus,
+    StandaloneMaster,
     cluster_launch,
     driver_status,
     log_chunk,
@@ -195,3 +201,51 @@ def test_secret_spark_conf_is_not_submitted_but_goes_with_the_launch() -> None:
     submitted, secret = split_secret_conf(conf)
     assert submitted == {"spark.executor.memory": "1g", "spark.authenticate": "true"}
     assert secret == {"spark.hadoop.fs.s3a.secret.key": "k3y", "spark.x.url": url}
+
+
+class UnreachableMaster(StandaloneMaster):
+    """A master whose status never answers; kill requests are recorded, not sent."""
+
+    def __init__(self) -> None:
+        super().__init__(MASTER, "http://10.0.0.5:8080", Path("/nonexistent/spark-class"))
+        self.killed: list[str] = []
+
+    async def driver(self, driver_id: str) -> DriverStatus | None:
+        raise httpx.ConnectError("connection refused")
+
+    async def kill(self, driver_id: str, python: str, lineage: Lineage | None) -> None:
+        self.killed.append(driver_id)
+
+
+def follow_unreachable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: bool) -> Exit:
+    monkeypatch.setattr(standalone, "POLL_SECONDS", 0.01)
+    run = spec(tmp_path)
+    run.stderr_path.write_text("Driver successfully submitted as driver-20261203123231-0000\n")
+
+    async def main() -> Exit:
+        master = UnreachableMaster()
+        submit = await asyncio.create_subprocess_exec("true")
+        handle = ClusterRunHandle(run, submit, master, grace=60, python="python", lineage=None)
+        if stop:
+            await handle.stop()
+        exit_ = await asyncio.wait_for(handle.wait(), 10)
+        await master.aclose()
+        assert master.killed == ["driver-20261203123231-0000"]
+        return exit_
+
+    return asyncio.run(main())
+
+
+def test_a_status_never_reached_ends_the_run_lost_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exit_ = follow_unreachable(tmp_path, monkeypatch, stop=False)
+    assert exit_.outcome is Outcome.LOST and exit_.error_message is not None
+    assert "http://10.0.0.5:8080/json/ has not answered" in exit_.error_message
+    assert "master_web_url" in exit_.error_message and "connection refused" in exit_.error_message
+
+
+def test_a_stop_the_master_cannot_confirm_still_ends_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert follow_unreachable(tmp_path, monkeypatch, stop=True) == Exit(Outcome.STOPPED)

@@ -180,6 +180,10 @@ class StandaloneMaster:
                 extra={"action": "standalone.kill_failed", "driver_id": driver_id},
             )  # fmt: skip
 
+    @property
+    def closed(self) -> bool:
+        return self._http.is_closed
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -362,28 +366,15 @@ class ClusterRunHandle(BaseRunHandle):
         reached = False
         worker_ui: str | None = None
         while True:
+            if self._master.closed:  # the executor closed (daemon shutdown) before the end
+                return "unfollowed (stoker's executor closed)"
             try:
                 status = await self._master.driver(driver_id)
             except (httpx.HTTPError, ValueError) as exc:
                 unavailable += 1
-                if unavailable == 1:
-                    log.warning(
-                        "the master's status at %s/json/ is unavailable: %s",
-                        self._master.web_url, exc,
-                        extra={"action": "standalone.master_unavailable", "run_id": self.run_id},
-                    )  # fmt: skip
-                # A master that is down for a while is waited for; but a status never
-                # reached (a wrong master_web_url) or a kill never confirmed must not keep
-                # the run live for ever.
-                if unavailable >= MISSING_POLLS and self.stopping:
-                    return "unconfirmed (the master's status is unavailable)"
-                if unavailable >= MISSING_POLLS and not reached:
-                    raise ExecutorError(
-                        f"the master's status at {self._master.web_url}/json/ has not answered "
-                        f"for {MISSING_POLLS * POLL_SECONDS:.0f} s since {driver_id} was "
-                        f"submitted: {exc} (the [spark] master_web_url setting)",
-                        field="spark.master_web_url",
-                    ) from exc
+                given_up = self._unavailable(exc, driver_id, unavailable, reached=reached)
+                if given_up is not None:
+                    return given_up
                 await asyncio.sleep(POLL_SECONDS)
                 continue
             unavailable, reached = 0, True
@@ -399,6 +390,29 @@ class ClusterRunHandle(BaseRunHandle):
                 if status.state in FINAL_STATES:
                     return status.state
             await asyncio.sleep(POLL_SECONDS)
+
+    def _unavailable(
+        self, exc: Exception, driver_id: str, polls: int, *, reached: bool
+    ) -> str | None:
+        """After ``polls`` unanswered status polls in a row: the state to end with, or None
+        to keep waiting. A master that is down for a while is waited for; but a status
+        never reached (a wrong master_web_url: ExecutorError) or a kill never confirmed
+        must not keep the run live for ever."""
+        if polls == 1:
+            log.warning(
+                "the master's status at %s/json/ is unavailable: %s", self._master.web_url, exc,
+                extra={"action": "standalone.master_unavailable", "run_id": self.run_id},
+            )  # fmt: skip
+        if polls >= MISSING_POLLS and self.stopping:
+            return "unconfirmed (the master's status is unavailable)"
+        if polls >= MISSING_POLLS and not reached:
+            raise ExecutorError(
+                f"the master's status at {self._master.web_url}/json/ has not answered for "
+                f"{MISSING_POLLS * POLL_SECONDS:.0f} s since {driver_id} was submitted: {exc} "
+                "(the [spark] master_web_url setting)",
+                field="spark.master_web_url",
+            ) from exc
+        return None
 
     async def _copy_logs(self, worker_ui: str, driver_id: str, *, final: bool) -> None:
         for driver_log in self._logs:

@@ -249,3 +249,29 @@ def test_a_stop_the_master_cannot_confirm_still_ends_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert follow_unreachable(tmp_path, monkeypatch, stop=True) == Exit(Outcome.STOPPED)
+
+
+class RunningMaster(UnreachableMaster):
+    async def driver(self, driver_id: str) -> DriverStatus | None:
+        return DriverStatus("RUNNING", None)
+
+
+def test_a_run_still_followed_when_the_executor_closes_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(standalone, "POLL_SECONDS", 0.01)
+    run = spec(tmp_path)
+    run.stderr_path.write_text("Driver successfully submitted as driver-20261203123231-0000\n")
+
+    async def main() -> Exit:
+        master = RunningMaster()
+        submit = await asyncio.create_subprocess_exec("true")
+        handle = ClusterRunHandle(run, submit, master, grace=60, python="python", lineage=None)
+        await asyncio.sleep(0.2)
+        assert not handle.done
+        await master.aclose()
+        return await asyncio.wait_for(handle.wait(), 10)
+
+    exit_ = asyncio.run(main())
+    assert exit_.outcome is Outcome.LOST and exit_.error_message is not None
+    assert "ended unfollowed (stoker's executor closed)" in exit_.error_message

@@ -114,9 +114,10 @@ def jdbc_jars() -> str:
 
 @pytest.fixture(scope="session")
 def standalone_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """One Spark standalone master and worker (2 cores) for every test that needs a cluster:
+    """One Spark standalone master and worker (6 cores, 3 GiB: up to three isolated runs at
+    once, a cluster-mode one a driver and an executor) for every test that needs a cluster:
     starting one costs ~10 s. Each test's applications end with the test."""
     from tests.support.spark_cluster import spark_cluster  # it imports this module
 
-    with spark_cluster(tmp_path_factory.mktemp("cluster"), cores=2) as running:
+    with spark_cluster(tmp_path_factory.mktemp("cluster"), cores=6, memory="3g") as running:
         yield running

@@ -163,6 +163,40 @@ class SparkSettings(_Section):
         default=None,
         description="`spark-submit` used by isolated runs; unset means the one pyspark ships.",
     )
+    deploy_mode: Literal["client", "cluster"] = Field(
+        default="client",
+        description="Where an isolated run's driver runs: `client` (on the daemon's machine) or "
+        "`cluster` (on a worker of a standalone `spark://` master). A job's spark_conf "
+        "`spark.submit.deployMode` overrides it for that job.",
+    )
+    master_web_url: str | None = Field(
+        default=None,
+        description="The standalone master's web UI, whose `/json/` status gives cluster-mode "
+        "runs' driver state; unset means `http://<first master host>:8080`.",
+    )
+
+    @field_validator("master_web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"master_web_url must be an http:// or https:// URL, not {value!r}")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _cluster_needs_standalone(self) -> SparkSettings:
+        if self.deploy_mode == "cluster" and not self.master.startswith("spark://"):
+            raise ValueError(
+                f'deploy_mode = "cluster" needs a standalone master (spark://host:port); '
+                f"master is {self.master!r}"
+            )
+        return self
+
+    def web_url(self) -> str:
+        """The master's web UI (``master_web_url``, else port 8080 of the first master host)."""
+        if self.master_web_url:
+            return self.master_web_url
+        first = self.master.removeprefix("spark://").split(",")[0]
+        return f"http://{first.rsplit(':', 1)[0]}:8080"
 
 
 def _retention_days(value: Any) -> Any:

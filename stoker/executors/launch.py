@@ -9,11 +9,21 @@ Python shell runs, and a Java properties file for spark-submit's ``--properties-
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from stoker.executors.private import remove, write_private
+
+#: Where a cluster-mode driver finds its Launch: an environment variable, because its
+#: process is started by a Spark worker, perhaps on another machine, and a standalone
+#: master hands a driver only the submitter's ``SPARK_*`` variables.
+LAUNCH_ENV = "SPARK_STOKER_LAUNCH"
+#: Starts the line of a cluster-mode driver's stderr that holds its ScriptResult (JSON).
+RESULT_MARKER = "\x1estoker-result "
+#: Starts a line of a cluster-mode driver's stderr that holds one Spark sample (JSON).
+SAMPLE_MARKER = "\x1estoker-sample "
 
 
 def _escape(text: str, key: bool) -> str:
@@ -44,7 +54,8 @@ class Launch:
     run_id: str
     job_name: str
     script: str
-    result: str
+    #: The result file; None for a cluster-mode driver (``cluster``).
+    result: str | None
     #: The script's argv after Glue's ``--JOB_NAME``/``--JOB_RUN_ID`` ('--key', 'value', ...).
     argv: list[str]
     spark: bool = False
@@ -58,9 +69,24 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict, repr=False)
     #: Hadoop settings the entry sets on the run's SparkContext (run_script's ``hadoop_conf``).
     hadoop_conf: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Spark conf the entry sets on the run's SparkSession: a cluster-mode driver's secret
+    #: settings, which would otherwise be on its JVM's command line on the worker.
+    spark_conf: dict[str, str] = field(default_factory=dict, repr=False)
+    #: A cluster-mode driver: the result and the Spark samples go to stderr as RESULT_MARKER
+    #: and SAMPLE_MARKER lines (the daemon reads them from the worker's log), stderr to the
+    #: driver JVM's own stderr.
+    cluster: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
 
     def write(self, path: Path) -> None:
-        write_private(path, json.dumps(asdict(self)))
+        write_private(path, self.to_json())
+
+    @classmethod
+    def take_env(cls) -> Launch:
+        """Read the launch from LAUNCH_ENV and remove it, so the script does not see it."""
+        return cls(**json.loads(os.environ.pop(LAUNCH_ENV)))
 
     @classmethod
     def take(cls, path: str) -> Launch:

@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 from pathlib import Path
+from typing import TypeVar
 
 from stoker.domain.arguments import argv_from_arguments
 from stoker.domain.runs import Exit, Outcome
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 #: The entry module; spark-submit needs it as a file, python -m as a module.
 ENTRY_FILE = str(Path(__file__).with_name("entry.py"))
 ENTRY_MODULE = "stoker.executors.entry"
+
+_Handle = TypeVar("_Handle", bound=BaseRunHandle)
 
 
 def entry_launch(
@@ -93,9 +96,10 @@ class SampleReader:
         end = data.rfind(b"\n") + 1
         self._offset += end
         for line in data[:end].splitlines():
-            self._deliver(line)
+            self.deliver(line)
 
-    def _deliver(self, line: bytes) -> None:
+    def deliver(self, line: bytes) -> None:
+        """Hand one sample line (SparkSample wire form) to the sink; a bad one is logged once."""
         try:
             sample = SparkSample.from_dict(json.loads(line))
         except (ValueError, InvalidInput) as exc:
@@ -238,9 +242,9 @@ class HandleSet:
     """The live handles of one executor, so aclose() can end them all."""
 
     def __init__(self) -> None:
-        self._handles: set[ProcessRunHandle] = set()
+        self._handles: set[BaseRunHandle] = set()
 
-    def add(self, handle: ProcessRunHandle) -> ProcessRunHandle:
+    def add(self, handle: _Handle) -> _Handle:
         self._handles.add(handle)
         handle.outcome.add_done_callback(lambda _: self._handles.discard(handle))
         return handle

@@ -31,6 +31,11 @@ def death_signal_setter() -> Callable[[], None]:
     return set_death_signal
 
 
+def stoker_root() -> str:
+    """The directory stoker's package is in (what a run process needs on its PYTHONPATH)."""
+    return str(Path(stoker.__file__).resolve().parent.parent)
+
+
 def child_env(python: str, lineage: Lineage | None) -> dict[str, str]:
     """The daemon's environment without any ``STOKER_*`` variable (its settings, the CLI's
     token, an earlier lineage), plus Spark's Python and this daemon's lineage tags."""
@@ -38,8 +43,7 @@ def child_env(python: str, lineage: Lineage | None) -> dict[str, str]:
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = python
     # The entry file imports stoker even when spark-submit runs it by path.
-    root = str(Path(stoker.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (stoker_root(), env.get("PYTHONPATH")) if p)
     if lineage is not None:
         env.update(lineage.env())
     return env

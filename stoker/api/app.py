@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Security
+from fastapi import APIRouter, Depends, FastAPI, Security
 from fastapi.openapi.utils import get_openapi
 
+from stoker.api.access import authorize, check_rules
 from stoker.api.auth import documented
 from stoker.api.errors import install_error_handlers
 from stoker.api.glue.endpoint import glue_router
@@ -98,13 +99,16 @@ def create_app(
     install_error_handlers(app)
     app.include_router(index.router)
     app.include_router(health.router)
-    protected = [Security(documented)]
+    protected = [Security(documented), Depends(authorize)]
     public = PUBLIC_PATHS
     if metrics_exposition is not None:
         app.state.metrics_exposition = metrics_exposition
         app.include_router(metrics.router, dependencies=protected if metrics_auth else [])
         public = public if metrics_auth else public | {"/metrics"}
-    unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
+    unauthorized: dict[int | str, dict[str, Any]] = {
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut, "description": "AccessDenied: the token's role or job limits"},
+    }
     for router in (
         generate.router,
         jobs.router,
@@ -135,6 +139,7 @@ def create_app(
         app.include_router(glue_router(glue, tokens_required=bool(api.tokens),
                                        run_credentials=run_credentials))  # fmt: skip
         delegated = glue.path
+    check_rules(app, public | ({delegated} if delegated else set()), public_prefixes)
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
     app.add_middleware(Guard, api=api, hosts=hosts, public=public,

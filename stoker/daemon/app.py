@@ -21,6 +21,7 @@ from pathlib import Path
 from stoker import __version__
 from stoker.api.app import close_streams, create_app, create_metrics_app
 from stoker.config.settings import Settings
+from stoker.daemon.audit_retention import audit_retention_loop
 from stoker.daemon.build import Components, build
 from stoker.daemon.cluster import Membership, SingletonWork
 from stoker.daemon.examples import register_examples
@@ -123,7 +124,7 @@ class Daemon:
         self, built: Components, sup: Supervisor
     ) -> list[tuple[asyncio.Event, Supervised]]:
         """The daemon's own loops, each with the event that ends it: systemd's watchdog (fed
-        only while every critical task is up) and log retention."""
+        only while every critical task is up), log retention and audit retention."""
         cfg = self.settings
         loops: list[tuple[asyncio.Event, Supervised]] = []
         if self.notifier.watchdog_interval() is not None:
@@ -138,6 +139,11 @@ class Daemon:
                 cfg.logs_dir / "runs", built.runs, built.io, cfg.logs.retention_days, swept,
                 cfg.data_dir / "events",
             ),
+        )))  # fmt: skip
+        pruned = asyncio.Event()
+        loops.append((pruned, sup.supervise(
+            "audit-retention",
+            lambda: audit_retention_loop(built.services.audit, cfg.audit.retention_days, pruned),
         )))  # fmt: skip
         return loops
 

@@ -34,10 +34,12 @@ from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
+from stoker.roles.audit import AuditService
 from stoker.roles.configurations import SecurityConfigService
 from stoker.roles.keys import KeyService
 from stoker.roles.service import RoleService
 from stoker.security.keyring import load_keyring
+from stoker.store.audit import AuditStore
 from stoker.store.datacatalog import CatalogStore
 from stoker.store.engine import Database, upgrade
 from stoker.store.roles import RoleStore
@@ -357,6 +359,7 @@ class FakeServices:
         self._catalog: CatalogService | None = None
         self._security_services: tuple[RoleService, KeyService] | None = None
         self._configs: SecurityConfigService | None = None
+        self._audit: AuditService | None = None
         self.s3_buckets: dict[str, str] = {}
         settings = ClusterSettings(member_id="test-member")
         self.cluster = LocalMembership(
@@ -394,6 +397,15 @@ class FakeServices:
             self._configs = SecurityConfigService(SecurityConfigStore(db), Blocking(1),
                                                   lambda: T0)  # fmt: skip
         return self._configs
+
+    @property
+    def audit(self) -> AuditService:
+        """The real audit service over the catalog's SQLite file, made on first use."""
+        if self._audit is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            self._audit = AuditService(AuditStore(db), Blocking(1), lambda: T0)
+        return self._audit
 
     @property
     def roles(self) -> RoleService:

@@ -15,6 +15,7 @@ from stoker.api.glue.endpoint import glue_router
 from stoker.api.guard import PUBLIC_PATHS, Guard, allowed_hosts
 from stoker.api.ports import ApiServices
 from stoker.api.routes import (
+    audit,
     bookmarks,
     catalog,
     cluster,
@@ -126,6 +127,7 @@ def create_app(
         keys.router,
         security_configs.router,
         cluster.router,
+        audit.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()

@@ -9,6 +9,9 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body.code || "HttpError";
     this.field = body.field || null;
+    // AccessDenied (403) names the token that was refused and its role.
+    this.principal = body.principal || null;
+    this.role = body.role || null;
   }
 }
 
@@ -22,6 +25,11 @@ export function onTokenNeeded(prompt) {
 
 export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
+}
+
+// After a 403: the next request goes without a token, so the daemon's 401 asks for another.
+export function forgetToken() {
+  sessionStorage.removeItem(TOKEN_KEY);
 }
 
 function headers(extra = {}) {

@@ -7,9 +7,9 @@ A bare secret (``api.tokens = ["s3cret"]``, ``[glue_api.access_keys] KEY = "secr
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 #: The roles, from least to most: each may do what the ones before it may.
 ROLES = ("viewer", "operator", "admin")
@@ -87,3 +87,26 @@ def key_secret(entry: SecretStr | KeyGrant) -> SecretStr:
 
 def grant_of(entry: SecretStr | Grant) -> Grant:
     return entry if isinstance(entry, Grant) else Grant()
+
+
+G = TypeVar("G", bound=Grant)
+
+
+def parse_entry(entry: Any, model: type[G], where: str) -> SecretStr | G | Any:
+    """A table entry as ``model``, its problems said as ``<where>.<field>: <what>`` (one
+    message, never the value: it may hold the secret); anything else is left to the field's
+    own type (a string becomes a bare secret)."""
+    if not isinstance(entry, dict):
+        return entry
+    try:
+        return model.model_validate(entry)
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            text = str(problem["msg"]).removeprefix("Value error, ")
+            if problem["type"] == "extra_forbidden":
+                allowed = ", ".join(model.model_fields)
+                text = f"unknown field; a table here has {allowed}"
+            problems.append(f"{where}.{field}: {text}")
+        raise ValueError("; ".join(problems)) from None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from stoker.config.access import KeyGrant, key_secret
+from stoker.config.access import KeyGrant, key_secret, parse_entry
 
 #: A URL path of plain segments; "/" itself would shadow the API's index.
 _PATH = re.compile(r"(?:/[A-Za-z0-9._~\-]+)+")
@@ -49,6 +50,14 @@ class GlueApiSettings(BaseModel):
         if any(value == taken or value.startswith(taken + "/") for taken in _TAKEN):
             raise ValueError(f"{value!r} is a path of the HTTP API or the console")
         return value
+
+    @field_validator("access_keys", mode="before")
+    @classmethod
+    def _tables(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {key_id: parse_entry(entry, KeyGrant, f"{str(key_id)[:40]}")
+                for key_id, entry in value.items()}  # fmt: skip
 
     @field_validator("access_keys")
     @classmethod

@@ -26,7 +26,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
-from stoker.config.access import TokenGrant, token_name
+from stoker.config.access import TokenGrant, parse_entry, token_name
 from stoker.config.cluster import ClusterSettings
 from stoker.config.display import describe_error, masked
 from stoker.config.environment import ENV_PREFIX, check_environment
@@ -116,6 +116,13 @@ class ApiSettings(_Section):
         description="Larger request bodies are refused (413) while they are read, before "
         "they are parsed.",
     )
+
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _tables(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [parse_entry(entry, TokenGrant, f"[{index}]") for index, entry in enumerate(value)]
 
     @field_validator("tokens")
     @classmethod

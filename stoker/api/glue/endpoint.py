@@ -150,7 +150,10 @@ class GlueEndpoint:
             return
         entry = audit_entry(principal, rule.action, rule.kind, target(members.raw), error,
                             {"request": f"Glue {operation}"})  # fmt: skip
-        await services.audit.record(replace(entry, outcome=code) if code else entry)
+        if error is not None:
+            # The outcome is what the caller was answered: Glue's name for the error.
+            entry = replace(entry, outcome=code or from_stoker(error).type)
+        await services.audit.record(entry)
 
     def _authenticate(self, request: Request, body: bytes) -> str | None:
         """The access key id that signed the request. No keys configured (loopback only:

@@ -18,19 +18,12 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import SecretStr
 
-from stoker.aio import Blocking
 from stoker.api.app import close_streams, create_app
 from stoker.api.ports import ApiServices
 from stoker.config.access import TokenGrant
-from stoker.config.sessions import SessionSettings
 from stoker.config.settings import ApiSettings
-from stoker.sessions.service import SessionService
-from stoker.store.engine import Database, upgrade
-from stoker.store.jobs import JobStore
-from stoker.store.sessions import SessionStore
-from stoker.tasks import Unsupervised
 from tests.unit.api.asgi import asgi_client
-from tests.unit.api.fakes import T0, FakeServices, make_job, make_run
+from tests.unit.api.fakes import FakeServices, make_job, make_run
 
 V, OP, A = "viewer", "operator", "admin"
 #: What a caller limited to job ``etl`` may do with a route its role allows: JOB (the route
@@ -132,14 +125,6 @@ def setup(
 ) -> Iterator[tuple[httpx.Client, FakeServices, str]]:
     tmp = tmp_path_factory.mktemp("access")
     services = FakeServices(tmp / "logs")
-    db = Database(f"sqlite:///{tmp / 'sessions.db'}")
-    upgrade(db)
-    io = Blocking(1)
-    # Sessions without a pool: reads work, a new session is refused (no Spark here).
-    services.sessions = SessionService(  # type: ignore[attr-defined]
-        store=SessionStore(db), jobs=JobStore(db), pool=None, io=io, clock=lambda: T0,
-        tasks=Unsupervised(), settings=SessionSettings(),
-    )  # fmt: skip
     run = make_run("etl")
     services.runs.runs[run.id] = run
     api = ApiSettings(tokens=[
@@ -156,8 +141,6 @@ def setup(
     close_streams(app)
     with asgi_client(app) as client:
         yield client, services, run.id
-    io.close()
-    db.dispose()
 
 
 def _routes() -> list[tuple[str, str]]:

@@ -1,11 +1,12 @@
 """Access control: who the caller is (a Principal), what each route needs (RULES), and the
 one dependency that checks the two against each other before any route runs.
 
-A route without a rule is refused (and ``check_rules`` refuses to build such an app), so a
-new route cannot be reachable by accident. Job limits are checked here when the request
-names its job (the path's ``name``, a run's job, a ``job`` query); the two lists that span
-jobs (GET /jobs, GET /runs) filter their pages to the permitted jobs themselves. Every
-rule with an action is a change, and ``authorize`` records each in the audit log.
+A route without a rule is refused to everyone (and the daemon's ``check_rules`` refuses to
+serve such an app), so a new route cannot be reachable by accident. Job limits are checked
+here when the request names its job (the path's ``name``, a run's job, a ``job`` query);
+the two lists that span jobs (GET /jobs, GET /runs) filter their pages to the permitted
+jobs themselves. Every rule with an action is a change, and ``authorize`` records each in
+the audit log.
 """
 
 from __future__ import annotations
@@ -220,10 +221,12 @@ def route_key(method: str, path: str) -> tuple[str, str]:
     return ("GET" if method == "HEAD" else method, path)
 
 
-def check_rules(app: FastAPI, public: Iterable[str], prefixes: tuple[str, ...] = ()) -> None:
-    """Raise RuntimeError naming every route that is neither public (a path of ``public``
-    or under one of ``prefixes``) nor in RULES."""
-    open_paths = frozenset(public)
+def check_rules(app: FastAPI) -> None:
+    """Raise RuntimeError naming every route of ``app`` (made by create_app) that is
+    neither public nor in RULES. Such a route is refused to everyone anyway (authorize);
+    the daemon calls this once before serving so that it is found at start, not by a
+    caller. Not in create_app: walking every route builds them all, a quarter second."""
+    open_paths, prefixes = app.state.unguarded
     missing = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route

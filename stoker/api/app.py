@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Security
 from fastapi.openapi.utils import get_openapi
 
-from stoker.api.access import authorize, check_rules
+from stoker.api.access import authorize
 from stoker.api.auth import documented
 from stoker.api.errors import install_error_handlers
 from stoker.api.glue.endpoint import glue_router
@@ -141,7 +141,8 @@ def create_app(
         app.include_router(glue_router(glue, tokens_required=bool(api.tokens),
                                        run_credentials=run_credentials))  # fmt: skip
         delegated = glue.path
-    check_rules(app, public | ({delegated} if delegated else set()), public_prefixes)
+    #: What needs no access rule (check_rules): the public paths and the Glue endpoint's.
+    app.state.unguarded = (public | ({delegated} if delegated else set()), public_prefixes)
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
     app.add_middleware(Guard, api=api, hosts=hosts, public=public,

@@ -19,6 +19,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from stoker import __version__
+from stoker.api.access import check_rules
 from stoker.api.app import close_streams, create_app, create_metrics_app
 from stoker.config.settings import Settings
 from stoker.daemon.audit_retention import audit_retention_loop
@@ -167,6 +168,7 @@ class Daemon:
             metrics_auth=cfg.metrics.require_auth, console=console_router(),
             glue=cfg.glue_api, run_credentials=built.credentials,
         )  # fmt: skip
+        check_rules(app)
         servers = [
             ApiServer(
                 app, cfg.api.host, cfg.api.port, tasks=sup, closing=lambda: close_streams(app)

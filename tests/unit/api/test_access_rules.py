@@ -3,12 +3,20 @@ permission, and an app with a route nobody ruled on is refused at build time."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends
 
 from stoker.api.access import RULES, Permission, authorize, check_rules
+from stoker.api.app import create_app
 from stoker.api.glue.access import GLUE_RULES
 from stoker.api.glue.endpoint import OPERATIONS
+from stoker.api.ports import ApiServices
+from stoker.config.glue import GlueApiSettings
+from stoker.config.settings import ApiSettings
+from tests.unit.api.asgi import asgi_client
+from tests.unit.api.fakes import FakeServices
 
 _SESSION_OPS = {"CreateSession", "StopSession", "DeleteSession", "RunStatement",
                 "CancelStatement"}  # fmt: skip
@@ -50,17 +58,20 @@ def test_each_glue_operation_needs_what_its_name_says(operation: str) -> None:
                                          and not operation.startswith("Get"))  # fmt: skip
 
 
-def test_an_app_with_an_unruled_route_is_refused() -> None:
-    app = FastAPI()
+def test_an_app_with_an_unruled_route_is_refused(tmp_path: Path) -> None:
+    typed: ApiServices = FakeServices(tmp_path / "logs")
+    app = create_app(typed, ApiSettings(), version="9", metrics_exposition=lambda: b"",
+                     metrics_auth=True, console=APIRouter(prefix="/console"),
+                     glue=GlueApiSettings())  # fmt: skip
+    check_rules(app)  # every route of the real app has a rule
     router = APIRouter(dependencies=[Depends(authorize)])
-
-    @router.get("/jobs")
-    async def ruled() -> None: ...
 
     @router.post("/brand-new")
     async def unruled() -> None: ...
 
     app.include_router(router)
     with pytest.raises(RuntimeError, match="POST /brand-new"):
-        check_rules(app, public=set())
-    check_rules(app, public={"/brand-new"})
+        check_rules(app)
+    with asgi_client(app) as client:
+        refused = client.post("/brand-new")
+    assert refused.status_code == 403 and "no access rule" in refused.json()["message"]

@@ -136,9 +136,11 @@ class AccessDenied(Forbidden):
 
     code = "AccessDenied"
 
-    def __init__(self, message: str, *, principal: str, role: str, needed: str,
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None,
+                 principal: str = "", role: str = "", needed: str = "",
                  job: str | None = None) -> None:  # fmt: skip
-        super().__init__(message, field="job" if job is not None else None)
+        # field and value as every StokerError's: the CLI rebuilds errors from the answer.
+        super().__init__(message, field="job" if job is not None else field, value=value)
         self.principal = principal
         self.role = role
         self.needed = needed

@@ -257,10 +257,12 @@ async def authorize(request: Request, services: Services) -> AsyncIterator[Princ
     if rule is None:
         raise principal.refused(f"{what} has no access rule; it is refused to everyone",
                                 Permission.ADMIN)  # fmt: skip
+    # Before the route runs: after it, a body the route never read is gone with the client.
+    target = await _target(request, route) if rule.action is not None else None
     try:
         await _check(rule, request, services, principal, what)
     except AccessDenied as refused:
-        await _record(services, request, principal, rule, refused)
+        await _record(services, request, principal, rule, target, refused)
         raise
     if rule.action is None:
         yield principal
@@ -268,9 +270,9 @@ async def authorize(request: Request, services: Services) -> AsyncIterator[Princ
     try:
         yield principal
     except Exception as error:
-        await _record(services, request, principal, rule, _as_stoker(error))
+        await _record(services, request, principal, rule, target, _as_stoker(error))
         raise
-    await _record(services, request, principal, rule, None)
+    await _record(services, request, principal, rule, target, None)
 
 
 Caller = Annotated[Principal, Depends(authorize)]
@@ -360,19 +362,21 @@ def audit_entry(principal: Principal, action: str, target_kind: str, target: str
 
 
 async def _record(services: ApiServices, request: Request, principal: Principal, rule: Rule,
-                  error: StokerError | None) -> None:  # fmt: skip
+                  target: str | None, error: StokerError | None) -> None:  # fmt: skip
     if rule.action is None:
         return
     detail: dict[str, Any] = {"request": f"{request.method} {request.url.path}"}
-    entry = audit_entry(principal, rule.action, rule.kind, await _target(request), error,
-                        detail)  # fmt: skip
+    entry = audit_entry(principal, rule.action, rule.kind, target, error, detail)
     await services.audit.record(entry)
 
 
-async def _target(request: Request) -> str | None:
-    """The path's names and ids (``db/table``), else the body's ``name`` (a create)."""
+async def _target(request: Request, route: object) -> str | None:
+    """The path's names and ids (``db/table``), else the body's ``name`` (a create). The
+    body is read only when the route takes one (FastAPI has read it already, cached)."""
     if request.path_params:
         return "/".join(str(value) for value in request.path_params.values())
+    if not isinstance(route, APIRoute) or route.body_field is None:
+        return None
     try:
         body = json.loads(await request.body() or b"null")
     except ValueError:

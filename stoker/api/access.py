@@ -275,7 +275,11 @@ async def authorize(request: Request, services: Services) -> AsyncIterator[Princ
     await _record(services, request, principal, rule, target, None)
 
 
-Caller = Annotated[Principal, Depends(authorize)]
+#: The check as a dependency: ``scope="function"`` ends it (writes the audit entry) before
+#: the response is sent, so a client that reads the audit log next finds its change there.
+#: Routes and routers use this one object, so that FastAPI runs the check once a request.
+AUTHORIZE = Depends(authorize, scope="function")
+Caller = Annotated[Principal, AUTHORIZE]
 
 
 def _as_stoker(error: Exception) -> StokerError:

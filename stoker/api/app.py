@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Security
+from fastapi import APIRouter, FastAPI, Security
 from fastapi.openapi.utils import get_openapi
 
-from stoker.api.access import authorize
+from stoker.api.access import AUTHORIZE
 from stoker.api.auth import documented
 from stoker.api.errors import install_error_handlers
 from stoker.api.glue.endpoint import glue_router
@@ -100,7 +100,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(index.router)
     app.include_router(health.router)
-    protected = [Security(documented), Depends(authorize)]
+    protected = [Security(documented), AUTHORIZE]
     public = PUBLIC_PATHS
     if metrics_exposition is not None:
         app.state.metrics_exposition = metrics_exposition

@@ -10,6 +10,11 @@ from typing import Any
 OK = "ok"
 #: An entry's detail is small: longer strings are cut (the detail never holds secrets).
 MAX_DETAIL_CHARS = 500
+#: The columns' widths: a longer value (a name the request itself will refuse) is cut, so
+#: that the entry of a refused request is still written.
+MAX_NAME = 255
+MAX_TARGET = 1024
+MAX_CODE = 64
 
 
 @dataclass(frozen=True)

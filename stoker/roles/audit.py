@@ -8,7 +8,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from stoker.aio import Blocking
-from stoker.domain.audit import AuditEntry, AuditFilter, small_detail
+from stoker.domain.audit import (
+    MAX_CODE,
+    MAX_NAME,
+    MAX_TARGET,
+    AuditEntry,
+    AuditFilter,
+    small_detail,
+)
 from stoker.store.audit import AuditStore
 
 log = logging.getLogger(__name__)
@@ -24,9 +31,11 @@ class AuditService:
         """Append ``entry`` stamped now; a failure to write is logged, never raised, so the
         answer to a change that went through stays the change's own."""
         stamped = AuditEntry(
-            at=self._clock(), principal=entry.principal, role=entry.role,
-            address=entry.address, action=entry.action, target_kind=entry.target_kind,
-            target=entry.target, outcome=entry.outcome, detail=small_detail(entry.detail),
+            at=self._clock(), principal=entry.principal[:MAX_NAME], role=entry.role,
+            address=entry.address[:MAX_NAME] if entry.address else None, action=entry.action,
+            target_kind=entry.target_kind,
+            target=entry.target[:MAX_TARGET] if entry.target is not None else None,
+            outcome=entry.outcome[:MAX_CODE], detail=small_detail(entry.detail),
         )  # fmt: skip
         try:
             await self._io(self._store.append, stamped)

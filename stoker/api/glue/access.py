@@ -2,9 +2,9 @@
 limits of stoker.api.access), and the audit action of each one that changes something.
 
 Every operation served has a rule (a unit test asserts it). A limited key may use an
-operation that names its job (``JobName``, ``Name`` of CreateJob, ``JobNames``) for its
-jobs only; the catalog's operations name no job, so the role alone decides them; any
-other operation (the lists spanning jobs, triggers, sessions) is refused to limited keys.
+operation that names its job (``JobName``, ``JobNames``) for its jobs only; the catalog's
+operations name no job, so the role alone decides them; any other operation (the lists
+spanning jobs, triggers, sessions, CreateJob) is refused to limited keys.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _catalog(permission: Permission, action: str | None = None) -> GlueRule:
 #: Every Glue operation served → what it needs. Secret-bearing security configurations
 #: are admin-only, reads included, as on the HTTP API.
 GLUE_RULES: dict[str, GlueRule] = {
-    "CreateJob": GlueRule(_A, "job.create", ("Name",)),
+    # A new job is not yet one of a limited key's: refused to them, as POST /jobs is.
+    "CreateJob": GlueRule(_A, "job.create"),
     "GetJob": GlueRule(_R, None, _JOB),
     "GetJobs": GlueRule(_R),
     "ListJobs": GlueRule(_R),

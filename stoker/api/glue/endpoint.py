@@ -128,6 +128,10 @@ class GlueEndpoint:
         except StokerError as error:
             await self._record(services, principal, name, rule, members, error)
             raise
+        except Exception:
+            await self._record(services, principal, name, rule, members,
+                               StokerError("internal error; see the daemon log"))  # fmt: skip
+            raise
         finally:
             SIGNED_BY.reset(signer)
         await self._record(services, principal, name, rule, members, None)

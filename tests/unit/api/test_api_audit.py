@@ -99,6 +99,11 @@ def test_refusals_and_failures_are_recorded_with_their_code(client: httpx.Client
     assert "needs the admin permission" in refused["detail"]["message"]
     assert (missing["target"], missing["outcome"]) == ("missing", "EntityNotFound")
     assert (invalid["target"], invalid["outcome"]) == ("x", "InvalidInput")
+    long = "n" * 5000  # refused by the route; its entry is still written, the name cut
+    assert client.post("/jobs", json={"name": long}, headers=ADMIN).status_code == 400
+    assert _audit(client, action="job.create")[0]["target"] == long[:1024]
+    assert client.delete("/jobs/etl").status_code == 401  # no caller: nothing to record
+    assert len(_audit(client, action="job")) == 4
 
 
 def test_get_audit_filters_pages_and_is_for_admins_only(

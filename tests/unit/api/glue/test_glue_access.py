@@ -39,7 +39,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "BatchStopJobRun": (OP, JOB),
     "CancelStatement": (OP, NO),
     "CreateDatabase": (A, ANY),
-    "CreateJob": (A, JOB),
+    "CreateJob": (A, NO),
     "CreateSecurityConfiguration": (A, NO),
     "CreateSession": (OP, NO),
     "CreateTable": (A, ANY),

@@ -47,7 +47,9 @@ stoker runs Spark ETL jobs with AWS Glue's job semantics.
 
 Errors are JSON `{"code", "message", "field"}`. Lists are paged: pass the `next_token` of a
 response to get the next page. Unless the daemon has no `api.tokens`, every route except
-`/`, `/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
+`/`, `/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`;
+a token's role (`viewer`, `operator`, `admin`) and job limits decide what it may do, and a
+refusal is 403 `AccessDenied` naming what was missing. Every change is in `GET /audit`.
 Every request that changes state sends `Content-Type: application/json` (with a JSON body or
 none), and none from a web page of another origin is accepted; the `Host` header must name
 the daemon (`api.allowed_hosts`); bodies larger than `api.max_body_bytes` are refused (413).

@@ -55,7 +55,7 @@ class Principal:
     role: Role = "admin"
     jobs: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    #: A run's own Glue key: it may change the Data Catalog whatever its role.
+    #: A run's or a session's own Glue key: it may change the Data Catalog whatever its role.
     writes_catalog: bool = False
     #: Where the request came from (the client address), for the audit log.
     address: str | None = field(default=None, compare=False)

@@ -109,7 +109,8 @@ export function query(params) {
 export const enc = encodeURIComponent;
 
 // Server-sent events read with fetch (EventSource cannot send Authorization), reconnected
-// with a growing delay; `signal` ends it. onRun gets each RunOut the daemon pushes.
+// with a growing delay; `signal` ends it. onRun gets each RunOut the daemon pushes; onState
+// "live", "reconnecting", or "refused" (403: the stream is given up).
 export function streamRuns(params, onRun, signal, onState = () => {}) {
   let delay = 500;
   const loop = async () => {
@@ -125,6 +126,11 @@ export function streamRuns(params, onRun, signal, onState = () => {}) {
         });
       } catch (err) {
         if (signal.aborted) return;
+        // A token whose role or job limits refuse the stream: retrying cannot help.
+        if (err instanceof ApiError && err.status === 403) {
+          onState("refused", err);
+          return;
+        }
         onState("reconnecting");
       }
       await sleep(delay, signal);

@@ -96,6 +96,8 @@ class Principal:
 
 #: The caller when the daemon has no tokens (loopback only): allowed everything.
 ANONYMOUS = Principal("anonymous")
+#: Where the request guard leaves the caller in the ASGI scope.
+PRINCIPAL_KEY = "stoker.principal"
 
 
 class JobFrom(StrEnum):
@@ -242,8 +244,7 @@ def check_rules(app: FastAPI) -> None:
 
 def principal_of(request: Request) -> Principal:
     """The caller the guard authenticated (ANONYMOUS when the daemon has no tokens)."""
-    state = request.scope.get("state") or {}
-    return cast(Principal, state.get("principal", ANONYMOUS))
+    return cast(Principal, request.scope.get(PRINCIPAL_KEY, ANONYMOUS))
 
 
 async def authorize(request: Request, services: Services) -> AsyncIterator[Principal]:

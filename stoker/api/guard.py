@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stoker.api.access import ANONYMOUS, Principal
+from stoker.api.access import ANONYMOUS, PRINCIPAL_KEY, Principal
 from stoker.api.auth import match_token, token_principals
 from stoker.api.glue.errors import CONTENT_TYPE
 from stoker.api.glue.errors import error_body as glue_error_body
@@ -157,10 +157,9 @@ class Guard:
         if self._tokens and not self._is_public(scope["path"]) and not delegated:
             principal = _check_token(headers.get("authorization", ""), self._tokens)
         client = scope.get("client")
-        # The routes' access check (stoker.api.access.authorize) and the audit log read it.
-        scope.setdefault("state", {})["principal"] = replace(
-            principal, address=client[0] if client else None
-        )
+        # The routes' access check (stoker.api.access.authorize) and the audit log read it;
+        # a key of the request's own scope (``state`` may be the server's, shared).
+        scope[PRINCIPAL_KEY] = replace(principal, address=client[0] if client else None)
         if scope["type"] == "websocket":
             return
         if changes and not delegated and not _is_json(headers.get("content-type", "")):

@@ -178,13 +178,21 @@ def type_name(annotation: Any) -> str:
     if typing.get_origin(annotation) is typing.Literal:
         return "one of " + ", ".join(f'`"{v}"`' for v in typing.get_args(annotation))
     if typing.get_origin(annotation) is list:
-        return f"list of {type_name(typing.get_args(annotation)[0])}s"
+        return f"list of {plural(typing.get_args(annotation)[0])}"
     if typing.get_origin(annotation) is dict:
-        return f"table of {type_name(typing.get_args(annotation)[1])}s"
-    names = {str: "string", int: "integer", float: "number", bool: "boolean", Path: "path"}
-    if annotation is SecretStr:
-        return "secret string"
+        return f"table of {plural(typing.get_args(annotation)[1])}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table"  # an entry given as a TOML table (its fields are in the description)
+    names = {str: "string", int: "integer", float: "number", bool: "boolean", Path: "path",
+             SecretStr: "secret string"}  # fmt: skip
     return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def plural(annotation: Any) -> str:
+    """``secret strings or tables`` for the entries of a list or a table."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return " or ".join(plural(a) for a in typing.get_args(annotation) if a is not type(None))
+    return f"{type_name(annotation)}s"
 
 
 def constraints(field: FieldInfo) -> str:

@@ -128,6 +128,29 @@ class Forbidden(StokerError):
     exit_code = 5
 
 
+class AccessDenied(Forbidden):
+    """Raised when a valid token or access key lacks the permission a request needs, or is
+    limited to jobs the request is not about. The answer names the caller (``principal``,
+    its ``role``), what was ``needed`` (a permission: read, operate, admin) and the ``job``
+    when a job limit refused it."""
+
+    code = "AccessDenied"
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None,
+                 principal: str = "", role: str = "", needed: str = "",
+                 job: str | None = None) -> None:  # fmt: skip
+        # field and value as every StokerError's: the CLI rebuilds errors from the answer.
+        super().__init__(message, field="job" if job is not None else field, value=value)
+        self.principal = principal
+        self.role = role
+        self.needed = needed
+        self.job = job
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "principal": self.principal, "role": self.role,
+                "needed": self.needed, "job": self.job}  # fmt: skip
+
+
 class ShuttingDown(StokerError):
     """Raised when the daemon is stopping and no longer accepts new runs."""
 

@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Security
 from fastapi.openapi.utils import get_openapi
 
+from stoker.api.access import AUTHORIZE
 from stoker.api.auth import documented
 from stoker.api.errors import install_error_handlers
 from stoker.api.glue.endpoint import glue_router
 from stoker.api.guard import PUBLIC_PATHS, Guard, allowed_hosts
 from stoker.api.ports import ApiServices
 from stoker.api.routes import (
+    audit,
     bookmarks,
     catalog,
     cluster,
@@ -45,7 +47,9 @@ stoker runs Spark ETL jobs with AWS Glue's job semantics.
 
 Errors are JSON `{"code", "message", "field"}`. Lists are paged: pass the `next_token` of a
 response to get the next page. Unless the daemon has no `api.tokens`, every route except
-`/`, `/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`.
+`/`, `/health`, `/metrics`, `/docs` and `/openapi.json` needs `Authorization: Bearer <token>`;
+a token's role (`viewer`, `operator`, `admin`) and job limits decide what it may do, and a
+refusal is 403 `AccessDenied` naming what was missing. Every change is in `GET /audit`.
 Every request that changes state sends `Content-Type: application/json` (with a JSON body or
 none), and none from a web page of another origin is accepted; the `Host` header must name
 the daemon (`api.allowed_hosts`); bodies larger than `api.max_body_bytes` are refused (413).
@@ -98,13 +102,16 @@ def create_app(
     install_error_handlers(app)
     app.include_router(index.router)
     app.include_router(health.router)
-    protected = [Security(documented)]
+    protected = [Security(documented), AUTHORIZE]
     public = PUBLIC_PATHS
     if metrics_exposition is not None:
         app.state.metrics_exposition = metrics_exposition
         app.include_router(metrics.router, dependencies=protected if metrics_auth else [])
         public = public if metrics_auth else public | {"/metrics"}
-    unauthorized: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}}
+    unauthorized: dict[int | str, dict[str, Any]] = {
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut, "description": "AccessDenied: the token's role or job limits"},
+    }
     for router in (
         generate.router,
         jobs.router,
@@ -122,6 +129,7 @@ def create_app(
         keys.router,
         security_configs.router,
         cluster.router,
+        audit.router,
     ):
         app.include_router(router, dependencies=protected, responses=unauthorized)
     public_prefixes: tuple[str, ...] = ()
@@ -135,6 +143,8 @@ def create_app(
         app.include_router(glue_router(glue, tokens_required=bool(api.tokens),
                                        run_credentials=run_credentials))  # fmt: skip
         delegated = glue.path
+    #: What needs no access rule (check_rules): the public paths and the Glue endpoint's.
+    app.state.unguarded = (public | ({delegated} if delegated else set()), public_prefixes)
     _document_errors_as_400(app)
     hosts = allowed_hosts(api.host, api.port, api.allowed_hosts)
     app.add_middleware(Guard, api=api, hosts=hosts, public=public,

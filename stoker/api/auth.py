@@ -11,6 +11,8 @@ import ipaddress
 
 from fastapi.security import HTTPBearer
 
+from stoker.api.access import Principal
+from stoker.config.access import grant_of, token_name, token_secret
 from stoker.config.settings import ApiSettings, Settings
 from stoker.errors import ConfigError
 
@@ -34,8 +36,8 @@ def check_bind_allowed(api: ApiSettings) -> None:
     anyone in who sends "Bearer " and is refused wherever it is; answering any Host
     ("*") gives up the DNS-rebinding check, so it needs tokens too.
     """
-    for index, token in enumerate(api.tokens):
-        if not token.get_secret_value().strip():
+    for index, entry in enumerate(api.tokens):
+        if not token_secret(entry).get_secret_value().strip():
             raise ConfigError(
                 f"api.tokens[{index}] is empty; every token must be a non-empty secret",
                 field=f"api.tokens[{index}]",
@@ -88,10 +90,20 @@ def check_listeners(settings: Settings) -> None:
         )
 
 
-def token_matches(presented: str, tokens: list[bytes]) -> bool:
+def token_principals(api: ApiSettings) -> list[tuple[bytes, Principal]]:
+    """Each token's secret with the caller it stands for (its name, role and limits)."""
+    return [
+        (token_secret(entry).get_secret_value().encode(),
+         Principal.of(token_name(entry, index), grant_of(entry)))
+        for index, entry in enumerate(api.tokens)
+    ]  # fmt: skip
+
+
+def match_token(presented: str, tokens: list[tuple[bytes, Principal]]) -> Principal | None:
     """Constant-time check against every token (no early exit that would time the match)."""
     candidate = presented.encode()
-    matched = False
-    for token in tokens:
-        matched |= hmac.compare_digest(candidate, token)
-    return matched
+    found = None
+    for secret, principal in tokens:
+        if hmac.compare_digest(candidate, secret):
+            found = principal
+    return found

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stoker.api.schemas.common import UNKNOWN_FIELD
 from stoker.config.display import is_secret_path
 from stoker.domain.limits import quote
-from stoker.errors import StokerError, Unauthorized
+from stoker.errors import AccessDenied, StokerError, Unauthorized
 from stoker.masking import mask_credentials
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,9 @@ async def _stoker_error(request: Request, exc: Exception) -> JSONResponse:
             exc.message,
             extra={"action": "api_error", "code": exc.code, "path": request.url.path},
         )
+    if isinstance(exc, AccessDenied):
+        # Who was refused and what it lacked, so the caller (or the console) can say so.
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
     return error_response(exc.http_status, exc.code, exc.message, exc.field)
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stoker.api.auth import token_matches
+from stoker.api.access import ANONYMOUS, PRINCIPAL_KEY, Principal
+from stoker.api.auth import match_token, token_principals
 from stoker.api.glue.errors import CONTENT_TYPE
 from stoker.api.glue.errors import error_body as glue_error_body
 from stoker.config.settings import ApiSettings
@@ -113,7 +114,7 @@ class Guard:
         #: Paths under these need no token either (the console's page and assets); the
         #: Host, Origin and JSON checks apply to them like to every other path.
         self._public_prefixes = public_prefixes
-        self._tokens = [t.get_secret_value().encode() for t in api.tokens]
+        self._tokens = token_principals(api)
         self._limit = api.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -152,8 +153,13 @@ class Guard:
                 field="Origin",
             )
         delegated = self._is_delegated(scope)
+        principal = ANONYMOUS
         if self._tokens and not self._is_public(scope["path"]) and not delegated:
-            _check_token(headers.get("authorization", ""), self._tokens)
+            principal = _check_token(headers.get("authorization", ""), self._tokens)
+        client = scope.get("client")
+        # The routes' access check (stoker.api.access.authorize) and the audit log read it;
+        # a key of the request's own scope (``state`` may be the server's, shared).
+        scope[PRINCIPAL_KEY] = replace(principal, address=client[0] if client else None)
         if scope["type"] == "websocket":
             return
         if changes and not delegated and not _is_json(headers.get("content-type", "")):
@@ -229,15 +235,17 @@ def _server_port(scope: Scope) -> int:
     return int(server[1]) if server and server[1] is not None else 80
 
 
-def _check_token(authorization: str, tokens: list[bytes]) -> None:
+def _check_token(authorization: str, tokens: list[tuple[bytes, Principal]]) -> Principal:
     scheme, _, presented = authorization.partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
         raise Unauthorized(
             "this API needs 'Authorization: Bearer <token>' (set STOKER_API_TOKEN for the CLI)"
         )
-    if not token_matches(presented.strip(), tokens):
+    principal = match_token(presented.strip(), tokens)
+    if principal is None:
         # Never echo the presented token: it may be a real secret typed into the wrong place.
         raise Unauthorized("the bearer token is not valid for this daemon")
+    return principal
 
 
 def _is_json(content_type: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 from stoker.bus import RunChanged
 from stoker.datacatalog.infer import Inferred
 from stoker.datacatalog.scriptgen import GeneratedScript
+from stoker.domain.audit import AuditEntry, AuditFilter
 from stoker.domain.bookmarks import BookmarkVersion
 from stoker.domain.cluster import ClusterStatus
 from stoker.domain.datacatalog import CatalogDatabase, CatalogTable, Connection, Partition
@@ -413,6 +414,20 @@ class ClusterView(Protocol):
         ...
 
 
+class AuditLog(Protocol):
+    """The append-only record of changes (docs/security.md)."""
+
+    async def record(self, entry: AuditEntry) -> None:
+        """Append ``entry``, stamped now (its ``at`` is the service's clock)."""
+        ...
+
+    async def list_entries(
+        self, where: AuditFilter, *, limit: int, before_id: int | None
+    ) -> list[AuditEntry]:
+        """Newest first, ids < ``before_id``."""
+        ...
+
+
 class ApiServices(Protocol):
     """Everything the API reaches; the daemon's composition root provides it.
 
@@ -458,6 +473,9 @@ class ApiServices(Protocol):
 
     @property
     def security_configurations(self) -> SecurityConfigurations: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     @property
     def accepting_runs(self) -> bool:

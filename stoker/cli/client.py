@@ -351,6 +351,8 @@ def iter_pages(fetch: PageFetcher, key: str, limit: int) -> Iterator[Json]:
         items: list[Json] = page.get(key, [])
         yield from items[:remaining]
         remaining -= len(items)
-        token = page.get("next_token")
-        if not token or not items:
+        # A page may be empty and still have a next one (a token limited to jobs sees only
+        # theirs): follow the token, unless the daemon gives the same one again.
+        token, previous = page.get("next_token"), token
+        if not token or token == previous:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from stoker.cli import catalog_tables, generate
+from stoker.cli.audit import audit_group
 from stoker.cli.bookmarks import bookmarks_group
 from stoker.cli.catalog import catalog_group
 from stoker.cli.cluster import cluster_group
@@ -90,6 +91,7 @@ cli.add_command(roles_group)
 cli.add_command(keys_group)
 cli.add_command(security_configs_group)
 cli.add_command(cluster_group)
+cli.add_command(audit_group)
 cli.add_command(apply_command)
 cli.add_command(export_command)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from stoker.config.access import KeyGrant, key_secret, parse_entry
 
 #: A URL path of plain segments; "/" itself would shadow the API's index.
 _PATH = re.compile(r"(?:/[A-Za-z0-9._~\-]+)+")
@@ -26,9 +29,11 @@ class GlueApiSettings(BaseModel):
         description="Where the Glue endpoint is on the API's port: clients use "
         "`endpoint_url=http://<api host>:<api port><path>`.",
     )
-    access_keys: dict[str, SecretStr] = Field(
+    access_keys: dict[str, SecretStr | KeyGrant] = Field(
         default_factory=dict,
-        description="Access key id → secret access key; requests must be signed (AWS "
+        description="Access key id → secret access key, or → a table `{secret = \"...\", "
+        'role = "viewer", jobs = [...], tags = [...]}` with the roles and limits of '
+        "`api.tokens` (a bare secret is an `admin`); requests must be signed (AWS "
         "Signature Version 4) with one of them. Required when `api.host` is not loopback; "
         "when empty on loopback, any signature is accepted (as the API accepts any caller "
         "without `api.tokens`). Secrets show as `****` in `stoker config show`.",
@@ -46,10 +51,21 @@ class GlueApiSettings(BaseModel):
             raise ValueError(f"{value!r} is a path of the HTTP API or the console")
         return value
 
+    @field_validator("access_keys", mode="before")
+    @classmethod
+    def _tables(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {key_id: parse_entry(entry, KeyGrant, f"{str(key_id)[:40]}")
+                for key_id, entry in value.items()}  # fmt: skip
+
     @field_validator("access_keys")
     @classmethod
-    def _key_ids(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
-        for key_id, secret in value.items():
+    def _key_ids(
+        cls, value: dict[str, SecretStr | KeyGrant]
+    ) -> dict[str, SecretStr | KeyGrant]:
+        for key_id, entry in value.items():
+            secret = key_secret(entry)
             if not ACCESS_KEY_ID.fullmatch(key_id):
                 raise ValueError(
                     f"access key id {key_id[:40]!r} is not 16-128 letters, digits or '_'"

@@ -28,6 +28,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from stoker.config.access import TokenGrant, parse_entry, token_name
 from stoker.config.cluster import ClusterSettings
 from stoker.config.display import describe_error, masked
 from stoker.config.environment import ENV_PREFIX, check_environment
@@ -95,10 +96,13 @@ class ApiSettings(_Section):
         description="Address the HTTP API listens on; one that is not loopback needs `api.tokens`.",
     )
     port: int = Field(default=8421, ge=1, le=65535, description="Port of the HTTP API.")
-    tokens: list[SecretStr] = Field(
+    tokens: list[SecretStr | TokenGrant] = Field(
         default_factory=list,
         description="Bearer tokens the API accepts; required when `host` is not a loopback "
-        "address. Each shows as `****` in `stoker config show`.",
+        "address. An entry is a bare secret (an `admin` named `tokens[<index>]`) or a table "
+        '`{name = "ci", token = "...", role = "operator", jobs = ["etl-*"], tags = '
+        '["team=data"]}` (docs/security.md). Each secret shows as `****` in `stoker config '
+        "show`.",
     )
     allowed_hosts: list[str] | None = Field(
         default=None,
@@ -114,6 +118,22 @@ class ApiSettings(_Section):
         description="Larger request bodies are refused (413) while they are read, before "
         "they are parsed.",
     )
+
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _tables(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [parse_entry(entry, TokenGrant, f"[{index}]") for index, entry in enumerate(value)]
+
+    @field_validator("tokens")
+    @classmethod
+    def _unique_names(cls, value: list[SecretStr | TokenGrant]) -> list[SecretStr | TokenGrant]:
+        names = [token_name(entry, index) for index, entry in enumerate(value)]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"two tokens are named {name!r}; each needs its own name")
+        return value
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -416,6 +436,17 @@ class GlueSettings(_Section):
         return value
 
 
+class AuditSettings(_Section):
+    """The audit log of changes made through the API and the Glue endpoint (docs/security.md)."""
+
+    retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="Audit entries older than this many days are deleted; swept at start, "
+        "then hourly. Nothing else ever deletes or changes an entry.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting stoker reads. Unknown keys and invalid values are errors."""
 
@@ -442,6 +473,7 @@ class Settings(BaseSettings):
     sessions: SessionSettings = SessionSettings()
     security: SecuritySettings = SecuritySettings()
     cluster: ClusterSettings = ClusterSettings()
+    audit: AuditSettings = AuditSettings()
 
     toml_file: ClassVar[Path | None] = None
 

@@ -19,8 +19,10 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from stoker import __version__
+from stoker.api.access import check_rules
 from stoker.api.app import close_streams, create_app, create_metrics_app
 from stoker.config.settings import Settings
+from stoker.daemon.audit_retention import audit_retention_loop
 from stoker.daemon.build import Components, build
 from stoker.daemon.cluster import Membership, SingletonWork
 from stoker.daemon.examples import register_examples
@@ -123,7 +125,7 @@ class Daemon:
         self, built: Components, sup: Supervisor
     ) -> list[tuple[asyncio.Event, Supervised]]:
         """The daemon's own loops, each with the event that ends it: systemd's watchdog (fed
-        only while every critical task is up) and log retention."""
+        only while every critical task is up), log retention and audit retention."""
         cfg = self.settings
         loops: list[tuple[asyncio.Event, Supervised]] = []
         if self.notifier.watchdog_interval() is not None:
@@ -138,6 +140,11 @@ class Daemon:
                 built.retention, cfg.logs_dir / "runs", built.io, cfg.logs.retention_days,
                 swept, cfg.data_dir / "events",
             ),
+        )))  # fmt: skip
+        pruned = asyncio.Event()
+        loops.append((pruned, sup.supervise(
+            "audit-retention",
+            lambda: audit_retention_loop(built.services.audit, cfg.audit.retention_days, pruned),
         )))  # fmt: skip
         return loops
 
@@ -161,6 +168,7 @@ class Daemon:
             metrics_auth=cfg.metrics.require_auth, console=console_router(),
             glue=cfg.glue_api, run_credentials=built.credentials,
         )  # fmt: skip
+        check_rules(app)
         servers = [
             ApiServer(
                 app, cfg.api.host, cfg.api.port, tasks=sup, closing=lambda: close_streams(app)

@@ -41,6 +41,7 @@ from stoker.metrics.spark import SparkMetrics
 from stoker.notifications.kafka import KafkaPublisher, make_consumer, make_producer
 from stoker.notifications.outbox import EventLog
 from stoker.notifications.relay import OutboxRelay
+from stoker.roles.audit import AuditService
 from stoker.roles.configurations import SecurityConfigService
 from stoker.roles.keys import KeyService
 from stoker.roles.runlogs import RunSecurity
@@ -51,6 +52,7 @@ from stoker.runs.dispatcher import Dispatcher
 from stoker.runs.service import RunService
 from stoker.security.keyring import load_keyring
 from stoker.sessions.service import SessionService
+from stoker.store.audit import AuditStore
 from stoker.store.bookmarks import BookmarkStore
 from stoker.store.cluster import ClusterStore
 from stoker.store.datacatalog import CatalogStore
@@ -97,6 +99,8 @@ class Services:
     security_configurations: SecurityConfigService
     #: The cluster as this member sees it (alone, on SQLite).
     cluster: AnyMembership
+    #: The append-only record of changes made through the API and the Glue endpoint.
+    audit: AuditService
     #: None when the pool is not a WarmPool (never in the daemon; tests may swap it).
     pool: WarmPool | None = None
 
@@ -226,7 +230,8 @@ async def build(cfg: Settings, stack: AsyncExitStack, supervisor: Supervisor) ->
         catalog, service, events, triggers, definitions, history, supervisor, bookmarks,
         data_catalog, bus, sessions, RoleService(role_store, io, utcnow),
         KeyService(ring, [role_store, run_security], io),
-        SecurityConfigService(config_store, io, utcnow), membership, warm,
+        SecurityConfigService(config_store, io, utcnow), membership,
+        AuditService(AuditStore(db), io, utcnow), warm,
     )  # fmt: skip
     relay = _relay(cfg, db, io, bus, supervisor, holds=lambda: membership.holds)
     events_in = _events_in(cfg, db, io, trigger_store, firing, service, supervisor)

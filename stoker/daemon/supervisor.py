@@ -58,6 +58,7 @@ POLICIES: Mapping[str, Policy] = {
     "metrics-api": Policy(critical=False, restart=False),
     "metrics-history": Policy(critical=False),
     "retention": Policy(critical=False),
+    "audit-retention": Policy(critical=False),
 }
 
 

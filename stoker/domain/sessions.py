@@ -19,6 +19,8 @@ from stoker.errors import InvalidInput
 DEFAULT_TIMEOUT_MINUTES = 2880
 #: Glue's bounds on a session's id and a statement's code.
 SESSION_ID = re.compile(r"[\w.-]{1,255}")
+#: A session's Glue credentials are held as ``session:<id>``, apart from every run id.
+SESSION_HOLDER = "session:"
 MAX_CODE = 68000
 #: A session's statements kept in memory while it lives (Glue keeps its history too).
 MAX_STATEMENTS = 10_000

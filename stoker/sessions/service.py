@@ -28,6 +28,7 @@ from stoker.domain.sessions import (
     JOB_ARGUMENT,
     LIVE_SESSION_STATES,
     MAX_STATEMENTS,
+    SESSION_HOLDER,
     Session,
     SessionSpec,
     SessionState,
@@ -79,7 +80,7 @@ class Credentials(Protocol):
 
 def _holder(session_id: str) -> str:
     # Runs are keyed by run id; a prefix no run id has keeps a session's apart.
-    return f"session:{session_id}"
+    return f"{SESSION_HOLDER}{session_id}"
 
 
 class SessionService:

@@ -390,3 +390,21 @@ leases = Table(
     Column("token", BigInteger, nullable=False),
     Column("expires_on", UTCDateTime(), nullable=False),
 )
+
+#: The audit log (migration 0015): append-only; rows leave only by ``[audit]
+#: retention_days``. ``detail`` is small JSON and never holds a secret.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("principal", String(255), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("address", String(255)),
+    Column("action", String(64), nullable=False),
+    Column("target_kind", String(32), nullable=False),
+    Column("target", String(1024)),
+    Column("outcome", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_log_at", "at"),
+)

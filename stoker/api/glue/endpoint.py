@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from stoker.api.access import ANONYMOUS, Principal, audit_entry
 from stoker.api.glue import (
     ops_catalog,
     ops_connections,
@@ -26,6 +28,7 @@ from stoker.api.glue import (
     ops_triggers,
     sessions,
 )
+from stoker.api.glue.access import GLUE_RULES, GlueRule, check, run_principal, target
 from stoker.api.glue.caller import SIGNED_BY
 from stoker.api.glue.errors import (
     ACCESS_DENIED,
@@ -42,8 +45,9 @@ from stoker.api.glue.members import Members
 from stoker.api.glue.operations import Handler
 from stoker.api.glue.sigv4 import SignatureRefused, SignedRequest, verify
 from stoker.api.ports import ApiServices
+from stoker.config.access import grant_of, key_secret
 from stoker.config.glue import GlueApiSettings
-from stoker.errors import StokerError
+from stoker.errors import AccessDenied, StokerError
 from stoker.runs.credentials import KEY_PREFIX, KeyRing, RunCredentials
 
 log = logging.getLogger(__name__)
@@ -76,7 +80,10 @@ class GlueEndpoint:
         tokens_required: bool = False,
         run_credentials: RunCredentials | None = None,
     ) -> None:
-        self._secrets = {k: v.get_secret_value() for k, v in settings.access_keys.items()}
+        self._secrets = {k: key_secret(v).get_secret_value()
+                         for k, v in settings.access_keys.items()}  # fmt: skip
+        self._principals = {k: Principal.of(k, grant_of(v))
+                            for k, v in settings.access_keys.items()}  # fmt: skip
         self._runs = run_credentials
         self._keys = KeyRing(self._secrets, run_credentials)
         self._clock = clock
@@ -100,14 +107,57 @@ class GlueEndpoint:
             return error_response(GlueError(INTERNAL, "internal error; see the daemon log"))
 
     async def _dispatch(self, request: Request, body: bytes, key_id: str | None) -> Response:
-        handler = _operation(request.headers.get("x-amz-target", ""))
+        name, handler = _operation(request.headers.get("x-amz-target", ""))
         members = _members(request.headers.get("content-type", ""), body)
         services: ApiServices = request.app.state.services
+        principal = replace(await self._principal(services, key_id),
+                            address=request.client.host if request.client else None)  # fmt: skip
+        rule = GLUE_RULES[name]
+        try:
+            await check(rule, name, principal, services, members.raw)
+        except AccessDenied as refused:
+            await self._record(services, principal, name, rule, members, refused)
+            raise
         signer = SIGNED_BY.set(key_id)
         try:
-            return glue_response(200, await handler(services, members))
+            answer = await handler(services, members)
+        except GlueError as error:
+            await self._record(services, principal, name, rule, members,
+                               StokerError(error.message), code=error.type)  # fmt: skip
+            raise
+        except StokerError as error:
+            await self._record(services, principal, name, rule, members, error)
+            raise
+        except Exception:
+            await self._record(services, principal, name, rule, members,
+                               StokerError("internal error; see the daemon log"))  # fmt: skip
+            raise
         finally:
             SIGNED_BY.reset(signer)
+        await self._record(services, principal, name, rule, members, None)
+        return glue_response(200, answer)
+
+    async def _principal(self, services: ApiServices, key_id: str | None) -> Principal:
+        """Who signed: a configured key's grant, a run's own key, or (no keys configured,
+        loopback only) anyone, as the HTTP API without tokens."""
+        if key_id is None:
+            return ANONYMOUS
+        if key_id in self._principals:
+            return self._principals[key_id]
+        assert self._runs is not None  # _authenticate accepts no other key
+        return await run_principal(services, self._runs, key_id)
+
+    async def _record(self, services: ApiServices, principal: Principal, operation: str,
+                      rule: GlueRule, members: Members, error: StokerError | None,
+                      code: str | None = None) -> None:  # fmt: skip
+        if rule.action is None:
+            return
+        entry = audit_entry(principal, rule.action, rule.kind, target(members.raw), error,
+                            {"request": f"Glue {operation}"})  # fmt: skip
+        if error is not None:
+            # The outcome is what the caller was answered: Glue's name for the error.
+            entry = replace(entry, outcome=code or from_stoker(error).type)
+        await services.audit.record(entry)
 
     def _authenticate(self, request: Request, body: bytes) -> str | None:
         """The access key id that signed the request. No keys configured (loopback only:
@@ -149,17 +199,17 @@ class GlueEndpoint:
                                    unknown_key=True)  # fmt: skip
 
 
-def _operation(target: str) -> Handler:
-    prefix, _, name = target.partition(".")
+def _operation(amz_target: str) -> tuple[str, Handler]:
+    prefix, _, name = amz_target.partition(".")
     handler = OPERATIONS.get(name) if f"{prefix}." == TARGET_PREFIX else None
     if handler is None:
-        shown = target[:200] or "(no X-Amz-Target header)"
+        shown = amz_target[:200] or "(no X-Amz-Target header)"
         raise GlueError(
             UNKNOWN_OPERATION,
             f"Operation {shown} is not supported by stoker's Glue endpoint; see "
             "docs/glue-api.md for the operations it serves",
         )
-    return handler
+    return name, handler
 
 
 def _members(content_type: str, body: bytes) -> Members:

@@ -7,6 +7,7 @@ import json
 from starlette.responses import Response
 
 from stoker.errors import (
+    AccessDenied,
     BookmarkConflict,
     ConcurrentRunsExceeded,
     Conflict,
@@ -40,14 +41,15 @@ _STATUS = {ACCESS_DENIED: 403, UNRECOGNIZED_CLIENT: 403, INTERNAL: 500}
 class GlueError(Exception):
     """Raised when a Glue request is refused; ``type`` is Glue's ``__type`` name."""
 
-    def __init__(self, type_: str, message: str) -> None:
+    def __init__(self, type_: str, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.type = type_
         self.message = message
+        self._status = status
 
     @property
     def status(self) -> int:
-        return _STATUS.get(self.type, 400)
+        return self._status or _STATUS.get(self.type, 400)
 
 
 def invalid(message: str) -> GlueError:
@@ -73,6 +75,10 @@ def from_stoker(error: StokerError) -> GlueError:
     """The Glue error for one of stoker's: the same message, Glue's name for the class."""
     if isinstance(error, InvalidInput):
         return GlueError(INVALID_INPUT, _with_field(error.message, error.field))
+    if isinstance(error, AccessDenied):
+        # A signed caller whose key's role or job limits refuse the operation: 400, as
+        # Glue answers an IAM denial (a refused signature stays 403).
+        return GlueError(ACCESS_DENIED, error.message, status=400)
     for kind, name in _BY_CLASS:
         if isinstance(error, kind):
             return GlueError(name, error.message)

@@ -23,6 +23,11 @@ class Members:
         self._data: dict[str, Any] = data
         self._where = where
 
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The object as sent, unchecked (for the access check and the audit's target)."""
+        return self._data
+
     def name(self, member: str) -> str:
         return f"{self._where}.{member}" if self._where else member
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from stoker.api.access import Caller
 from stoker.api.deps import Services
 from stoker.api.paging import job_cursor, job_token
 from stoker.api.schemas.common import ErrorOut
@@ -69,6 +70,7 @@ async def create_job(body: JobIn, services: Services) -> JobOut:
 @router.get("")
 async def list_jobs(
     services: Services,
+    caller: Caller,
     name: Annotated[str | None, Query(max_length=MAX_NAME_FILTER)] = None,
     tag: Annotated[str | None, Query(max_length=MAX_TAG_FILTER)] = None,
     last_state: RunState | None = None,
@@ -81,7 +83,8 @@ async def list_jobs(
     ordered by ``sort`` (``name``, ``last_modified`` or ``last_run``: its newest run, jobs
     never run first), then by name; ``desc=true`` reverses. Filters combine: ``name`` (a
     case-insensitive part of the name), ``tag`` (``key`` or ``key=value``), ``last_state``
-    (the state of the job's newest run). A next_token continues the order it came from."""
+    (the state of the job's newest run). A next_token continues the order it came from.
+    A token limited to jobs sees only those: its pages may hold fewer than ``limit``."""
     after = job_cursor(next_token, sort, desc)
     key, _, value = (tag or "").partition("=")
     if tag is not None and not key:
@@ -102,7 +105,8 @@ async def list_jobs(
     if len(jobs) > limit:
         token = job_token(page[-1], activity[page[-1].name], sort, desc)
     default = services.jobs.default_log_retention
-    return JobPage(jobs=[job_activity_out(j, activity[j.name], default) for j in page],
+    shown = [j for j in page if caller.permits(j)]
+    return JobPage(jobs=[job_activity_out(j, activity[j.name], default) for j in shown],
                    next_token=token)  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from starlette.concurrency import run_in_threadpool
 
+from stoker.api.access import Caller, Permission, check_job, permitted_jobs
 from stoker.api.deps import Services
 from stoker.api.paging import decode_int_token, encode_token
 from stoker.api.params import optional_time, parse_time
@@ -60,6 +61,7 @@ async def start_run(name: str, body: StartRunIn, services: Services) -> RunOut:
 @router.get("/runs")
 async def list_runs(
     services: Services,
+    caller: Caller,
     job: str | None = None,
     state: Annotated[list[RunState] | None, Query()] = None,
     outcome: Literal["failed"] | None = None,
@@ -72,7 +74,10 @@ async def list_runs(
     """Runs, newest first, a page at a time. Filters combine: ``job``; ``state`` (repeat it
     for several); ``outcome=failed`` (FAILED, ERROR or TIMEOUT); ``trigger`` (the trigger
     that started the run, or ``manual``); ``started_after`` (inclusive) and
-    ``started_before`` (exclusive), ISO 8601 with an offset."""
+    ``started_before`` (exclusive), ISO 8601 with an offset. A token limited to jobs sees
+    only their runs: its pages may hold fewer than ``limit``."""
+    if job is not None:
+        await check_job(services, caller, job, Permission.READ)
     before = decode_int_token(next_token, "runs")
     states = frozenset(state or ())
     if outcome == "failed":
@@ -89,7 +94,8 @@ async def list_runs(
     runs = await services.runs.list_runs(where, limit=limit + 1, before_seq=before)
     page = runs[:limit]
     token = encode_token("runs", page[-1].seq) if len(runs) > limit else None
-    return RunPage(runs=[run_out(r) for r in page], next_token=token)
+    allowed = await permitted_jobs(services, caller, {r.job_name for r in page})
+    return RunPage(runs=[run_out(r) for r in page if r.job_name in allowed], next_token=token)
 
 
 @router.get("/runs/summary")

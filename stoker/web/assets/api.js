@@ -9,6 +9,9 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body.code || "HttpError";
     this.field = body.field || null;
+    // AccessDenied (403) names the token that was refused and its role.
+    this.principal = body.principal || null;
+    this.role = body.role || null;
   }
 }
 
@@ -22,6 +25,11 @@ export function onTokenNeeded(prompt) {
 
 export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
+}
+
+// After a 403: the next request goes without a token, so the daemon's 401 asks for another.
+export function forgetToken() {
+  sessionStorage.removeItem(TOKEN_KEY);
 }
 
 function headers(extra = {}) {
@@ -101,7 +109,8 @@ export function query(params) {
 export const enc = encodeURIComponent;
 
 // Server-sent events read with fetch (EventSource cannot send Authorization), reconnected
-// with a growing delay; `signal` ends it. onRun gets each RunOut the daemon pushes.
+// with a growing delay; `signal` ends it. onRun gets each RunOut the daemon pushes; onState
+// "live", "reconnecting", or "refused" (403: the stream is given up).
 export function streamRuns(params, onRun, signal, onState = () => {}) {
   let delay = 500;
   const loop = async () => {
@@ -117,6 +126,11 @@ export function streamRuns(params, onRun, signal, onState = () => {}) {
         });
       } catch (err) {
         if (signal.aborted) return;
+        // A token whose role or job limits refuse the stream: retrying cannot help.
+        if (err instanceof ApiError && err.status === 403) {
+          onState("refused", err);
+          return;
+        }
         onState("reconnecting");
       }
       await sleep(delay, signal);

@@ -1,5 +1,7 @@
 // Small DOM helpers shared by the pages: elements, notices, dialogs, field errors, formats.
 
+import { forgetToken } from "./api.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -33,16 +35,23 @@ export function link(href, ...children) {
 }
 
 // One line at the top of the page saying what happened; errors stay until dismissed.
-export function notice(message, kind = "info") {
+export function notice(message, kind = "info", ...extra) {
   const box = document.getElementById("notice");
   const item = h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" },
-    h("span", {}, message),
+    h("span", {}, message), ...extra,
     h("button", { type: "button", class: "link", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"));
   box.append(item);
   if (kind !== "error") setTimeout(() => item.remove(), 5000);
 }
 
 export function showError(err) {
+  if (err.code === "AccessDenied") {
+    // The token works but its role or job limits refuse this: say so, and offer another.
+    const other = h("button", { type: "button", class: "link",
+      onclick: () => { forgetToken(); location.reload(); } }, "Use another token");
+    notice(`Not allowed: ${err.message}`, "error", " ", other);
+    return;
+  }
   notice(err.field ? `${err.message} (${err.field})` : err.message, "error");
 }
 

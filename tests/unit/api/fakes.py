@@ -12,6 +12,7 @@ from stoker.aio import Blocking
 from stoker.bus import Bus
 from stoker.config.cluster import ClusterSettings
 from stoker.config.security import SecuritySettings
+from stoker.config.sessions import SessionSettings
 from stoker.daemon.cluster import LocalMembership, member_info
 from stoker.datacatalog.service import CatalogService
 from stoker.domain.bookmarks import BookmarkAction, BookmarkVersion, set_now_elements
@@ -34,15 +35,20 @@ from stoker.domain.summary import DayCount, RunSummary, check_range, summarize
 from stoker.domain.triggers import Action, Trigger, TriggerType
 from stoker.errors import Conflict, InvalidTransition, NotFound
 from stoker.executors.pool.health import PoolHealth, PoolState
+from stoker.roles.audit import AuditService
 from stoker.roles.configurations import SecurityConfigService
 from stoker.roles.keys import KeyService
 from stoker.roles.service import RoleService
 from stoker.security.keyring import load_keyring
+from stoker.sessions.service import SessionService
+from stoker.store.audit import AuditStore
 from stoker.store.datacatalog import CatalogStore
 from stoker.store.engine import Database, upgrade
+from stoker.store.jobs import JobStore
 from stoker.store.roles import RoleStore
 from stoker.store.security_configs import SecurityConfigStore
-from stoker.tasks import TaskStatus
+from stoker.store.sessions import SessionStore
+from stoker.tasks import TaskStatus, Unsupervised
 from tests.unit.api.fake_triggers import FakeDefinitions, FakeTriggers
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -359,6 +365,8 @@ class FakeServices:
         self._catalog: CatalogService | None = None
         self._security_services: tuple[RoleService, KeyService] | None = None
         self._configs: SecurityConfigService | None = None
+        self._audit: AuditService | None = None
+        self._sessions: SessionService | None = None
         self.s3_buckets: dict[str, str] = {}
         settings = ClusterSettings(member_id="test-member")
         self.cluster = LocalMembership(
@@ -396,6 +404,28 @@ class FakeServices:
             self._configs = SecurityConfigService(SecurityConfigStore(db), Blocking(1),
                                                   lambda: T0)  # fmt: skip
         return self._configs
+
+    @property
+    def audit(self) -> AuditService:
+        """The real audit service over the catalog's SQLite file, made on first use."""
+        if self._audit is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            self._audit = AuditService(AuditStore(db), Blocking(1), lambda: T0)
+        return self._audit
+
+    @property
+    def sessions(self) -> SessionService:
+        """The real session service over the catalog's SQLite file, without a pool: reads
+        work, and a new session is refused (no Spark in these tests)."""
+        if self._sessions is None:
+            db = Database(f"sqlite:///{self._data_dir / 'catalog.db'}")
+            upgrade(db)
+            self._sessions = SessionService(
+                store=SessionStore(db), jobs=JobStore(db), pool=None, io=Blocking(1),
+                clock=lambda: T0, tasks=Unsupervised(), settings=SessionSettings(),
+            )  # fmt: skip
+        return self._sessions
 
     @property
     def roles(self) -> RoleService:

@@ -112,7 +112,10 @@ async function historyTab(panel, job, url, signal) {
     const row = body.querySelector(`tr[data-run="${CSS.escape(run.id)}"]`);
     if (row) row.replaceWith(mark(runRow(run)));
     else if (!token) { body.prepend(runRow(run)); empty.remove(); }
-  }, signal, (state) => { status.textContent = state === "live" ? "Live: run states update as they change." : "Reconnecting…"; });
+  }, signal, (state, err) => {
+    const texts = { live: "Live: run states update as they change.", refused: `No live updates: ${err?.message}` };
+    status.textContent = texts[state] ?? "Reconnecting…";
+  });
 }
 
 function dl(entries) {

@@ -15,7 +15,7 @@ from stoker.config.glue import GlueApiSettings
 from stoker.config.settings import ApiSettings
 from stoker.runs.credentials import RunCredentials
 from tests.unit.api.asgi import asgi_client
-from tests.unit.api.fakes import FakeServices, make_job
+from tests.unit.api.fakes import FakeServices, make_job, make_run
 from tests.unit.api.glue.signing import KEY_ID, SECRET
 from tests.unit.api.glue.test_endpoint import call, error_of
 
@@ -26,6 +26,7 @@ def setup(request: pytest.FixtureRequest,
     keys = {KEY_ID: SecretStr(SECRET)} if request.param == "configured keys" else {}
     creds = RunCredentials("http://127.0.0.1:8421/glue", "local")
     services.jobs.jobs["etl"] = make_job()
+    services.runs.runs["jr_1"] = make_run(id="jr_1")
     typed: ApiServices = services
     app = create_app(typed, ApiSettings(), version="9", glue=GlueApiSettings(access_keys=keys),
                      run_credentials=creds)  # fmt: skip
@@ -55,6 +56,7 @@ def test_with_api_tokens_and_no_access_keys_only_a_runs_keys_get_in(
 ) -> None:
     creds = RunCredentials("http://127.0.0.1:8421/glue", "local")
     services.jobs.jobs["etl"] = make_job()
+    services.runs.runs["jr_1"] = make_run(id="jr_1")
     typed: ApiServices = services
     api = ApiSettings(tokens=[SecretStr("bearer-token")])
     app = create_app(typed, api, version="9", glue=GlueApiSettings(), run_credentials=creds)

@@ -98,12 +98,7 @@ def placement(
     job = JobOccupancy(limit, active, bool(waiting))
     pool = None
     if executor is ExecutorKind.POOL and not job_blocks(job):
-        if member_id is None:
-            pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
-        else:
-            query = _MEMBER_POOL_OCCUPANCY
-            pool_active, pool_waiting = conn.execute(query, {"member": member_id}).one()
-        pool = PoolOccupancy(pool_capacity, pool_active, bool(pool_waiting))
+        pool = _pool(conn, pool_capacity, member_id)
     return place(job_name, job, pool, queuing=queuing)
 
 
@@ -119,13 +114,17 @@ def placements(
     rows = conn.execute(_JOBS_OCCUPANCY, {"names": names})
     counts = {name: (active, bool(waiting)) for name, active, waiting in rows}
     jobs = {name: JobOccupancy(limits[name], *counts.get(name, (0, False))) for name in names}
+    return place_in_order(requests, jobs, _pool(conn, pool_capacity, member_id))
+
+
+def _pool(conn: Connection, capacity: int, member_id: str | None) -> PoolOccupancy:
+    """The pool's occupancy: the whole installation's, or with ``member_id`` that
+    member's own active runs (the queue it must not overtake is shared)."""
     if member_id is None:
-        pool_active, pool_waiting = conn.execute(_POOL_OCCUPANCY).one()
+        active, waiting = conn.execute(_POOL_OCCUPANCY).one()
     else:
-        query = _MEMBER_POOL_OCCUPANCY
-        pool_active, pool_waiting = conn.execute(query, {"member": member_id}).one()
-    pool = PoolOccupancy(pool_capacity, pool_active, bool(pool_waiting))
-    return place_in_order(requests, jobs, pool)
+        active, waiting = conn.execute(_MEMBER_POOL_OCCUPANCY, {"member": member_id}).one()
+    return PoolOccupancy(capacity, active, bool(waiting))
 
 
 def waiting_by_job(conn: Connection) -> dict[str, int]:

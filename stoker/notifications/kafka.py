@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from stoker.config.settings import KafkaSettings
+from stoker.config.events import KafkaSettings
 from stoker.domain.events import OutboxEvent
 
 #: How long a send may block waiting for metadata: short, so an outage is noticed quickly

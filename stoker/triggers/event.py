@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from stoker.aio import Blocking
-from stoker.config.settings import KafkaSettings
+from stoker.config.events import KafkaSettings
 from stoker.domain.inbound import InboundEvent
 from stoker.domain.patterns import matches
 from stoker.domain.triggers import Trigger, TriggerState, TriggerType

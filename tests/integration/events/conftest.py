@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from stoker.config.settings import KafkaSettings
+from stoker.config.events import KafkaSettings
 from stoker.notifications.kafka import make_consumer
 from tests.support.daemon import REPO, DaemonProcess
 from tests.unit.notifications.events_schema import assert_valid

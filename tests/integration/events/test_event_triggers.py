@@ -15,7 +15,7 @@ from kafka import TopicPartition
 from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata
 
-from stoker.config.settings import KafkaSettings
+from stoker.config.events import KafkaSettings
 from stoker.notifications.kafka import make_admin, make_consumer, make_producer
 from tests.support.daemon import DaemonProcess
 from tests.support.waiting import eventually, unique

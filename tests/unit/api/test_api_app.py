@@ -163,7 +163,8 @@ def test_bind_rule() -> None:
 def test_metrics_listener_rule() -> None:
     """/metrics off loopback must need a token, wherever it is served (issue 10)."""
     from stoker.api.auth import check_listeners
-    from stoker.config.settings import MetricsSettings, Settings
+    from stoker.config.events import MetricsSettings
+    from stoker.config.settings import Settings
 
     token = [SecretStr("t")]
     check_listeners(Settings())

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from stoker.config.settings import KafkaSettings, Settings, masked_dump
+from stoker.config.events import KafkaSettings
+from stoker.config.settings import Settings, masked_dump
 from stoker.domain.events import OutboxEvent
 from stoker.notifications.kafka import (
     KafkaPublisher,

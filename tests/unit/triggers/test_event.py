@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from stoker.aio import Blocking
-from stoker.config.settings import KafkaSettings
+from stoker.config.events import KafkaSettings
 from stoker.domain.events import EventIdentity
 from stoker.domain.inbound import InboundEvent
 from stoker.domain.jobs import CommandName, Job

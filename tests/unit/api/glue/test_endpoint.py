@@ -155,7 +155,8 @@ def test_config_show_masks_the_secrets_not_the_key_ids() -> None:
 
 def test_off_loopback_the_glue_endpoint_needs_keys() -> None:
     from stoker.api.auth import check_listeners
-    from stoker.config.settings import MetricsSettings, Settings
+    from stoker.config.events import MetricsSettings
+    from stoker.config.settings import Settings
     from stoker.errors import ConfigError
 
     public = ApiSettings(host="0.0.0.0", tokens=[SecretStr("t")])

@@ -24,11 +24,10 @@ from stoker.aio import Blocking
 from stoker.bookmarks.runs import RunBookmarks
 from stoker.bus import Bus, RunChanged
 from stoker.datacatalog.runs import RunCatalog
-from stoker.domain.bookmarks import BookmarkCommit, bookmark_request
+from stoker.domain.bookmarks import BookmarkCommit
 from stoker.domain.ids import is_run_id
 from stoker.domain.jobs import ExecutorKind, Job
 from stoker.domain.runs import MANUAL, Exit, JobRun, Outcome, RunFilter, new_run
-from stoker.domain.security_configs import SecurityConfiguration
 from stoker.domain.states import ACTIVE_STATES, RunState
 from stoker.domain.summary import RunSummary, check_range, summarize
 from stoker.errors import (
@@ -41,8 +40,9 @@ from stoker.errors import (
 )
 from stoker.executors.base import Executor, RunSpec
 from stoker.roles.runlogs import RunSecurity
-from stoker.roles.runs import RoleGrant, RunRoles
+from stoker.roles.runs import RunRoles
 from stoker.runs.attempt import Attempt
+from stoker.runs.context import CannotLaunch, RunContext
 from stoker.runs.credentials import RunCredentials
 from stoker.runs.delays import DelayNotices
 from stoker.runs.timeouts import Deadlines
@@ -89,15 +89,11 @@ class RunService:
         roles: RunRoles | None = None,
         security: RunSecurity | None = None,
     ) -> None:
-        #: The job's security configuration, read at each launch: it seals the run's logs.
-        self._security = security
         self._runs = runs
-        #: The job's role, read at each launch (a role's change reaches later runs only).
-        self._roles = roles
-        #: Each attempt's AWS credentials for the Glue endpoint, revoked when it ends.
-        self._credentials = credentials
-        self._bookmarks = bookmarks
-        self._catalog = catalog
+        self._context = RunContext(
+            runs=runs, io=io, logs_dir=logs_dir, bookmarks=bookmarks, catalog=catalog,
+            credentials=credentials, roles=roles, security=security,
+        )  # fmt: skip
         self._spawner = tasks if tasks is not None else Unsupervised()
         self._jobs = jobs
         self._executors = executors
@@ -143,9 +139,7 @@ class RunService:
             queuing=queuing,
             triggered_by=triggered_by,
         )
-        if self._bookmarks is not None:
-            request = bookmark_request(run.resolved_arguments)
-            await self._io(self._bookmarks.check_window, job_name, request)
+        await self._context.check_bookmark_window(job_name, run)
         created = await self._io(self._runs.create, run, job, self._clock())
         log.info(
             "run created",
@@ -302,7 +296,7 @@ class RunService:
         """Recovery: force a run nobody is executing into a terminal state; ``fence`` (the
         lease holder's token check) refuses the write once another member holds the lease."""
         error = detail if target is RunState.ERROR else None
-        await self._apply_catalog(run.id)
+        await self._context.apply_catalog(run.id)
         return await self._finish_transition(
             run.id, run.state, target, error=error, detail=detail, fence=fence
         )
@@ -315,100 +309,42 @@ class RunService:
             run, job = await self._io(self._runs.snapshot, run_id)
         else:
             job = known
-        try:
-            extra = await self._prepare_bookmark(run)
-            extra.update(await self._prepare_catalog(run))
-        except StokerError as exc:
-            failed = Exit(
-                Outcome.LOST, f"the run's bookmark or catalog cannot be read: {exc.message}"
-            )
-            await asyncio.shield(self._settle_exit(run, failed))
+        prepared = await self._context.prepare(run, job)
+        if isinstance(prepared, CannotLaunch):
+            await asyncio.shield(self._settle_exit(run, Exit(Outcome.LOST, prepared.message)))
             return
-        try:
-            grant = await self._io(self._roles.grant, job.role) if self._roles else RoleGrant()
-            config = await self._security_config(job)
-        except StokerError as exc:
-            failed = Exit(Outcome.LOST, f"the job's role or security configuration cannot be "
-                                        f"read: {exc.message}")
-            await asyncio.shield(self._settle_exit(run, failed))
-            return
-        env = grant.env
-        if self._credentials is not None:
-            env = {**env, **self._credentials.environment(run_id)}
         spec = RunSpec(
             run_id=run.id,
             job_name=run.job_name,
             attempt=run.attempt,
             kind=run.executor,
             script_location=job.script_location,
-            arguments={**run.resolved_arguments, **extra},
+            arguments={**run.resolved_arguments, **prepared.arguments},
             stdout_path=self.log_path(run.id, "stdout"),
             stderr_path=self.log_path(run.id, "stderr"),
             resources=job.resources,
             spark_conf=job.spark_conf,
-            env=env,
-            hadoop_conf=grant.hadoop_conf,
+            env=prepared.env,
+            hadoop_conf=prepared.hadoop_conf,
         )
         attempt = Attempt(spec, self._executors[run.executor], self._stop_grace)
         self._attempts[run_id] = attempt
         try:
             outcome = await attempt.run(self._after_start)
         finally:
-            if self._credentials is not None:
-                self._credentials.revoke(run_id)
+            self._context.attempt_ended(run_id)
             self._attempts.pop(run_id, None)
             self._deadlines.cancel(run_id)
             self._delays.cancel(run_id)
-        if config is not None and config.run_logs:
-            await asyncio.shield(self._seal_logs(run_id))
+        if prepared.config is not None and prepared.config.run_logs:
+            await asyncio.shield(self._context.seal_logs(run_id))
         await asyncio.shield(self._settle_exit(run, outcome))
-
-    async def _security_config(self, job: Job) -> SecurityConfiguration | None:
-        if self._security is None or job.security_configuration is None:
-            return None
-        found: SecurityConfiguration | None = await self._io(
-            self._security.config_for, job.security_configuration)
-        return found
-
-    async def _seal_logs(self, run_id: str) -> None:
-        """Before the end is recorded: a terminal run's logs are sealed. A failure leaves
-        them as they are (0600, private) and is logged; the run's outcome stands."""
-        assert self._security is not None
-        try:
-            await self._io(self._security.seal_logs, run_id)
-        except Exception:
-            log.exception("sealing the logs of run %s failed", run_id,
-                          extra={"action": "run.logs_seal_failed", "run_id": run_id})  # fmt: skip
 
     async def sealed_log(self, run_id: str, stream: Literal["stdout", "stderr"]) -> bytes | None:
         """A sealed log decrypted (DecryptionFailed naming the run's security
         configuration); None when it is a plain file, read from ``log_path``."""
         self.log_path(run_id, stream)
-        if self._security is None:
-            return None
-        _, job = await self._io(self._runs.snapshot, run_id)
-        found: bytes | None = await self._io(self._security.read, run_id, stream,
-                                             job.security_configuration)  # fmt: skip
-        return found
-
-    async def _prepare_bookmark(self, run: JobRun) -> dict[str, str]:
-        if self._bookmarks is None:
-            return {}
-        return await self._io(self._bookmarks.prepare, run, self._run_dir(run.id))
-
-    async def _prepare_catalog(self, run: JobRun) -> dict[str, str]:
-        if self._catalog is None:
-            return {}
-        return await self._io(self._catalog.prepare, run, self._run_dir(run.id))
-
-    async def _apply_catalog(self, run_id: str) -> None:
-        """The catalog writes of a run that ended, whatever its outcome (Glue writes the
-        catalog with the data, not at commit), before its end is recorded."""
-        if self._catalog is not None:
-            await self._io(self._catalog.apply_updates, run_id, self._run_dir(run_id))
-
-    def _run_dir(self, run_id: str) -> Path:
-        return self._logs_dir / "runs" / run_id
+        return await self._context.sealed_log(run_id, stream)
 
     async def _after_start(self, attempt: Attempt) -> None:
         try:
@@ -432,11 +368,11 @@ class RunService:
             error = None
         detail = self._stop_details.pop(run_id, None)
         self._timed_out.discard(run_id)
-        await self._apply_catalog(run_id)
+        await self._context.apply_catalog(run_id)
         commit = None
-        if target is RunState.SUCCEEDED and self._bookmarks is not None:
+        if target is RunState.SUCCEEDED:
             try:
-                commit = await self._io(self._bookmarks.take_commit, run, self._run_dir(run_id))
+                commit = await self._context.take_commit(run)
             except InvalidInput as exc:
                 target, error = RunState.FAILED, f"BookmarkError: {exc.message}"
         try:
